@@ -1,0 +1,1 @@
+"""Code shared by the router and the subgraphs: settings, auth, stores, events, GraphQL plumbing."""

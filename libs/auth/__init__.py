@@ -1,0 +1,16 @@
+"""Who is asking: access-token verification, the request's viewer, roles and permission checks."""
+
+from libs.auth.permissions import require_role, require_self_or_role, require_viewer
+from libs.auth.tokens import Authenticator, TokenError
+from libs.auth.viewer import ANONYMOUS, Role, Viewer
+
+__all__ = [
+    "ANONYMOUS",
+    "Authenticator",
+    "Role",
+    "TokenError",
+    "Viewer",
+    "require_role",
+    "require_self_or_role",
+    "require_viewer",
+]

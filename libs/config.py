@@ -1,0 +1,110 @@
+"""Typed settings, read once from the environment (and an optional `.env`).
+
+Environments: `dev` (embedded stores, demo data), `test` (real stores, isolated names), `prod` (refuses weak
+secrets and missing store URLs). Store URLs are shared by every subgraph; each subgraph gets its own database
+(or Mongo database) named after it, with `DB_SUFFIX` appended so test runs never collide.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-please-0000"
+MIN_SECRET_LENGTH = 32
+
+# Database names from ARCHITECTURE.md (the seed's names, kept so operators find what they know).
+DATABASE_NAMES: dict[str, str] = {
+    "auth": "manpasik_auth",
+    "measurement": "manpasik_measurements",
+    "coaching": "mps_coaching",
+    "payment": "mps_payment",
+    "notification": "mps_notification",
+    "video": "mps_video",
+    "translation": "mps_translation",
+    "data": "mps_data",
+    "admin": "mps_admin",
+}
+
+# One table of ports, used by config, docs, the dev stack and compose files.
+PORTS: dict[str, int] = {
+    "router": 8080,
+    "auth": 8001,
+    "measurement": 8002,
+    "coaching": 8003,
+    "payment": 8004,
+    "notification": 8005,
+    "video": 8006,
+    "translation": 8007,
+    "data": 8008,
+    "admin": 8009,
+}
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration is unsafe or incomplete for the chosen environment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    env: Literal["dev", "test", "prod"] = Field("dev", alias="MANPASIK_ENV")
+    data_dir: Path = Field(Path("data"), alias="DATA_DIR")
+
+    # Stores. DATABASE_URL is a server URL (postgresql+asyncpg://user@host:5432) or a SQLite folder URL
+    # (sqlite+aiosqlite:///path/to/folder); each subgraph appends its own database name.
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+    mongodb_url: str | None = Field(None, alias="MONGODB_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    db_suffix: str = Field("", alias="DB_SUFFIX")
+    redis_prefix: str = Field("mps:", alias="REDIS_PREFIX")
+
+    # Tokens (the seed used one HS256 secret everywhere; ours is per environment).
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, alias="JWT_SECRET")
+    jwt_issuer: str = Field("https://auth.manpasik.com", alias="JWT_ISSUER")
+    jwt_audience: str = Field("manpasik-api", alias="JWT_AUDIENCE")
+    access_token_ttl_s: int = Field(900, alias="ACCESS_TOKEN_TTL")
+    refresh_token_ttl_s: int = Field(14 * 24 * 3600, alias="REFRESH_TOKEN_TTL")
+
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(True, alias="LOG_JSON")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_prod(self) -> Settings:
+        if self.env != "prod":
+            return self
+        problems = []
+        if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH:
+            problems.append(f"JWT_SECRET must be set to a random secret of at least {MIN_SECRET_LENGTH} characters")
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL must point at PostgreSQL (postgresql+asyncpg://...)")
+        if not self.mongodb_url:
+            problems.append("MONGODB_URL must be set")
+        if problems:
+            raise SettingsError("refusing to start in prod: " + "; ".join(problems))
+        return self
+
+    def database_name(self, subgraph: str) -> str:
+        return DATABASE_NAMES[subgraph] + self.db_suffix
+
+    def sql_url(self, subgraph: str) -> str:
+        """The SQLAlchemy URL of one subgraph's own database."""
+        base = self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve()}"
+        name = self.database_name(subgraph)
+        if base.startswith("sqlite"):
+            folder = base.split(":///", 1)[1].rstrip("/")
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            return f"sqlite+aiosqlite:///{folder}/{name}.db"
+        return base.rstrip("/") + "/" + name
+
+    def redis_key(self, *parts: str) -> str:
+        return self.redis_prefix + ":".join(parts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

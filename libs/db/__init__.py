@@ -1,0 +1,1 @@
+"""Store access: SQLModel on PostgreSQL/SQLite (one database per subgraph, Alembic migrations) and Beanie."""

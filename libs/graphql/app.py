@@ -1,0 +1,123 @@
+"""Builds a subgraph's ASGI app: /graphql (HTTP + graphql-transport-ws), /health, /ready, request ids.
+
+Stores and clients are opened in the lifespan (never at import time) by the subgraph's own `resources`
+context manager; its `ready()` says whether they are reachable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from libs.auth.tokens import Authenticator
+from libs.config import Settings, get_settings
+from libs.graphql.context import Context
+from libs.logging import configure_logging, new_request_id, request_id_var
+
+log = logging.getLogger("manpasik.app")
+
+
+class Resources(Protocol):
+    authenticator: Authenticator
+
+    async def ready(self) -> dict[str, str]:
+        """Checks each store; raises when one is unreachable."""
+        ...
+
+
+class RequestIdMiddleware:
+    """Takes `x-request-id` from the router (or makes one) so every log line of a request carries it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        rid = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), None) or new_request_id()
+        token = request_id_var.set(rid)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_id_var.reset(token)
+
+
+def create_subgraph_app(
+    name: str,
+    schema: Any,
+    resources: Callable[[Settings], AbstractAsyncContextManager[Resources]],
+    *,
+    settings: Settings | None = None,
+    context_class: type[Context[Any]] = Context,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(name, settings.log_level, settings.log_json)
+    state: dict[str, Resources] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with resources(settings) as res:
+            state["resources"] = res
+            log.info("%s subgraph started", name)
+            yield
+            state.pop("resources", None)
+
+    async def context_getter(request: Request = None, websocket: WebSocket = None) -> Context[Any]:  # type: ignore[assignment]
+        res = state["resources"]
+        conn = request if request is not None else websocket
+        header = conn.headers.get("authorization") if conn is not None else None
+        viewer = await res.authenticator.viewer_from_header(header)
+        return context_class(viewer, settings, res)
+
+    async def on_ws_connect_auth(ctx: Context[Any], payload: dict[str, Any]) -> None:
+        if ctx.viewer.user_id is None and isinstance(payload.get("Authorization"), str):
+            ctx.viewer = await ctx.resources.authenticator.viewer_from_header(payload["Authorization"])
+
+    graphql = _SubgraphGraphQLRouter(
+        schema,
+        context_getter=context_getter,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        on_connect=on_ws_connect_auth,
+    )
+    app = FastAPI(title=f"ManPaSik {name} subgraph", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    @app.get("/ready")
+    async def ready() -> JSONResponse:
+        res = state.get("resources")
+        if res is None:
+            return JSONResponse({"status": "starting", "service": name}, status_code=503)
+        try:
+            checks = await res.ready()
+        except Exception as e:  # a store is down: say which, not how it failed internally
+            return JSONResponse({"status": "unavailable", "service": name, "error": str(e)[:200]}, 503)
+        return JSONResponse({"status": "ready", "service": name, "checks": checks})
+
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+class _SubgraphGraphQLRouter(GraphQLRouter[Any, None]):
+    """Lets graphql-transport-ws clients authenticate in `connection_init` ({"Authorization": "Bearer ..."})."""
+
+    def __init__(self, *args: Any, on_connect: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_connect_auth = on_connect
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        payload = getattr(context, "connection_params", None) or {}
+        await self._on_connect_auth(context, payload)
+        return None

@@ -1,0 +1,9 @@
+"""Redis client factory: one pooled asyncio client per process, built in the app's lifespan."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+def create_redis(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
