@@ -56,3 +56,20 @@ class Authenticator:
             return Viewer(auth_error="access token revoked")
         roles = frozenset(Role(r) for r in claims.get("roles", []) if r in Role.__members__)
         return Viewer(user_id=str(claims["sub"]), roles=roles, session_id=claims.get("sid"), token_id=claims["jti"])
+
+
+def issue_access_token(
+    settings: Settings, user_id: str, roles: list[str], session_id: str, *, now: int | None = None
+) -> tuple[str, str, int]:
+    """Signs an access token; returns (token, jti, exp). Only the auth subgraph (and tests) call this."""
+    import secrets
+    import time
+
+    iat = now if now is not None else int(time.time())
+    exp = iat + settings.access_token_ttl_s
+    jti = secrets.token_hex(16)
+    claims = {
+        "sub": user_id, "roles": roles, "sid": session_id, "jti": jti, "iat": iat, "exp": exp,
+        "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256"), jti, exp
