@@ -36,7 +36,7 @@ class AppErrors(MaskErrors):
                 out.append(self._with_extensions(error, original.message, original.as_extensions()))
             elif isinstance(original, GraphQLError) and original.extensions:
                 out.append(error)
-            elif original is None:
+            elif original is None or isinstance(original, GraphQLError):
                 code = (error.extensions or {}).get("code") or _code_for_unoriginated(error)
                 out.append(self._with_extensions(error, error.message, {**(error.extensions or {}), "code": code}))
             else:

@@ -1,0 +1,42 @@
+# The same commands for people and CI. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test lint schema schema-check services venv clean
+
+$(STAMP): pyproject.toml tools/ensure-venv.sh
+	@bash tools/ensure-venv.sh $(VENV)
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: the whole system on the embedded default (SQLite, nx-27017, local Redis); Ctrl-C stops it all
+run: $(STAMP)
+	@exec $(VENV)/bin/manpasik dev
+
+## test: the whole test suite against the machine's PostgreSQL and Redis (started if installed but stopped)
+test: $(STAMP)
+	@bash tools/ensure-services.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff everywhere, mypy on libs/ and router/
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+## schema: write each subgraph's SDL and the composed supergraph to schema/ (refuses unmarked breaking changes)
+schema: $(STAMP)
+	$(VENV)/bin/manpasik schema
+
+## schema-check: fail when schema/ differs from the code
+schema-check: $(STAMP)
+	$(VENV)/bin/manpasik schema --check
+
+services:
+	@bash tools/ensure-services.sh
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

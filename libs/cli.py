@@ -1,0 +1,102 @@
+"""The `manpasik` command: the dev stack, one subgraph alone, the router, schema snapshots, migrations."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from libs.config import PORTS
+
+SUBGRAPH_NAMES = [n for n in PORTS if n != "router"]
+
+
+def available_subgraphs() -> list[str]:
+    """Subgraphs that exist in this checkout, in port order."""
+    return [n for n in SUBGRAPH_NAMES if importlib.util.find_spec(f"subgraphs.{n}.app") is not None]
+
+
+def _run_subgraph(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.name not in available_subgraphs():
+        print(f"unknown subgraph {args.name!r}; available: {', '.join(available_subgraphs())}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        f"subgraphs.{args.name}.app:create_app", factory=True, host=args.host, port=args.port or PORTS[args.name],
+        log_level="warning", lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _run_dev(args: argparse.Namespace) -> int:
+    from libs.devstack.supervisor import run_dev_stack
+
+    return run_dev_stack(data_dir=args.data_dir, port_offset=args.port_offset, with_router=not args.no_router)
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from libs.schema_snapshots import check_snapshots, write_snapshots
+
+    return check_snapshots() if args.check else write_snapshots(allow_breaking=args.allow_breaking)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from libs.config import get_settings
+
+    async def migrate() -> None:
+        for name in args.names or available_subgraphs():
+            module = importlib.import_module(f"subgraphs.{name}.resources")
+            if hasattr(module, "migrate"):
+                await module.migrate(get_settings())
+                print(f"{name}: migrated")
+
+    asyncio.run(migrate())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The router owns its own argument parsing; pass its arguments through untouched.
+    if argv[:1] in (["router"], ["compose"]):
+        from router.cli import main as router_main
+
+        return router_main(argv[1:] if argv[0] == "router" else argv)
+
+    parser = argparse.ArgumentParser(prog="manpasik", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run the whole stack on the embedded default (what `make run` does)")
+    dev.add_argument("--data-dir", default="data", help="where SQLite files and the Mongo wire server keep data")
+    dev.add_argument("--port-offset", type=int, default=0, help="added to every port of ARCHITECTURE.md")
+    dev.add_argument("--no-router", action="store_true")
+    dev.set_defaults(func=_run_dev)
+
+    sg = sub.add_parser("subgraph", help="run one subgraph alone (stores from the environment)")
+    sg.add_argument("name", choices=SUBGRAPH_NAMES)
+    sg.add_argument("--host", default="127.0.0.1")
+    sg.add_argument("--port", type=int, default=None)
+    sg.set_defaults(func=_run_subgraph)
+
+    sch = sub.add_parser("schema", help="write SDL snapshots to schema/ (or --check them)")
+    sch.add_argument("--check", action="store_true", help="fail when the snapshots differ from the code")
+    sch.add_argument("--allow-breaking", action="store_true", help="write even if the change breaks clients")
+    sch.set_defaults(func=_run_schema)
+
+    mig = sub.add_parser("migrate", help="apply Alembic migrations of the SQL subgraphs")
+    mig.add_argument("names", nargs="*")
+    mig.set_defaults(func=_run_migrate)
+
+    sub.add_parser("router", help="the federation router (see `manpasik router --help`)")
+    sub.add_parser("compose", help="compose a supergraph (see `manpasik compose --help`)")
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

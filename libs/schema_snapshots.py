@@ -1,0 +1,163 @@
+"""SDL snapshots under schema/: each subgraph's SDL (as the router fetches it) and the composed supergraph.
+
+`manpasik schema` writes them, refusing a change that breaks clients (found with graphql-core's
+`find_breaking_changes` on the API schema) unless each break is listed in `schema/allowed-breaks.txt` or
+`--allow-breaking` is given. `manpasik schema --check` fails when the committed files differ from the code,
+and reports which contract operations (`../shared/contract/`, or `schema/operations/`) validate.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import sys
+from pathlib import Path
+
+from graphql import (
+    DocumentNode,
+    GraphQLSchema,
+    build_ast_schema,
+    find_breaking_changes,
+    parse,
+    validate,
+)
+from graphql.language import DirectiveDefinitionNode, TypeDefinitionNode, TypeExtensionNode
+
+from libs.cli import available_subgraphs
+from libs.config import PORTS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "schema"
+ALLOWED_BREAKS = SCHEMA_DIR / "allowed-breaks.txt"
+OPERATIONS_DIR = SCHEMA_DIR / "operations"
+_INTERNAL_PREFIXES = ("join__", "link__")
+_INTERNAL_DIRECTIVES = {"link", "inaccessible", "tag", "core"}
+
+
+def subgraph_sdl(name: str) -> str:
+    schema = importlib.import_module(f"subgraphs.{name}.schema").schema
+    result = schema.execute_sync("{ _service { sdl } }")
+    if result.errors:
+        raise RuntimeError(f"{name}: {result.errors[0].message}")
+    return str(result.data["_service"]["sdl"]).strip() + "\n"
+
+
+def current_snapshots() -> dict[Path, str]:
+    from router.compose import SubgraphSDL, compose
+
+    sdls = {name: subgraph_sdl(name) for name in available_subgraphs()}
+    files = {SCHEMA_DIR / "subgraphs" / f"{n}.graphql": sdl for n, sdl in sdls.items()}
+    supergraph = compose(
+        [SubgraphSDL(name=n, url=f"http://127.0.0.1:{PORTS[n]}/graphql", sdl=sdl) for n, sdl in sdls.items()]
+    )
+    files[SCHEMA_DIR / "supergraph.graphql"] = supergraph.strip() + "\n"
+    return files
+
+
+def api_schema(supergraph_sdl: str) -> GraphQLSchema:
+    """The client-facing schema: no join__/link__ machinery, nothing @inaccessible, no directives."""
+    doc = parse(supergraph_sdl)
+    kept = []
+    for d in doc.definitions:
+        if isinstance(d, DirectiveDefinitionNode):
+            continue
+        if isinstance(d, TypeDefinitionNode | TypeExtensionNode):
+            name = d.name.value
+            if name.startswith(_INTERNAL_PREFIXES) or _has_inaccessible(d):
+                continue
+            _strip(d)
+        elif hasattr(d, "directives"):
+            d.directives = ()  # type: ignore[union-attr]
+        kept.append(d)
+    return build_ast_schema(DocumentNode(definitions=tuple(kept)), assume_valid_sdl=True)
+
+
+def _has_inaccessible(node: object) -> bool:
+    return any(d.name.value == "inaccessible" for d in getattr(node, "directives", None) or ())
+
+
+def _strip(node: object) -> None:
+    for attr in ("fields", "values"):
+        members = getattr(node, attr, None)
+        if members:
+            members = tuple(m for m in members if not _has_inaccessible(m))
+            for m in members:
+                m.directives = ()
+                if getattr(m, "arguments", None):
+                    m.arguments = tuple(a for a in m.arguments if not _has_inaccessible(a))
+                    for a in m.arguments:
+                        a.directives = ()
+            setattr(node, attr, members)
+    node.directives = ()  # type: ignore[attr-defined]
+
+
+def breaking_changes(old_supergraph: str, new_supergraph: str) -> list[str]:
+    changes = find_breaking_changes(api_schema(old_supergraph), api_schema(new_supergraph))
+    return [f"{c.type.name}: {c.description}" for c in changes]
+
+
+def contract_operations() -> dict[str, str]:
+    """Operation documents the clients rely on: schema/operations/*.graphql, else the shared contract."""
+    folders = [OPERATIONS_DIR, ROOT.parent / "shared" / "contract"]
+    for folder in folders:
+        files = sorted(folder.glob("*.graphql")) if folder.is_dir() else []
+        if files:
+            return {f.name: f.read_text() for f in files}
+    return {}
+
+
+def validate_operations(supergraph_sdl: str) -> dict[str, list[str]]:
+    """operation name -> validation errors (empty when the operation validates)."""
+    schema = api_schema(supergraph_sdl)
+    out: dict[str, list[str]] = {}
+    for text in contract_operations().values():
+        for definition in parse(text).definitions:
+            name = getattr(getattr(definition, "name", None), "value", "?")
+            single = DocumentNode(definitions=(definition,))
+            out[name] = [e.message for e in validate(schema, single)]
+    return out
+
+
+def write_snapshots(allow_breaking: bool = False) -> int:
+    files = current_snapshots()
+    target = SCHEMA_DIR / "supergraph.graphql"
+    if target.exists() and not allow_breaking:
+        allowed = set()
+        if ALLOWED_BREAKS.exists():
+            allowed = {ln.strip() for ln in ALLOWED_BREAKS.read_text().splitlines() if ln.strip() and ln[0] != "#"}
+        breaks = [b for b in breaking_changes(target.read_text(), files[target]) if b not in allowed]
+        if breaks:
+            print("refusing to write: the change breaks clients. Mark each intended break in "
+                  f"{ALLOWED_BREAKS.relative_to(ROOT)} (one line each) or pass --allow-breaking:", file=sys.stderr)
+            for b in breaks:
+                print(f"  {b}", file=sys.stderr)
+            return 1
+    (SCHEMA_DIR / "subgraphs").mkdir(parents=True, exist_ok=True)
+    for stale in (SCHEMA_DIR / "subgraphs").glob("*.graphql"):
+        if stale not in files:
+            stale.unlink()
+    for path, text in files.items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def check_snapshots() -> int:
+    files = current_snapshots()
+    stale = []
+    for path, text in files.items():
+        old = path.read_text() if path.exists() else ""
+        if old != text:
+            stale.append(path)
+            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), str(path.relative_to(ROOT)), "code",
+                                        lineterm="", n=2)
+            print("\n".join(list(diff)[:60]))
+    extra = [p for p in (SCHEMA_DIR / "subgraphs").glob("*.graphql") if p not in files]
+    if stale or extra:
+        print(f"schema snapshots are stale ({len(stale) + len(extra)} files): run `make schema` and commit",
+              file=sys.stderr)
+        return 1
+    results = validate_operations(files[SCHEMA_DIR / "supergraph.graphql"])
+    valid = sorted(n for n, errs in results.items() if not errs)
+    print(f"schema snapshots match the code; {len(valid)}/{len(results)} contract operations validate")
+    return 0

@@ -1,0 +1,1 @@
+"""One package per domain subgraph; they never import each other."""
