@@ -14,7 +14,14 @@ SUBGRAPH_NAMES = [n for n in PORTS if n != "router"]
 
 def available_subgraphs() -> list[str]:
     """Subgraphs that exist in this checkout, in port order."""
-    return [n for n in SUBGRAPH_NAMES if importlib.util.find_spec(f"subgraphs.{n}.app") is not None]
+    found = []
+    for name in SUBGRAPH_NAMES:
+        try:
+            if importlib.util.find_spec(f"subgraphs.{name}.app") is not None:
+                found.append(name)
+        except ModuleNotFoundError:  # the domain's package does not exist yet
+            continue
+    return found
 
 
 def _run_subgraph(args: argparse.Namespace) -> int:

@@ -1,0 +1,98 @@
+"""`manpasik dev` (what `make run` calls) brings the stack up and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from libs.cli import available_subgraphs
+from libs.config import PORTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _free_offset() -> int:
+    ports = [*PORTS.values(), 6379, 27017]
+    for _ in range(50):
+        offset = random.randrange(20000, 30000, 100)
+        if all(socket.socket().connect_ex(("127.0.0.1", p + offset)) != 0 for p in ports):
+            return offset
+    pytest.skip("no free port range for a second dev stack")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> None:
+    offset = _free_offset()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MONGODB_URL", "DATABASE_URL")}
+    env["MANPASIK_ENV"] = "dev"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "libs.cli", "dev", "--data-dir", str(tmp_path / "data"), "--port-offset", str(offset)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 150
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            output.append(line)
+            if "dev stack is up" in line:
+                break
+        assert any("dev stack is up" in ln for ln in output), "".join(output[-40:])
+        router = PORTS["router"] + offset
+        with urllib.request.urlopen(f"http://127.0.0.1:{router}/health", timeout=5) as r:
+            assert r.status == 200
+        family = _descendants(proc.pid)
+        # Redis (embedded), the Mongo wire server, every subgraph and the router.
+        assert len(family) >= len(available_subgraphs()) + 2, family
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    time.sleep(0.5)
+    survivors = [pid for pid in family if _alive(pid)]
+    assert survivors == [], f"left behind: {survivors}"
+    for port in [PORTS[n] + offset for n in ["router", *available_subgraphs()]]:
+        assert socket.socket().connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"

@@ -1,0 +1,47 @@
+"""No Docker engine here, so the compose file is checked as data: every subgraph that exists is in it, on the
+port of ARCHITECTURE.md, wired into the router, configured only with settings the code reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from libs.cli import available_subgraphs
+from libs.config import PORTS, Settings
+
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
+
+
+def _compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def test_every_subgraph_runs_on_its_port_and_is_routed() -> None:
+    services = _compose()["services"]
+    router_args = services["router"]["command"]
+    for name in available_subgraphs():
+        assert name in services, f"{name} missing from docker/compose.yaml"
+        command = services[name]["command"]
+        assert command[:2] == ["subgraph", name]
+        assert command[command.index("--port") + 1] == str(PORTS[name])
+        assert f"--subgraph={name}=http://{name}:{PORTS[name]}/graphql" in router_args
+    assert "--port=8080" in router_args
+    assert services["router"]["ports"] == ["8080:8080"]
+
+
+def test_environment_names_are_settings_the_code_reads() -> None:
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    env = _compose()["x-service"]["environment"]
+    assert set(env) <= known, set(env) - known
+    assert env["MANPASIK_ENV"] == "prod"
+
+
+def test_images_are_pinned_and_dockerfile_runs_the_cli() -> None:
+    services = _compose()["services"]
+    for name in ("postgres", "mongo", "redis", "jaeger", "prometheus"):
+        image = services[name]["image"]
+        assert ":" in image and not image.endswith(":latest"), image
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["manpasik"]' in dockerfile
+    assert "USER manpasik" in dockerfile
