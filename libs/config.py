@@ -69,16 +69,31 @@ class Settings(BaseSettings):
     jwt_audience: str = Field("manpasik-api", alias="JWT_AUDIENCE")
     access_token_ttl_s: int = Field(900, alias="ACCESS_TOKEN_TTL")
     refresh_token_ttl_s: int = Field(14 * 24 * 3600, alias="REFRESH_TOKEN_TTL")
+    # Signing: HS256 with JWT_SECRET (kid JWT_KID), or EdDSA/RS256 with JWT_PRIVATE_KEY (PEM, auth subgraph only)
+    # and a JWKS for verifiers. Retired keys keep verifying until their tokens expire, so rotation logs no one out.
+    jwt_algorithm: Literal["HS256", "EdDSA", "RS256"] = Field("HS256", alias="JWT_ALGORITHM")
+    jwt_kid: str = Field("hs-1", alias="JWT_KID")
+    jwt_previous_secrets: str = Field("", alias="JWT_PREVIOUS_SECRETS")  # "kid:secret,kid:secret"
+    jwt_private_key: str | None = Field(None, alias="JWT_PRIVATE_KEY")
+    jwt_previous_public_keys: str = Field("", alias="JWT_PREVIOUS_PUBLIC_KEYS")  # JWKS JSON of retired keys
+    jwt_jwks_url: str | None = Field(None, alias="JWT_JWKS_URL")  # default: the auth subgraph's JWKS
+    # Subgraphs sit behind the router, which appends the caller's address to X-Forwarded-For.
+    trust_forwarded_for: bool = Field(True, alias="TRUST_FORWARDED_FOR")
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_json: bool = Field(True, alias="LOG_JSON")
+
+    # Events (libs.events): approximate cap per stream (MAXLEN ~); 0 disables trimming.
+    event_stream_maxlen: int = Field(1_000_000, alias="EVENT_STREAM_MAXLEN")
 
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.env != "prod":
             return self
         problems = []
-        if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH:
+        if self.jwt_algorithm == "HS256" and (
+            self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH
+        ):
             problems.append(f"JWT_SECRET must be set to a random secret of at least {MIN_SECRET_LENGTH} characters")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("DATABASE_URL must point at PostgreSQL (postgresql+asyncpg://...)")

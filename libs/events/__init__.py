@@ -1,0 +1,45 @@
+"""Domain events between subgraphs: CloudEvents 1.0 (JSON) over Redis Streams with consumer groups.
+
+    event = CloudEvent.new("measurement.recorded", "/subgraphs/measurement", subject=m_id, data={...})
+    await EventPublisher(redis, settings).publish("measurement", event)  # XADD to redis_key("events", ...)
+
+    consumer = EventConsumer(redis, settings, stream="measurement", group="coaching", handler=on_event)
+    await consumer.run(stop)          # or: await consumer.process_once(block_ms=...)
+    await consumer.lag()              # stream length, pending, undelivered lag, dead letters
+
+Delivery is at-least-once: an entry is acknowledged only after its handler returned; failures are retried with
+exponential backoff and moved to `events:<stream>:dead:<group>` after `max_attempts`; entries left by dead
+consumers are reclaimed. Handlers run once per event id per group (Redis marker by default; SQL handlers use
+`ProcessedEventBase` in their own transaction). SQL sources write events through the transactional outbox
+(`OutboxBase`, `add_to_outbox`, `OutboxRelay`). `LiveChannel` fans live updates out over Redis pub/sub.
+Stream and event-type names: `libs.events.streams`.
+"""
+
+from libs.events.consumer import ConsumerLag, EventConsumer, Handler
+from libs.events.envelope import CloudEvent, InvalidEvent
+from libs.events.idempotency import (
+    Claim,
+    ProcessedEventBase,
+    RedisIdempotency,
+    already_processed,
+    record_processed,
+)
+from libs.events.outbox import OutboxBase, OutboxRelay, add_to_outbox
+from libs.events.publisher import EventPublisher
+
+__all__ = [
+    "Claim",
+    "CloudEvent",
+    "ConsumerLag",
+    "EventConsumer",
+    "EventPublisher",
+    "Handler",
+    "InvalidEvent",
+    "OutboxBase",
+    "OutboxRelay",
+    "ProcessedEventBase",
+    "RedisIdempotency",
+    "add_to_outbox",
+    "already_processed",
+    "record_processed",
+]

@@ -1,0 +1,246 @@
+"""Consumer groups over Redis Streams: at-least-once, retried with backoff, dead-lettered after N attempts.
+
+One `process_once` pass:
+1. reclaims entries another (dead) consumer left pending longer than `claim_idle_ms` (XAUTOCLAIM);
+2. retries this consumer's own failed entries once their backoff has passed (XPENDING + XCLAIM, whose
+   min-idle check makes the claim atomic between competing consumers);
+3. reads new entries (XREADGROUP >).
+An entry is acknowledged only after its handler returned (or after it went to the dead-letter stream). The
+attempt count is Redis' own delivery counter, so it survives restarts. Handlers must be idempotent; by default
+a Redis marker per (group, event id) makes a redelivered event a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from libs.config import Settings
+from libs.events.envelope import CloudEvent, InvalidEvent
+from libs.events.idempotency import Claim, RedisIdempotency
+from libs.events.streams import dead_letter_key, stream_key
+
+log = logging.getLogger("manpasik.events")
+
+Handler = Callable[[CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerLag:
+    stream_length: int
+    pending: int  # delivered to the group, not yet acknowledged
+    lag: int | None  # in the stream, not yet delivered to the group (None when Redis cannot tell)
+    consumers: int
+    dead_letters: int
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        redis: Redis,
+        settings: Settings,
+        *,
+        stream: str,
+        group: str,
+        handler: Handler,
+        consumer: str | None = None,
+        max_attempts: int = 5,
+        batch_size: int = 16,
+        block_ms: int = 2000,
+        claim_idle_ms: int = 60_000,
+        retry_base_ms: int = 250,
+        retry_max_ms: int = 30_000,
+        dedupe: bool = True,
+        idempotency: RedisIdempotency | None = None,
+        start_id: str = "0",
+    ) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.stream = stream
+        self.group = group
+        self.consumer = consumer or default_consumer_name()
+        self.handler = handler
+        self.max_attempts = max_attempts
+        self.batch_size = batch_size
+        self.block_ms = block_ms
+        self.claim_idle_ms = claim_idle_ms
+        self.retry_base_ms = retry_base_ms
+        self.retry_max_ms = retry_max_ms
+        # SQL handlers pass dedupe=False and record processed ids in their own transaction instead.
+        self.idempotency = idempotency or (RedisIdempotency(redis, settings, group) if dedupe else None)
+        # "0": a new group sees the stream's history, so nothing published before it existed is lost.
+        self.start_id = start_id
+        self.key = stream_key(settings, stream)
+        self.dead_letter_key = dead_letter_key(settings, stream, group)
+        self._group_ready = False
+        self._autoclaim_cursor = "0-0"
+        self._own_pending = 0
+
+    # -- setup and observability ---------------------------------------------------------------------------
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.key, self.group, id=self.start_id, mkstream=True)
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+        self._group_ready = True
+
+    async def lag(self) -> ConsumerLag:
+        if not self._group_ready:
+            await self.ensure_group()
+        groups: list[dict[str, Any]] = await self.redis.xinfo_groups(self.key)
+        info = next((g for g in groups if g["name"] == self.group), {})
+        return ConsumerLag(
+            stream_length=await self.redis.xlen(self.key),
+            pending=int(info.get("pending") or 0),
+            lag=info.get("lag"),
+            consumers=int(info.get("consumers") or 0),
+            dead_letters=await self.redis.xlen(self.dead_letter_key),
+        )
+
+    def backoff_ms(self, attempts: int) -> int:
+        """Delay before attempt `attempts + 1`: exponential from `retry_base_ms`, capped."""
+        return int(min(self.retry_max_ms, self.retry_base_ms * 2 ** max(0, attempts - 1)))
+
+    # -- the loop ------------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Processes until `stop` is set; survives Redis outages by retrying with backoff."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.process_once()
+                failures = 0
+            except (RedisError, OSError) as e:
+                failures += 1
+                self._group_ready = False  # the stream may have been lost with the server (NOGROUP)
+                delay = min(5.0, 0.1 * 2**failures)
+                log.warning("consumer %s/%s: redis unavailable (%s), retrying in %.1fs", self.group,
+                            self.consumer, e, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    async def process_once(self, block_ms: int | None = None) -> int:
+        """One pass (reclaim, retries, new entries); returns how many entries were handled or given up."""
+        if not self._group_ready:
+            await self.ensure_group()
+        handled = await self._reclaim_dead()
+        handled += await self._retry_own()
+        block = self.block_ms if block_ms is None else block_ms
+        if handled or self._own_pending:
+            # Do not sleep past the next retry's due time.
+            block = min(block, self.retry_base_ms) if not handled else 0
+        try:
+            batches: Any = await self.redis.xreadgroup(
+                self.group, self.consumer, {self.key: ">"}, count=self.batch_size, block=block or None,
+            )
+        except ResponseError as e:
+            if "NOGROUP" not in str(e):
+                raise
+            self._group_ready = False
+            return handled
+        for _, entries in batches or []:
+            for entry_id, fields in entries:
+                await self._handle(entry_id, fields, attempt=1)
+                handled += 1
+        return handled
+
+    async def _reclaim_dead(self) -> int:
+        """Takes over entries a consumer received and never acknowledged (it crashed or hung)."""
+        reply: Any = await self.redis.xautoclaim(
+            self.key, self.group, self.consumer, min_idle_time=self.claim_idle_ms,
+            start_id=self._autoclaim_cursor, count=self.batch_size,
+        )
+        cursor, claimed = reply[0], reply[1]
+        self._autoclaim_cursor = cursor
+        handled = 0
+        for entry_id, fields in claimed:
+            await self._handle(entry_id, fields, attempt=await self._deliveries(entry_id))
+            handled += 1
+        return handled
+
+    async def _retry_own(self) -> int:
+        pending = await self.redis.xpending_range(
+            self.key, self.group, min="-", max="+", count=self.batch_size, consumername=self.consumer,
+        )
+        self._own_pending = len(pending)
+        handled = 0
+        for p in pending:
+            attempts = int(p["times_delivered"])
+            wait = self.backoff_ms(attempts)
+            if int(p["time_since_delivered"]) < wait:
+                continue
+            claimed: Any = await self.redis.xclaim(self.key, self.group, self.consumer, min_idle_time=wait,
+                                              message_ids=[p["message_id"]])
+            if not claimed:
+                continue  # another consumer took it first, or it was trimmed
+            entry_id, fields = claimed[0]
+            await self._handle(entry_id, fields, attempt=attempts + 1)
+            handled += 1
+        return handled
+
+    async def _deliveries(self, entry_id: str) -> int:
+        rows = await self.redis.xpending_range(self.key, self.group, min=entry_id, max=entry_id, count=1)
+        return int(rows[0]["times_delivered"]) if rows else 1
+
+    # -- one entry -----------------------------------------------------------------------------------------
+
+    async def _handle(self, entry_id: str, fields: dict[str, str] | None, *, attempt: int) -> None:
+        if not fields:  # trimmed away while pending: nothing left to deliver
+            await self.redis.xack(self.key, self.group, entry_id)
+            return
+        try:
+            event = CloudEvent.from_json(fields.get("event", ""))
+        except InvalidEvent as e:
+            await self._dead_letter(entry_id, fields, f"invalid event: {e}", attempt)
+            return
+        if self.idempotency is not None:
+            claim = await self.idempotency.begin(event.id)
+            if claim is Claim.DONE:
+                await self.redis.xack(self.key, self.group, entry_id)
+                return
+            if claim is Claim.BUSY:
+                return  # the same event id is running elsewhere (a duplicate publish); look again later
+        try:
+            await self.handler(event)
+        except Exception as e:
+            if self.idempotency is not None:
+                await self.idempotency.failed(event.id)
+            if attempt >= self.max_attempts:
+                log.error("consumer %s: %s %s failed %d times, dead-lettered", self.group, event.type,
+                          event.id, attempt, exc_info=e)
+                await self._dead_letter(entry_id, fields, f"{type(e).__name__}: {e}"[:500], attempt)
+            else:
+                log.warning("consumer %s: %s %s failed (attempt %d/%d): %s", self.group, event.type,
+                            event.id, attempt, self.max_attempts, e)
+                self._own_pending += 1
+            return
+        if self.idempotency is not None:
+            await self.idempotency.done(event.id)
+        await self.redis.xack(self.key, self.group, entry_id)
+
+    async def _dead_letter(self, entry_id: str, fields: dict[str, str], error: str, attempts: int) -> None:
+        record = {
+            **fields, "error": error, "attempts": str(attempts), "group": self.group,
+            "stream": self.stream, "entry_id": entry_id, "failed_at": datetime.now(UTC).isoformat(),
+        }
+        # Added and acknowledged atomically: an entry is never both lost and dead-lettered twice.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.dead_letter_key, record)  # type: ignore[arg-type]
+            pipe.xack(self.key, self.group, entry_id)
+            await pipe.execute()

@@ -1,0 +1,108 @@
+"""Transactional outbox and SQL processed-event markers on SQLite and the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.config import Settings
+from libs.db.sql import create_engine, ensure_database, session_factory, unit_of_work
+from libs.events import (
+    CloudEvent,
+    EventPublisher,
+    OutboxBase,
+    OutboxRelay,
+    ProcessedEventBase,
+    add_to_outbox,
+    already_processed,
+    record_processed,
+)
+from libs.events.streams import stream_key
+from libs.testing import free_port
+
+
+class OutboxRow(OutboxBase, table=True):
+    __tablename__ = "libtest_outbox"
+
+
+class ProcessedRow(ProcessedEventBase, table=True):
+    __tablename__ = "libtest_processed_events"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sessions(request: pytest.FixtureRequest, settings: Settings,
+                   tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/outbox.db"
+    else:
+        url = settings.sql_url("coaching")  # dropped by the session fixture; libtest_ tables are ours alone
+        await ensure_database(url)
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        for model in (OutboxRow, ProcessedRow):
+            await conn.run_sync(lambda c, m=model: m.__table__.drop(c, checkfirst=True))  # type: ignore[attr-defined]
+            await conn.run_sync(lambda c, m=model: m.__table__.create(c))  # type: ignore[attr-defined]
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def test_only_committed_rows_are_published_in_order(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
+) -> None:
+    stream = f"t{uuid.uuid4().hex[:10]}"
+    events = [CloudEvent.new("test.happened", "/tests", None, {"n": i}) for i in range(3)]
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as session:
+            add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.rolled_back", "/tests", None, {}))
+            raise RuntimeError("the business change failed")
+    async with unit_of_work(sessions) as session:
+        for e in events:
+            add_to_outbox(session, OutboxRow, stream, e)
+
+    relay = OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings))
+    assert await relay.pending() == 3
+    assert await relay.relay_once() == 3
+    assert await relay.relay_once() == 0
+    assert await relay.pending() == 0
+    entries = await redis.xrange(stream_key(settings, stream))
+    assert [CloudEvent.from_json(f["event"]) for _, f in entries] == events
+
+
+async def test_rows_wait_while_redis_is_down(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
+) -> None:
+    stream = f"t{uuid.uuid4().hex[:10]}"
+    e = CloudEvent.new("test.happened", "/tests", None, {})
+    async with unit_of_work(sessions) as session:
+        add_to_outbox(session, OutboxRow, stream, e)
+    down = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", decode_responses=True)
+    try:
+        assert await OutboxRelay(sessions, OutboxRow, EventPublisher(down, settings)).relay_once() == 0
+    finally:
+        await down.aclose()
+    assert await OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings)).relay_once() == 1
+    [(_, fields)] = await redis.xrange(stream_key(settings, stream))
+    assert fields["id"] == e.id
+
+
+async def test_processed_marker_commits_with_the_handler_and_refuses_a_duplicate(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    event_id = str(uuid.uuid4())
+    async with unit_of_work(sessions) as session:
+        assert not await already_processed(session, ProcessedRow, "g", event_id)
+        record_processed(session, ProcessedRow, "g", event_id, "test.happened")
+    async with unit_of_work(sessions) as session:
+        assert await already_processed(session, ProcessedRow, "g", event_id)
+        assert not await already_processed(session, ProcessedRow, "other-group", event_id)
+    # A concurrent duplicate that checked before the first commit fails at its own commit.
+    with pytest.raises(exc.IntegrityError):
+        async with unit_of_work(sessions) as session:
+            record_processed(session, ProcessedRow, "g", event_id, "test.happened")
