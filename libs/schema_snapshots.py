@@ -67,7 +67,7 @@ def api_schema(supergraph_sdl: str) -> GraphQLSchema:
                 continue
             _strip(d)
         elif hasattr(d, "directives"):
-            d.directives = ()  # type: ignore[union-attr]
+            d.directives = ()
         kept.append(d)
     return build_ast_schema(DocumentNode(definitions=tuple(kept)), assume_valid_sdl=True)
 
