@@ -1,0 +1,42 @@
+"""The auth subgraph's request context: the shared one plus the caller's address and one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import strawberry
+
+from libs.db.sql import unit_of_work
+from libs.graphql.context import Context
+from subgraphs.auth.repository import AuthRepository
+from subgraphs.auth.resources import AuthResources
+from subgraphs.auth.service.common import ClientInfo
+
+
+class AuthContext(Context[AuthResources]):
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AuthRepository]:
+        """The request's one commit point: commits when the block succeeds, rolls back on any error."""
+        async with unit_of_work(self.resources.sessions) as session:
+            yield AuthRepository(session)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AuthRepository]:
+        async with self.resources.sessions() as session:
+            yield AuthRepository(session)
+
+    def client(self) -> ClientInfo:
+        request = getattr(self, "request", None)
+        if request is None:
+            return ClientInfo()
+        ip = request.client.host if request.client else None
+        if self.resources.settings.trust_forwarded_for:
+            # The router appends the caller's address: the right-most entry is the one it saw.
+            forwarded = request.headers.get("x-forwarded-for")
+            if forwarded:
+                ip = forwarded.split(",")[-1].strip() or ip
+        return ClientInfo(ip=ip, user_agent=request.headers.get("user-agent", "")[:200])
+
+
+Info = strawberry.Info[AuthContext, None]

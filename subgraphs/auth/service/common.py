@@ -1,0 +1,59 @@
+"""Values the services pass around (no Strawberry, no SQL) and the process-wide dependencies they use."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from libs.config import Settings
+from subgraphs.auth.models import UserRow
+from subgraphs.auth.passwords import Passwords
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    ip: str | None = None
+    user_agent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSuccess:
+    user: UserRow
+    tokens: TokenPair
+
+
+@dataclass(frozen=True, slots=True)
+class TwoFactorChallenge:
+    challenge_token: str
+    methods: list[str]
+
+
+@dataclass
+class AuthDeps:
+    """Built once per process in the app's lifespan."""
+
+    settings: Settings
+    redis: Redis
+    passwords: Passwords
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256_hex(value: str) -> str:
+    """For high-entropy secrets only (refresh tokens, links, backup codes); passwords use argon2id."""
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,135 @@
+"""GraphQL types of the auth subgraph (never the tables themselves)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from libs.auth import Role as RoleEnum
+from libs.auth import require_self_or_role, require_viewer
+from subgraphs.auth import loaders
+from subgraphs.auth.context import Info
+from subgraphs.auth.models import UserRow, as_utc
+from subgraphs.auth.service.common import TokenPair
+
+Role = strawberry.enum(RoleEnum, name="Role", description="USER | DOCTOR | SUPPORT | ADMIN")
+
+# Who may read a user's private fields besides the user: support staff and administrators.
+STAFF = (RoleEnum.SUPPORT, RoleEnum.ADMIN)
+
+
+@strawberry.enum
+class UserStatus(Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    """A ManPaSik account. `displayName` is visible to any signed-in user (a patient sees the doctor's name);
+    the rest only to the user themself and to SUPPORT/ADMIN."""
+
+    id: strawberry.ID
+    display_name: str
+    row: strawberry.Private[UserRow]
+    # True in a signUp/logIn answer: the caller just proved to be this user but holds no token yet.
+    authenticated_as: strawberry.Private[bool] = False
+
+    @classmethod
+    def from_row(cls, row: UserRow, *, authenticated_as: bool = False) -> User:
+        return cls(id=strawberry.ID(row.id), display_name=row.display_name, row=row,
+                   authenticated_as=authenticated_as)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
+        require_viewer(info.context.viewer)
+        row = await loaders.users(info.context).load(str(id))
+        return cls.from_row(row) if row is not None else None
+
+    def _private(self, info: Info) -> UserRow:
+        if self.authenticated_as:
+            return self.row
+        require_self_or_role(info.context.viewer, self.row.id, *STAFF)
+        return self.row
+
+    @strawberry.field
+    def email(self, info: Info) -> str:
+        return self._private(info).email
+
+    @strawberry.field
+    def email_verified(self, info: Info) -> bool:
+        return self._private(info).email_verified
+
+    @strawberry.field
+    def locale(self, info: Info) -> str:
+        return self._private(info).locale
+
+    @strawberry.field
+    def roles(self, info: Info) -> list[Role]:  # type: ignore[valid-type]
+        return [RoleEnum(r) for r in self._private(info).role_list]
+
+    @strawberry.field
+    def status(self, info: Info) -> UserStatus:
+        return UserStatus(self._private(info).status)
+
+    @strawberry.field
+    def created_at(self, info: Info) -> datetime:
+        return as_utc(self._private(info).created_at)
+
+    @strawberry.field
+    def last_login_at(self, info: Info) -> datetime | None:
+        value = self._private(info).last_login_at
+        return as_utc(value) if value else None
+
+
+@strawberry.type
+class AuthTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int = strawberry.field(description="seconds until the access token expires")
+    token_type: str
+
+    @classmethod
+    def from_pair(cls, pair: TokenPair) -> AuthTokens:
+        return cls(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                   expires_in=pair.expires_in, token_type=pair.token_type)
+
+
+@strawberry.type
+class AuthSuccess:
+    user: User
+    tokens: AuthTokens
+
+
+@strawberry.enum
+class TwoFactorMethod(Enum):
+    TOTP = "TOTP"
+    SMS = "SMS"
+    BACKUP_CODE = "BACKUP_CODE"
+
+
+@strawberry.type
+class TwoFactorChallenge:
+    challenge_token: str
+    methods: list[TwoFactorMethod]
+
+
+AuthResult = Annotated[AuthSuccess | TwoFactorChallenge, strawberry.union("AuthResult")]
+
+
+@strawberry.input
+class SignUpInput:
+    # Optional in the schema so that a missing field is reported as BAD_USER_INPUT naming it.
+    email: str | None = None
+    password: str | None = None
+    display_name: str | None = None
+    locale: str | None = strawberry.field(default=None, description='BCP 47 tag, default "ko-KR"')
+
+
+@strawberry.input
+class LogInInput:
+    email: str | None = None
+    password: str | None = None

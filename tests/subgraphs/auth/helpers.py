@@ -1,0 +1,48 @@
+"""Operations of the mobile contract and small helpers shared by the auth tests."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from libs.testing.graphql import gql
+
+PASSWORD = "correct-horse-battery-42"
+
+SIGN_UP = """
+mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    user { id email displayName locale roles }
+    tokens { accessToken refreshToken expiresIn tokenType }
+  }
+}"""
+
+LOG_IN = """
+mutation LogIn($input: LogInInput!) {
+  logIn(input: $input) {
+    __typename
+    ... on AuthSuccess { user { id email roles } tokens { accessToken refreshToken expiresIn tokenType } }
+    ... on TwoFactorChallenge { challengeToken methods }
+  }
+}"""
+
+ME = "query { me { id email displayName locale roles } }"
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{secrets.token_hex(5)}@example.com"
+
+
+async def sign_up(url: str, email: str | None = None, password: str = PASSWORD,
+                  **extra: Any) -> dict[str, Any]:
+    """Signs a new user up; returns `signUp` ({user, tokens})."""
+    variables = {"input": {"email": email or unique_email(), "password": password,
+                           "displayName": "테스트 사용자", "locale": "ko-KR", **extra}}
+    result = await gql(url, SIGN_UP, variables)
+    assert "errors" not in result, result
+    data: dict[str, Any] = result["data"]["signUp"]
+    return data
+
+
+async def log_in(url: str, email: str, password: str = PASSWORD, **kw: Any) -> dict[str, Any]:
+    return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, **kw)
