@@ -1,0 +1,152 @@
+"""Runs a query plan: each fetch starts as soon as the fetches it depends on are done."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from router.executor.merge import deep_merge, extract, objects_at, objects_with_paths
+from router.executor.transport import SubgraphFetchError, Transport
+from router.planner.plan import FetchNode, QueryPlan
+from router.supergraph.model import Supergraph
+
+
+class PlanExecutor:
+    def __init__(self, supergraph: Supergraph, transport: Transport) -> None:
+        self.transport = transport
+        self.urls = {g.enum: g.url for g in supergraph.graphs.values()}
+
+    async def run(
+        self,
+        plan: QueryPlan,
+        variables: dict[str, Any],
+        headers: dict[str, str],
+        data: dict[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> None:
+        nodes = plan.nodes
+        if not nodes:
+            return
+        if len(nodes) == 1:
+            await self.fetch(nodes[0], variables, headers, data, errors)
+            return
+        tasks: dict[int, asyncio.Task[None]] = {}
+
+        async def run_node(node: FetchNode) -> None:
+            if node.depends:
+                await asyncio.gather(*(tasks[d.id] for d in node.depends))
+            await self.fetch(node, variables, headers, data, errors)
+
+        for node in nodes:
+            tasks[node.id] = asyncio.create_task(run_node(node))
+        await asyncio.gather(*tasks.values())
+
+    async def fetch(
+        self,
+        node: FetchNode,
+        variables: dict[str, Any],
+        headers: dict[str, str],
+        data: dict[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> None:
+        vars_out = {v: variables[v] for v in node.variables if v in variables}
+        groups: list[list[dict[str, Any]]] = []
+        if node.kind == "entity":
+            reps: list[dict[str, Any]] = []
+            index: dict[bytes, int] = {}
+            types = node.representation
+            for obj in objects_at(data, node.path):
+                tn = obj.get("__typename")
+                rep_sel = types.get(tn) if isinstance(tn, str) else None
+                if rep_sel is None:
+                    continue
+                rep = extract(obj, rep_sel)
+                if rep is None:
+                    continue
+                rep["__typename"] = tn
+                k = orjson.dumps(rep)
+                i = index.get(k)
+                if i is None:
+                    index[k] = len(reps)
+                    reps.append(rep)
+                    groups.append([obj])
+                else:
+                    groups[i].append(obj)
+            if not reps:
+                return
+            vars_out["representations"] = reps
+        body = orjson.dumps({"query": node.query, "variables": vars_out})
+        try:
+            raw = await self.transport.post(
+                node.service, self.urls[node.graph], body, headers, node.operation_type == "query"
+            )
+            resp = orjson.loads(raw)
+            if not isinstance(resp, dict):
+                raise SubgraphFetchError(node.service, "response is not a JSON object")
+        except SubgraphFetchError as exc:
+            errors.append(self.fetch_error(node, str(exc)))
+            return
+        except orjson.JSONDecodeError:
+            errors.append(self.fetch_error(node, "invalid JSON in response"))
+            return
+        rdata = resp.get("data")
+        if node.kind == "root":
+            if isinstance(rdata, dict):
+                deep_merge(data, rdata)
+            if resp.get("errors"):
+                for e in resp["errors"]:
+                    errors.append(self.map_error(e, node, e.get("path") if isinstance(e, dict) else None))
+            return
+        entities = rdata.get("_entities") if isinstance(rdata, dict) else None
+        if isinstance(entities, list):
+            for i, result in enumerate(entities):
+                if i >= len(groups):
+                    break
+                if isinstance(result, dict):
+                    for obj in groups[i]:
+                        deep_merge(obj, result)
+        if resp.get("errors"):
+            self.map_entity_errors(resp["errors"], node, data, groups, errors)
+
+    def fetch_error(self, node: FetchNode, message: str) -> dict[str, Any]:
+        return {
+            "message": f'Failed to fetch from subgraph "{node.service}": {message}',
+            "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": node.service},
+        }
+
+    def map_error(self, e: Any, node: FetchNode, path: Any) -> dict[str, Any]:
+        if not isinstance(e, dict):
+            return {"message": str(e), "extensions": {"serviceName": node.service}}
+        out: dict[str, Any] = {"message": e.get("message", "Subgraph error")}
+        if path:
+            out["path"] = path
+        ext = dict(e["extensions"]) if isinstance(e.get("extensions"), dict) else {}
+        ext.pop("stacktrace", None)
+        ext.pop("exception", None)
+        ext["serviceName"] = node.service
+        out["extensions"] = ext
+        return out
+
+    def map_entity_errors(
+        self,
+        raw_errors: Any,
+        node: FetchNode,
+        data: dict[str, Any],
+        groups: list[list[dict[str, Any]]],
+        errors: list[dict[str, Any]],
+    ) -> None:
+        paths_by_id: dict[int, list[Any]] | None = None
+        for e in raw_errors:
+            p = e.get("path") if isinstance(e, dict) else None
+            if not (isinstance(p, list) and len(p) >= 2 and p[0] == "_entities" and isinstance(p[1], int)):
+                errors.append(self.map_error(e, node, None))
+                continue
+            if paths_by_id is None:
+                paths_by_id = {id(o): path for path, o in objects_with_paths(data, node.path)}
+            idx = p[1]
+            targets = groups[idx] if idx < len(groups) else []
+            for obj in targets:
+                base = paths_by_id.get(id(obj))
+                errors.append(self.map_error(e, node, [*base, *p[2:]] if base is not None else None))

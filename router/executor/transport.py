@@ -1,0 +1,86 @@
+"""HTTP transport to subgraphs: one pooled keep-alive aiohttp session, per-fetch timeout.
+
+aiohttp's client was measured ~20x faster than httpx for this fan-out (see ARCHITECTURE.md).
+Identical in-flight query fetches (same subgraph, body and forwarded headers) share one request,
+as Hive Gateway does by default; each caller still parses its own copy of the bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import aiohttp
+
+
+class SubgraphFetchError(Exception):
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(message)
+        self.service = service
+
+
+class Transport(Protocol):
+    async def post(
+        self, service: str, url: str, body: bytes, headers: dict[str, str], dedup: bool
+    ) -> bytes: ...
+
+    async def close(self) -> None: ...
+
+
+class AiohttpTransport:
+    def __init__(self, timeout: float = 30.0, dedup: bool = True, pool_per_host: int = 256) -> None:
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.dedup = dedup
+        self.pool_per_host = pool_per_host
+        self._session: aiohttp.ClientSession | None = None
+        self._inflight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[bytes]] = {}
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=self.pool_per_host, keepalive_timeout=60, ttl_dns_cache=300
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self.timeout, skip_auto_headers=("User-Agent",)
+            )
+        return self._session
+
+    async def post(self, service: str, url: str, body: bytes, headers: dict[str, str], dedup: bool) -> bytes:
+        if not (dedup and self.dedup):
+            return await self._post(service, url, body, headers)
+        key = (url, body, tuple(headers.items()))
+        fut = self._inflight.get(key)
+        if fut is not None:
+            return await asyncio.shield(fut)
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._post(service, url, body, headers)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved: waiters may be none
+            raise
+        else:
+            fut.set_result(result)
+            return result
+        finally:
+            del self._inflight[key]
+
+    async def _post(self, service: str, url: str, body: bytes, headers: dict[str, str]) -> bytes:
+        try:
+            async with self.session().post(url, data=body, headers=headers) as resp:
+                data = await resp.read()
+                if resp.status >= 400 and not data.startswith(b"{"):
+                    raise SubgraphFetchError(service, f"HTTP {resp.status}")
+                return data
+        except SubgraphFetchError:
+            raise
+        except TimeoutError:
+            raise SubgraphFetchError(service, "timed out") from None
+        except aiohttp.ClientError as exc:
+            raise SubgraphFetchError(service, str(exc) or exc.__class__.__name__) from None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,102 @@
+"""One GraphQL request through the router: prepare (cached), coerce variables, execute, shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, execute
+from graphql.execution.values import get_variable_values
+
+from router.executor import PlanExecutor, Transport, complete
+from router.gateway.prepare import OperationCache, PreparedOperation, RequestError, gql_error
+from router.supergraph.model import Supergraph
+
+FORWARDED_HEADERS = ("authorization", "accept-language", "traceparent", "x-request-id")
+
+
+class Gateway:
+    def __init__(self, supergraph: Supergraph, transport: Transport, cache_size: int = 1000) -> None:
+        self.supergraph = supergraph
+        self.transport = transport
+        self.operations = OperationCache(supergraph, cache_size)
+        self.executor = PlanExecutor(supergraph, transport)
+
+    def forwarded_headers(self, incoming: Any) -> dict[str, str]:
+        out = {"content-type": "application/json", "accept": "application/json"}
+        for h in FORWARDED_HEADERS:
+            v = incoming.get(h)
+            if v:
+                out[h] = v
+        if "x-request-id" not in out:
+            out["x-request-id"] = uuid.uuid4().hex
+        return out
+
+    def coerce_variables(self, prep: PreparedOperation, raw: Any) -> dict[str, Any]:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise RequestError([gql_error("Variables must be provided as a JSON object.", "BAD_USER_INPUT")])
+        defs = prep.operation.variable_definitions
+        if not defs:
+            return raw
+        coerced = get_variable_values(self.supergraph.api_schema, defs, raw)
+        if isinstance(coerced, list):
+            raise RequestError([_var_error(e) for e in coerced])
+        # Subgraphs get the client's raw values (they coerce themselves); defaults are declared there too.
+        return {k: raw[k] for k in raw if k in prep.variable_defs}
+
+    async def execute(
+        self, query: Any, variables: Any, operation_name: Any, headers: Any, allow_mutation: bool = True
+    ) -> tuple[int, bytes]:
+        try:
+            result = await self.execute_dict(query, variables, operation_name, headers, allow_mutation)
+        except RequestError as exc:
+            return exc.status, orjson.dumps({"errors": exc.errors})
+        return 200, orjson.dumps(result)
+
+    async def execute_dict(
+        self, query: Any, variables: Any, operation_name: Any, headers: Any, allow_mutation: bool = True
+    ) -> dict[str, Any]:
+        if not isinstance(query, str) or not query:
+            raise RequestError(
+                [gql_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")]
+            )
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise RequestError([gql_error("`operationName` must be a string.", "BAD_REQUEST")])
+        prep = self.operations.prepare(query, operation_name)
+        if prep.operation_type == "mutation" and not allow_mutation:
+            raise RequestError([gql_error("Mutations are not allowed over GET.", "BAD_REQUEST")], status=405)
+        if prep.operation_type == "subscription":
+            raise RequestError(
+                [gql_error("Subscriptions need WebSocket, SSE or multipart transport.", "BAD_REQUEST")]
+            )
+        values = self.coerce_variables(prep, variables)
+        plan = self.operations.plan(prep, values)
+        data: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        if prep.introspection_doc is not None:
+            self.introspect(prep, values, data, errors)
+        await self.executor.run(plan, values, self.forwarded_headers(headers), data, errors)
+        out = complete(data, plan.root_type, plan.fields, errors)
+        return {"errors": errors, "data": out} if errors else {"data": out}
+
+    def introspect(
+        self,
+        prep: PreparedOperation,
+        values: dict[str, Any],
+        data: dict[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> None:
+        assert prep.introspection_doc is not None
+        res = execute(self.supergraph.api_schema, prep.introspection_doc, variable_values=values)
+        if res.data:  # type: ignore[union-attr]
+            data.update(res.data)  # type: ignore[union-attr]
+        for e in res.errors or ():  # type: ignore[union-attr]
+            errors.append(dict(e.formatted))
+
+
+def _var_error(e: GraphQLError) -> dict[str, Any]:
+    locs = [{"line": loc.line, "column": loc.column} for loc in e.locations or ()]
+    return gql_error(e.message, "BAD_USER_INPUT", locs or None)

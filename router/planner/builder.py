@@ -1,0 +1,342 @@
+"""Builds a query plan: which subgraph fetches which fields, and in which order.
+
+Walks the normalised operation from the root. A field the current subgraph can resolve is added
+to that subgraph's selection; any other field opens (or joins) an `_entities` fetch to a subgraph
+that can, keyed by a @key that the current subgraph can provide. @requires fields become part of
+the representation and are planned first, which orders the fetches.
+"""
+
+from __future__ import annotations
+
+from router.planner.fieldset import FieldSetTree, parse_field_set
+from router.planner.operation import LIST, NN, NormField
+from router.planner.plan import FetchNode, QueryPlan
+from router.planner.selection import SelectionSet
+from router.supergraph.model import Supergraph
+
+_COMPOSITE = ("object", "interface", "union")
+
+
+class PlanError(Exception):
+    """The operation cannot be resolved by the subgraphs (a supergraph gap, not a client error)."""
+
+
+def parse_type_ref(t: str) -> tuple[str, tuple[int, ...]]:
+    wrappers: list[int] = []
+    t = t.strip()
+    while True:
+        if t.endswith("!"):
+            wrappers.append(NN)
+            t = t[:-1]
+        elif t.startswith("["):
+            wrappers.append(LIST)
+            t = t[1:-1]
+        else:
+            return t, tuple(wrappers)
+
+
+def merge_fields(fields: list[NormField]) -> list[NormField]:
+    """Merges fields that share a response key (user selections and internally required ones)."""
+    by_key: dict[str, NormField] = {}
+    for f in fields:
+        prev = by_key.get(f.key)
+        if prev is None:
+            by_key[f.key] = f
+        elif f.composite:
+            merged = NormField(**{**prev.__dict__, "sub": dict(prev.sub)})
+            for t, fs in f.sub.items():
+                merged.sub[t] = merge_fields(merged.sub.get(t, []) + fs)
+            by_key[f.key] = merged
+    return list(by_key.values())
+
+
+class PlanBuilder:
+    def __init__(self, supergraph: Supergraph, variable_defs: dict[str, str]) -> None:
+        self.sg = supergraph
+        self.variable_defs = variable_defs
+        self.nodes: list[FetchNode] = []
+
+    # -- field ownership ---------------------------------------------------------------------------
+    def can_resolve(self, graph: str, type_name: str, fname: str, provided: FieldSetTree | None) -> bool:
+        if fname == "__typename":
+            return True
+        if provided is not None and fname in provided:
+            return True
+        t = self.sg.types.get(type_name)
+        if t is None:
+            return False
+        if t.graphs and graph not in t.graphs:
+            return False
+        return graph in self.sg.field_graphs(type_name, fname)
+
+    def choose_graph(self, type_name: str, fname: str, prefer: dict[str, list[NormField]]) -> str:
+        candidates = self.sg.field_graphs(type_name, fname)
+        if not candidates:
+            raise PlanError(f'No subgraph can resolve field "{type_name}.{fname}".')
+        for c in candidates:
+            if c in prefer:
+                return c
+        return candidates[0]
+
+    def fieldset_fields(self, type_name: str, fs: FieldSetTree) -> list[NormField]:
+        t = self.sg.types[type_name]
+        out: list[NormField] = []
+        for name, sub in fs.items():
+            if name == "__typename":
+                continue
+            fi = t.fields.get(name)
+            if fi is None:
+                raise PlanError(f'Field set refers to unknown field "{type_name}.{name}".')
+            named, wrappers = parse_type_ref(fi.type)
+            nt = self.sg.types.get(named)
+            kind = nt.kind if nt is not None else "scalar"
+            composite = kind in _COMPOSITE
+            nf = NormField(
+                name, name, "", frozenset(), named, wrappers, composite, composite and kind != "object"
+            )
+            if composite and sub is not None:
+                for concrete in self.possible_types(named):
+                    nf.sub[concrete] = self.fieldset_fields(concrete, sub)
+            out.append(nf)
+        return out
+
+    def possible_types(self, type_name: str) -> list[str]:
+        t = self.sg.api_schema.get_type(type_name)
+        if t is None or self.sg.types[type_name].kind == "object":
+            return [type_name]
+        return [p.name for p in self.sg.api_schema.get_possible_types(t)]  # type: ignore[arg-type]
+
+    def choose_key(self, type_name: str, target: str, source: str) -> str:
+        t = self.sg.types[type_name]
+        keys = t.resolvable_keys(target)
+        if not keys:
+            raise PlanError(
+                f'Type "{type_name}" has no resolvable @key in subgraph "{self.service(target)}".'
+            )
+        for k in keys:
+            if all(self.can_resolve(source, type_name, n, None) for n in parse_field_set(k.fields)):
+                return k.fields
+        return keys[0].fields
+
+    def service(self, graph: str) -> str:
+        return self.sg.graphs[graph].name
+
+    # -- planning ----------------------------------------------------------------------------------
+    def new_node(self, graph: str, kind: str, path: tuple[str, ...], op_type: str = "query") -> FetchNode:
+        node = FetchNode(len(self.nodes), graph, self.service(graph), kind, path, operation_type=op_type)
+        self.nodes.append(node)
+        return node
+
+    def plan_root(self, op_type: str, root_type: str, fields: list[NormField]) -> list[FetchNode]:
+        groups: list[tuple[str, list[NormField]]] = []
+        for f in fields:
+            if f.name == "__typename" or f.name.startswith("__"):
+                continue
+            if op_type == "mutation":
+                g = self.choose_graph(root_type, f.name, {groups[-1][0]: []} if groups else {})
+                if groups and groups[-1][0] == g:
+                    groups[-1][1].append(f)
+                else:
+                    groups.append((g, [f]))
+            else:
+                g = self.choose_graph(root_type, f.name, dict(groups))
+                for gg, fs in groups:
+                    if gg == g:
+                        fs.append(f)
+                        break
+                else:
+                    groups.append((g, [f]))
+        previous: list[FetchNode] = []
+        for g, fs in groups:
+            start = len(self.nodes)
+            node = self.new_node(g, "root", (), op_type)
+            if op_type == "mutation":
+                node.depends.extend(previous)
+            self.plan_in(node, node.selection, root_type, fs, (), None)
+            previous = self.nodes[start:]
+        for node in self.nodes:
+            self.render(node)
+        return self.nodes
+
+    def plan_in(
+        self,
+        fetch: FetchNode,
+        sel: SelectionSet,
+        type_name: str,
+        fields: list[NormField],
+        path: tuple[str, ...],
+        provided: FieldSetTree | None,
+    ) -> None:
+        local: list[NormField] = []
+        groups: dict[str, list[NormField]] = {}
+        for f in fields:
+            if f.name == "__typename":
+                continue
+            if self.can_resolve(fetch.graph, type_name, f.name, provided):
+                local.append(f)
+            else:
+                groups.setdefault(self.choose_graph(type_name, f.name, groups), []).append(f)
+
+        deps: dict[str, set[str]] = {}
+        reps: dict[str, list[NormField]] = {}
+        if groups:
+            done: set[tuple[str, str]] = set()
+            changed = True
+            while changed:
+                changed = False
+                for g in list(groups):
+                    needed = self.fieldset_fields(
+                        type_name, parse_field_set(self.choose_key(type_name, g, fetch.graph))
+                    )
+                    for f in groups[g]:
+                        req = self.field_requires(type_name, f.name, g)
+                        if req:
+                            needed += self.fieldset_fields(type_name, parse_field_set(req))
+                    reps[g] = merge_fields(needed)
+                    for rf in needed:
+                        if (g, rf.key) in done:
+                            continue
+                        done.add((g, rf.key))
+                        changed = True
+                        if self.can_resolve(fetch.graph, type_name, rf.name, provided):
+                            local.append(rf)
+                            continue
+                        owner = self.choose_graph(type_name, rf.name, groups)
+                        if owner == g:
+                            continue  # g resolves it itself; it only needs the key
+                        groups.setdefault(owner, []).append(rf)
+                        deps.setdefault(g, set()).add(owner)
+
+        local_start = len(self.nodes)
+        for f in merge_fields(local):
+            self.add_local(fetch, sel, type_name, f, path, provided)
+        local_nodes = self.nodes[local_start:]
+        if not groups:
+            return
+        sel.add("__typename", "__typename")
+        created: dict[str, list[FetchNode]] = {}
+        for g in self.topo_order(groups, deps, type_name):
+            start = len(self.nodes)
+            node = self.new_node(g, "entity", path)
+            node.depends.append(fetch)
+            needs_local = any(f.composite for f in reps[g])
+            if needs_local:
+                node.depends.extend(local_nodes)
+            for d in sorted(deps.get(g, ())):
+                node.depends.extend(created[d])
+            rep_sel = SelectionSet()
+            self.add_fieldset(rep_sel, type_name, reps[g])
+            node.representation[type_name] = rep_sel
+            frag = node.selection.fragment(type_name)
+            self.plan_in(node, frag, type_name, merge_fields(groups[g]), path, None)
+            created[g] = self.nodes[start:]
+
+    def field_requires(self, type_name: str, fname: str, graph: str) -> str | None:
+        fi = self.sg.types[type_name].fields.get(fname)
+        if fi is None or fi.graphs is None:
+            return None
+        fg = fi.graphs.get(graph)
+        return fg.requires if fg else None
+
+    def topo_order(
+        self, groups: dict[str, list[NormField]], deps: dict[str, set[str]], type_name: str
+    ) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(g: str) -> None:
+            if state.get(g) == 2:
+                return
+            if state.get(g) == 1:
+                raise PlanError(f'Circular @requires between subgraphs on type "{type_name}".')
+            state[g] = 1
+            for d in sorted(deps.get(g, ())):
+                visit(d)
+            state[g] = 2
+            order.append(g)
+
+        for g in groups:
+            visit(g)
+        return order
+
+    def add_fieldset(self, sel: SelectionSet, type_name: str, fields: list[NormField]) -> None:
+        for f in fields:
+            sf = sel.add(f.name, f.name, "", f.composite)
+            if f.composite and sf.sub is not None:
+                for t, sub in f.sub.items():
+                    target = sf.sub if not f.abstract else sf.sub.fragment(t)
+                    if f.abstract:
+                        sf.sub.add("__typename", "__typename")
+                    self.add_fieldset(target, t, sub)
+
+    def add_local(
+        self,
+        fetch: FetchNode,
+        sel: SelectionSet,
+        type_name: str,
+        f: NormField,
+        path: tuple[str, ...],
+        provided: FieldSetTree | None,
+    ) -> None:
+        sf = sel.add(f.key, f.name, f.args, f.composite)
+        fetch.variables.update(f.variables)
+        if not f.composite or sf.sub is None:
+            return
+        child_provided: FieldSetTree | None = None
+        if provided is not None and isinstance(provided.get(f.name), dict):
+            child_provided = provided[f.name]
+        else:
+            fi = self.sg.types[type_name].fields.get(f.name)
+            fg = fi.graphs.get(fetch.graph) if fi and fi.graphs else None
+            if fg is not None and fg.provides:
+                child_provided = parse_field_set(fg.provides)
+        child_path = (*path, f.key)
+        if not f.abstract:
+            for t, sub in f.sub.items():
+                self.plan_in(fetch, sf.sub, t, sub, child_path, child_provided)
+            return
+        sf.sub.add("__typename", "__typename")
+        for t, sub in f.sub.items():
+            if not self.type_in_graph(t, f.type_name, fetch.graph):
+                continue
+            self.plan_in(fetch, sf.sub.fragment(t), t, sub, child_path, child_provided)
+
+    def type_in_graph(self, concrete: str, abstract: str, graph: str) -> bool:
+        t = self.sg.types.get(concrete)
+        if t is None or (t.graphs and graph not in t.graphs):
+            return False
+        a = self.sg.types.get(abstract)
+        if a is None:
+            return True
+        if a.kind == "union":
+            return not a.union_members or concrete in a.union_members.get(graph, set())
+        return not t.implements or abstract in t.implements.get(graph, set())
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def render(self, node: FetchNode) -> None:
+        var_defs = [self.variable_defs[v] for v in sorted(node.variables) if v in self.variable_defs]
+        if node.kind == "root":
+            head = node.operation_type
+            if var_defs:
+                head += "(" + ",".join(var_defs) + ")"
+            node.query = head + node.selection.render()
+        else:
+            defs = ",".join(["$representations:[_Any!]!", *var_defs])
+            node.query = (
+                f"query({defs}){{_entities(representations:$representations){node.selection.render()}}}"
+            )
+
+
+def build_plan(
+    supergraph: Supergraph,
+    op_type: str,
+    fields: list[NormField],
+    variable_defs: dict[str, str],
+) -> QueryPlan:
+    root_type = supergraph.root_types.get(op_type)
+    if root_type is None:
+        raise PlanError(f"The supergraph has no {op_type} type.")
+    builder = PlanBuilder(supergraph, variable_defs)
+    nodes = builder.plan_root(op_type, root_type, fields)
+    intro = [f for f in fields if f.name in ("__schema", "__type")]
+    return QueryPlan(op_type, root_type, fields, nodes, intro)

@@ -1,0 +1,36 @@
+"""The query plan: fetch nodes forming a DAG, plus the normalised operation used to shape the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from router.planner.operation import NormField
+from router.planner.selection import SelectionSet
+
+
+@dataclass(eq=False)
+class FetchNode:
+    id: int
+    graph: str  # join__Graph enum value
+    service: str  # subgraph name
+    kind: str  # "root" or "entity"
+    path: tuple[str, ...] = ()  # response keys from the data root; lists are flattened while walking
+    selection: SelectionSet = field(default_factory=SelectionSet)  # root fields, or one fragment per type
+    representation: dict[str, SelectionSet] = field(default_factory=dict)  # type -> key + @requires fields
+    depends: list[FetchNode] = field(default_factory=list)
+    variables: set[str] = field(default_factory=set)
+    operation_type: str = "query"
+    query: str = ""  # rendered once when the plan is finished
+
+    @property
+    def type_names(self) -> frozenset[str]:
+        return frozenset(self.representation)
+
+
+@dataclass
+class QueryPlan:
+    operation_type: str
+    root_type: str
+    fields: list[NormField]  # normalised operation (including introspection fields)
+    nodes: list[FetchNode]  # topological order
+    introspection: list[NormField] = field(default_factory=list)  # __schema / __type root fields

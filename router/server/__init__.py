@@ -1,0 +1,6 @@
+"""The router's HTTP surface and its process lifecycle."""
+
+from router.server.app import RouterApp
+from router.server.run import serve
+
+__all__ = ["RouterApp", "serve"]

@@ -1,0 +1,79 @@
+"""Process lifecycle: start listening, load the supergraph, report ready, stop cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from router.executor import AiohttpTransport
+from router.gateway import Gateway
+from router.server.app import RouterApp
+from router.supergraph import load_supergraph
+
+log = logging.getLogger("router")
+
+
+async def serve(
+    load_sdl: Callable[[], Awaitable[str]],
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    fetch_timeout: float = 30.0,
+    dedup: bool = True,
+    ready_file: object = None,
+) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    router_app = RouterApp()
+    transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
+    try:
+        from router import subscriptions
+
+        router_app.ws_handler = subscriptions.SubscriptionHandler(router_app)  # type: ignore[attr-defined]
+    except ImportError:  # subscriptions are optional at this stage
+        pass
+    runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
+    try:
+        await site.start()
+    except OSError as exc:
+        print(f"router: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        await runner.cleanup()
+        return 1
+    bound = port
+    server = getattr(site, "_server", None)
+    if server is not None and server.sockets:
+        bound = server.sockets[0].getsockname()[1]
+    code = 0
+    try:
+        load = asyncio.ensure_future(load_sdl())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({load, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not load.done():
+            load.cancel()
+            return 0
+        stopper.cancel()
+        try:
+            sdl = load.result()
+            supergraph = load_supergraph(sdl)
+        except Exception as exc:
+            print(f"router: {exc}", file=sys.stderr)
+            code = 1
+            return code
+        router_app.gateway = Gateway(supergraph, transport)
+        print(f"router ready on http://{host}:{bound}/graphql", flush=True)
+        await stop.wait()
+        return code
+    finally:
+        if router_app.ws_handler is not None:
+            await router_app.ws_handler.close()
+        await runner.cleanup()
+        await transport.close()
