@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     # Events (libs.events): approximate cap per stream (MAXLEN ~); 0 disables trimming.
     event_stream_maxlen: int = Field(1_000_000, alias="EVENT_STREAM_MAXLEN")
 
+    # Coaching and notification subgraphs. Their consumers run inside the subgraph process unless disabled.
+    coaching_default_locale: str = Field("ko-KR", alias="COACHING_DEFAULT_LOCALE")
+    default_time_zone: str = Field("Asia/Seoul", alias="DEFAULT_TIME_ZONE")
+    coaching_workers: bool = Field(True, alias="COACHING_WORKERS")
+    coaching_llm_url: str | None = Field(None, alias="COACHING_LLM_URL")  # OpenAI-compatible; off when unset
+    coaching_llm_model: str = Field("gpt-4o-mini", alias="COACHING_LLM_MODEL")
+    coaching_llm_api_key: str | None = Field(None, alias="COACHING_LLM_API_KEY")
+    notification_workers: bool = Field(True, alias="NOTIFICATION_WORKERS")
+    notification_streams: str = Field("coaching,payment,consultation,auth", alias="NOTIFICATION_STREAMS")
+    fcm_service_account_file: Path | None = Field(None, alias="FCM_SERVICE_ACCOUNT_FILE")  # push off when unset
+    fcm_endpoint: str = Field("https://fcm.googleapis.com", alias="FCM_ENDPOINT")
+
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.env != "prod":

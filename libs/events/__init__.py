@@ -11,7 +11,7 @@ Delivery is at-least-once: an entry is acknowledged only after its handler retur
 exponential backoff and moved to `events:<stream>:dead:<group>` after `max_attempts`; entries left by dead
 consumers are reclaimed. Handlers run once per event id per group (Redis marker by default; SQL handlers use
 `ProcessedEventBase` in their own transaction). SQL sources write events through the transactional outbox
-(`OutboxBase`, `add_to_outbox`, `OutboxRelay`). `LiveChannel` fans live updates out over Redis pub/sub.
+(`OutboxBase`, `add_to_outbox`, `OutboxRelay`). `LiveHub` fans live updates out over Redis pub/sub.
 Stream and event-type names: `libs.events.streams`.
 """
 
@@ -24,6 +24,7 @@ from libs.events.idempotency import (
     already_processed,
     record_processed,
 )
+from libs.events.live import LiveHub
 from libs.events.outbox import OutboxBase, OutboxRelay, add_to_outbox
 from libs.events.publisher import EventPublisher
 
@@ -35,6 +36,7 @@ __all__ = [
     "EventPublisher",
     "Handler",
     "InvalidEvent",
+    "LiveHub",
     "OutboxBase",
     "OutboxRelay",
     "ProcessedEventBase",
