@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     USER = "USER"
     DOCTOR = "DOCTOR"
     SUPPORT = "SUPPORT"
@@ -19,6 +19,7 @@ class Viewer:
     roles: frozenset[Role] = field(default_factory=frozenset)
     session_id: str | None = None
     token_id: str | None = None
+    expires_at: int | None = None  # the access token's `exp` (revoking it needs the remaining lifetime)
     # Why a presented token was refused (expired, revoked, ...): reported instead of a bare "log in".
     auth_error: str | None = None
 

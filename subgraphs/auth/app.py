@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
 
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from libs.auth.keys import published_jwks
 from libs.config import Settings, get_settings
 from libs.graphql.app import create_subgraph_app
 from subgraphs.auth.context import AuthContext
@@ -13,4 +17,12 @@ from subgraphs.auth.schema import schema
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    return create_subgraph_app("auth", schema, resources, settings=settings, context_class=AuthContext)
+    published_jwks(settings)  # fails at start, not at the first request, when the signing key is unusable
+    app = create_subgraph_app("auth", schema, resources, settings=settings, context_class=AuthContext)
+
+    @app.get("/.well-known/jwks.json")
+    async def jwks() -> Any:
+        # Verifiers cache by kid and refetch on an unknown one, so a short cache is enough.
+        return JSONResponse(published_jwks(settings), headers={"cache-control": "public, max-age=300"})
+
+    return app
