@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     db_suffix: str = Field("", alias="DB_SUFFIX")
     redis_prefix: str = Field("mps:", alias="REDIS_PREFIX")
+    cartridge_sun_keys: str = Field("", alias="CARTRIDGE_SUN_KEYS")  # "lot:hex32,...": AES-128 SUN key per lot
 
     # Tokens (the seed used one HS256 secret everywhere; ours is per environment).
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, alias="JWT_SECRET")

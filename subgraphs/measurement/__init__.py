@@ -1,0 +1,1 @@
+"""Measurement subgraph: measurements (MongoDB via Beanie), readers, cartridge lots and their authenticity."""

@@ -1,0 +1,115 @@
+"""`measurement.recorded` on Redis Streams, and the relay that delivers what Redis missed.
+
+Each measurement document carries its event id as an outbox marker until the event is on the stream
+(MongoDB has no cross-collection transaction on a standalone server, so the marker lives on the document
+itself: stored together or not at all). Publishing happens right after the insert; if Redis is down the
+request still succeeds and the relay republishes later, with the same event id so consumers deduplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+
+from libs.config import Settings
+from libs.events import CloudEvent, EventPublisher
+from libs.events.streams import MEASUREMENT_RECORDED, MEASUREMENT_STREAM
+from subgraphs.measurement.domain import Measurement
+from subgraphs.measurement.repository import MeasurementRepository
+
+log = logging.getLogger("manpasik.measurement.events")
+
+SOURCE = "/subgraphs/measurement"
+# A publish slower than this is treated as failed (the relay retries): a slow Redis never stalls a request.
+PUBLISH_TIMEOUT_S = 2.0
+
+
+def event_data(m: Measurement) -> dict[str, Any]:
+    return {
+        "measurementId": m.id,
+        "userId": m.user_id,
+        "type": m.type.value,
+        "loinc": m.loinc,
+        "value": m.value,
+        "unit": m.unit,
+        "components": [
+            {"code": c.code, "loinc": c.loinc, "value": c.value, "unit": c.unit} for c in m.components
+        ],
+        "takenAt": m.taken_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "source": m.source.value,
+        "context": m.context.value if m.context else None,
+        "clientId": m.client_id,
+    }
+
+
+def recorded_event(m: Measurement, event_id: str) -> CloudEvent:
+    return CloudEvent.new(
+        type=MEASUREMENT_RECORDED, source=SOURCE, subject=m.user_id, data=event_data(m), id=event_id
+    )
+
+
+class RedisEventSink:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.publisher = EventPublisher(redis, settings)
+
+    async def measurement_recorded(self, measurement: Measurement, event_id: str) -> bool:
+        try:
+            await asyncio.wait_for(
+                self.publisher.publish(
+                    stream=MEASUREMENT_STREAM, event=recorded_event(measurement, event_id)
+                ),
+                PUBLISH_TIMEOUT_S,
+            )
+        except (
+            Exception
+        ) as e:  # unreachable, timed out, read-only replica...: all mean "not on the stream yet"
+            log.warning("measurement.recorded %s not published now (%r); the relay will retry", event_id, e)
+            return False
+        return True
+
+
+class PendingEventRelay:
+    """Republishes `measurement.recorded` for documents whose marker is still set, then clears it."""
+
+    def __init__(
+        self,
+        repo: MeasurementRepository,
+        sink: RedisEventSink,
+        *,
+        interval_s: float = 5.0,
+        grace_s: float = 10.0,
+        batch: int = 200,
+    ) -> None:
+        self.repo = repo
+        self.sink = sink
+        self.interval_s = interval_s
+        # Leaves the request's own publish time to finish, so a healthy system does not publish twice.
+        self.grace = timedelta(seconds=grace_s)
+        self.batch = batch
+
+    async def relay_once(self) -> int:
+        sent = 0
+        pending = await self.repo.with_pending_event(datetime.now(UTC) - self.grace, self.batch)
+        for m, event_id in pending:
+            if not await self.sink.measurement_recorded(m, event_id):
+                break  # Redis still down: try again next round
+            await self.repo.clear_pending_event(m.id, event_id)
+            sent += 1
+        if sent:
+            log.info("relayed %d pending measurement.recorded events", sent)
+        return sent
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                while await self.relay_once() == self.batch:
+                    pass
+            except Exception:
+                log.exception("pending-event relay round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval_s)

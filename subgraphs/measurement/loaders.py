@@ -1,0 +1,41 @@
+"""Per-request DataLoaders: one store query per batch of keys, whatever the shape of the operation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from subgraphs.measurement.context import Info
+from subgraphs.measurement.domain import Device, Measurement
+
+
+def measurements_by_id(info: Info) -> DataLoader[str, Measurement | None]:
+    service = info.context.resources.service
+
+    async def load(ids: Sequence[str]) -> list[Measurement | None]:
+        found = await service.get_many(ids)
+        return [found.get(i) for i in ids]
+
+    return info.context.loader("measurements_by_id", lambda: DataLoader(load_fn=load))
+
+
+def latest_by_user(info: Info) -> DataLoader[str, list[Measurement]]:
+    service = info.context.resources.service
+
+    async def load(user_ids: Sequence[str]) -> list[list[Measurement]]:
+        # One aggregation per user: each is an index-only DISTINCT_SCAN on MongoDB (see the repository).
+        return list(await asyncio.gather(*(service.latest(u) for u in user_ids)))
+
+    return info.context.loader("latest_by_user", lambda: DataLoader(load_fn=load))
+
+
+def devices_by_user(info: Info) -> DataLoader[str, list[Device]]:
+    service = info.context.resources.service
+
+    async def load(user_ids: Sequence[str]) -> list[list[Device]]:
+        found = await service.devices_of(list(user_ids))
+        return [found[u] for u in user_ids]
+
+    return info.context.loader("devices_by_user", lambda: DataLoader(load_fn=load))

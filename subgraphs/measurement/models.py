@@ -1,0 +1,102 @@
+"""Beanie documents of the measurement database (`manpasik_measurements`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from beanie import Document
+from pydantic import BaseModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+
+class ComponentDoc(BaseModel):
+    code: str
+    loinc: str
+    value: float
+    unit: str
+
+
+class MeasurementDocument(Document):
+    user_id: str
+    client_id: str
+    type: str
+    loinc: str
+    source: str
+    taken_at: datetime
+    recorded_at: datetime
+    value: float | None = None
+    unit: str | None = None
+    components: list[ComponentDoc] = []
+    entered_value: float | None = None
+    entered_unit: str | None = None
+    context: str | None = None
+    device_id: str | None = None
+    cartridge_uid: str | None = None
+    cartridge_lot: str | None = None
+    # Outbox marker: the id of the `measurement.recorded` event not yet on the stream. Set in the insert of
+    # the measurement, removed once published; the relay republishes whatever still carries it.
+    pending_event_id: str | None = None
+
+    class Settings:
+        name = "measurements"
+        keep_nulls = False  # absent fields stay absent: the sparse outbox index then holds only pending ones
+        indexes = [
+            # History pages, range queries, summaries and the latest-per-type scan all use this one. The _id
+            # tie-breaker of the page sort is left out: nx-27017 0.8 fails inserts when `_id` is in an index,
+            # and only readings with the same millisecond need the extra in-memory sort on MongoDB.
+            IndexModel(
+                [("user_id", ASCENDING), ("type", ASCENDING), ("taken_at", DESCENDING)],
+                name="user_type_taken",
+            ),
+            IndexModel(
+                [("user_id", ASCENDING), ("client_id", ASCENDING)], unique=True, name="user_client_id"
+            ),
+            # Sparse, not partial: nx-27017 takes both, but sparse keeps index and query plain everywhere.
+            IndexModel([("pending_event_id", ASCENDING)], sparse=True, name="pending_events"),
+        ]
+
+
+class DeviceDocument(Document):
+    user_id: str
+    serial: str
+    model: str | None = None
+    name: str | None = None
+    registered_at: datetime
+
+    class Settings:
+        name = "devices"
+        keep_nulls = False
+        indexes = [
+            IndexModel([("serial", ASCENDING)], unique=True, name="serial"),
+            IndexModel([("user_id", ASCENDING)], name="user"),
+        ]
+
+
+class CartridgeLotDocument(Document):
+    lot: str
+    type: str
+    expires_at: datetime
+    calibration: list[float] = []
+    created_at: datetime
+
+    class Settings:
+        name = "cartridge_lots"
+        indexes = [IndexModel([("lot", ASCENDING)], unique=True, name="lot")]
+
+
+class CartridgeUseDocument(Document):
+    """One per physical cartridge: the unique uid index is what makes a cartridge single-use, atomically."""
+
+    uid: str
+    lot: str
+    counter: int
+    user_id: str
+    measurement_id: str
+    used_at: datetime
+
+    class Settings:
+        name = "cartridge_uses"
+        indexes = [IndexModel([("uid", ASCENDING)], unique=True, name="uid")]
+
+
+DOCUMENTS = [MeasurementDocument, DeviceDocument, CartridgeLotDocument, CartridgeUseDocument]

@@ -1,0 +1,322 @@
+"""Every query of the measurement database. Speaks domain objects outward, documents inward."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.errors import DuplicateKeyError
+
+from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
+from subgraphs.measurement.domain import (
+    CartridgeLot,
+    CartridgeUse,
+    Component,
+    Cursor,
+    Device,
+    Measurement,
+    Page,
+    Summary,
+)
+from subgraphs.measurement.models import (
+    CartridgeLotDocument,
+    CartridgeUseDocument,
+    ComponentDoc,
+    DeviceDocument,
+    MeasurementDocument,
+)
+
+
+class AlreadyExists(Exception):
+    """A unique index refused the write; `existing` is what holds the key (when it could be read)."""
+
+    def __init__(self, existing: Any = None) -> None:
+        super().__init__("already exists")
+        self.existing = existing
+
+
+def new_id() -> str:
+    return str(ObjectId())
+
+
+def _oid(id_: str) -> ObjectId | None:
+    try:
+        return ObjectId(id_)
+    except (InvalidId, TypeError):
+        return None
+
+
+def _to_measurement(d: MeasurementDocument) -> Measurement:
+    return Measurement(
+        id=str(d.id),
+        user_id=d.user_id,
+        type=MeasurementType(d.type),
+        loinc=d.loinc,
+        source=MeasurementSource(d.source),
+        taken_at=d.taken_at,
+        client_id=d.client_id,
+        value=d.value,
+        unit=d.unit,
+        components=tuple(Component(c.code, c.loinc, c.value, c.unit) for c in d.components),
+        entered_value=d.entered_value,
+        entered_unit=d.entered_unit,
+        context=ReadingContext(d.context) if d.context else None,
+        device_id=d.device_id,
+        cartridge_uid=d.cartridge_uid,
+        cartridge_lot=d.cartridge_lot,
+        recorded_at=d.recorded_at,
+    )
+
+
+def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> MeasurementDocument:
+    return MeasurementDocument(
+        id=ObjectId(id_),
+        user_id=m.user_id,
+        client_id=m.client_id,
+        type=m.type.value,
+        loinc=m.loinc,
+        source=m.source.value,
+        taken_at=m.taken_at,
+        recorded_at=m.recorded_at or m.taken_at,
+        value=m.value,
+        unit=m.unit,
+        components=[
+            ComponentDoc(code=c.code, loinc=c.loinc, value=c.value, unit=c.unit) for c in m.components
+        ],
+        entered_value=m.entered_value,
+        entered_unit=m.entered_unit,
+        context=m.context.value if m.context else None,
+        device_id=m.device_id,
+        cartridge_uid=m.cartridge_uid,
+        cartridge_lot=m.cartridge_lot,
+        pending_event_id=pending_event_id,
+    )
+
+
+class MeasurementRepository:
+    async def by_client_id(self, user_id: str, client_id: str) -> Measurement | None:
+        doc = await MeasurementDocument.find_one({"user_id": user_id, "client_id": client_id})
+        return _to_measurement(doc) if doc else None
+
+    async def insert(self, m: Measurement, id_: str, pending_event_id: str | None) -> Measurement:
+        """Stores the measurement with its outbox marker; AlreadyExists(stored) if the clientId was taken."""
+        doc = _to_document(m, id_, pending_event_id)
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            raise AlreadyExists(await self.by_client_id(m.user_id, m.client_id))
+        return _to_measurement(doc)
+
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Measurement]:
+        oids = [o for o in (_oid(i) for i in ids) if o is not None]
+        if not oids:
+            return {}
+        docs = await MeasurementDocument.find({"_id": {"$in": oids}}).to_list()
+        return {str(d.id): _to_measurement(d) for d in docs}
+
+    async def latest_per_type(self, user_id: str) -> list[Measurement]:
+        # The $sort matches the user_type_taken index and the group key is its next field, so MongoDB answers
+        # with a DISTINCT_SCAN (one index seek per type) however long the history. `_id: "$type"`, not a
+        # compound key: nx-27017 0.8 does not evaluate object expressions as $group keys.
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"user_id": user_id}},
+            {"$sort": {"user_id": 1, "type": 1, "taken_at": -1, "_id": -1}},
+            {"$group": {"_id": "$type", "doc": {"$first": "$$ROOT"}}},
+        ]
+        rows = await MeasurementDocument.aggregate(pipeline).to_list()
+        out = [_to_measurement(MeasurementDocument.model_validate(r["doc"])) for r in rows]
+        return sorted(out, key=lambda m: m.taken_at, reverse=True)
+
+    async def page(
+        self,
+        user_id: str,
+        type_: MeasurementType,
+        since: datetime | None,
+        until: datetime | None,
+        first: int,
+        after: Cursor | None,
+    ) -> Page:
+        query = _range(user_id, type_, since, until)
+        if after is not None:
+            after_oid = _oid(after.id)
+            query["$or"] = [
+                {"taken_at": {"$lt": after.taken_at}},
+                {"taken_at": after.taken_at, "_id": {"$lt": after_oid}},
+            ]
+        docs = await (
+            MeasurementDocument.find(query).sort([("taken_at", -1), ("_id", -1)]).limit(first + 1).to_list()
+        )
+        return Page(items=[_to_measurement(d) for d in docs[:first]], has_next=len(docs) > first)
+
+    async def summary(
+        self,
+        user_id: str,
+        type_: MeasurementType,
+        since: datetime | None,
+        until: datetime | None,
+        component: str | None,
+    ) -> Summary:
+        field = "$value"
+        # The range sits inside $and: nx-27017 0.8 ignores date comparisons at the top level of an aggregation
+        # $match (find is fine). MongoDB reads both forms the same and still uses the user_type_taken index.
+        match = _range(user_id, type_, since, until)
+        pipeline: list[dict[str, Any]] = [{"$match": {"$and": [{k: v} for k, v in match.items()]}}]
+        if component is not None:
+            pipeline += [{"$unwind": "$components"}, {"$match": {"components.code": component}}]
+            field = "$components.value"
+        pipeline.append(
+            {
+                "$group": {
+                    "_id": None,
+                    "count": {"$sum": 1},
+                    "average": {"$avg": field},
+                    "min": {"$min": field},
+                    "max": {"$max": field},
+                }
+            }
+        )
+        rows = await MeasurementDocument.aggregate(pipeline).to_list()
+        if not rows:
+            return Summary(count=0, average=None, min=None, max=None)
+        r = rows[0]
+        return Summary(count=int(r["count"]), average=r.get("average"), min=r.get("min"), max=r.get("max"))
+
+    async def clear_pending_event(self, measurement_id: str, event_id: str) -> None:
+        await MeasurementDocument.get_pymongo_collection().update_one(
+            {"_id": ObjectId(measurement_id), "pending_event_id": event_id},
+            {"$unset": {"pending_event_id": ""}},
+        )
+
+    async def with_pending_event(
+        self, recorded_before: datetime, limit: int
+    ) -> list[tuple[Measurement, str]]:
+        docs = await (
+            MeasurementDocument.find(
+                {"pending_event_id": {"$exists": True}, "recorded_at": {"$lt": recorded_before}}
+            )
+            .sort([("recorded_at", 1)])
+            .limit(limit)
+            .to_list()
+        )
+        return [(_to_measurement(d), d.pending_event_id) for d in docs if d.pending_event_id]
+
+    async def count_pending_events(self) -> int:
+        return await MeasurementDocument.find({"pending_event_id": {"$exists": True}}).count()
+
+
+def _range(
+    user_id: str, type_: MeasurementType, since: datetime | None, until: datetime | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"user_id": user_id, "type": type_.value}
+    bounds: dict[str, datetime] = {}
+    if since is not None:
+        bounds["$gte"] = since
+    if until is not None:
+        bounds["$lt"] = until
+    if bounds:
+        query["taken_at"] = bounds
+    return query
+
+
+def _to_device(d: DeviceDocument) -> Device:
+    return Device(
+        id=str(d.id),
+        user_id=d.user_id,
+        serial=d.serial,
+        model=d.model,
+        name=d.name,
+        registered_at=d.registered_at,
+    )
+
+
+class DeviceRepository:
+    async def by_serial(self, serial: str) -> Device | None:
+        doc = await DeviceDocument.find_one({"serial": serial})
+        return _to_device(doc) if doc else None
+
+    async def get(self, device_id: str) -> Device | None:
+        oid = _oid(device_id)
+        doc = await DeviceDocument.find_one({"_id": oid}) if oid else None
+        return _to_device(doc) if doc else None
+
+    async def for_users(self, user_ids: Iterable[str]) -> list[Device]:
+        docs = (
+            await DeviceDocument.find({"user_id": {"$in": list(user_ids)}})
+            .sort([("registered_at", 1)])
+            .to_list()
+        )
+        return [_to_device(d) for d in docs]
+
+    async def insert(
+        self, user_id: str, serial: str, model: str | None, name: str | None, at: datetime
+    ) -> Device:
+        doc = DeviceDocument(user_id=user_id, serial=serial, model=model, name=name, registered_at=at)
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            raise AlreadyExists(await self.by_serial(serial))
+        return _to_device(doc)
+
+
+def _to_lot(d: CartridgeLotDocument) -> CartridgeLot:
+    return CartridgeLot(
+        lot=d.lot,
+        type=MeasurementType(d.type),
+        expires_at=d.expires_at,
+        calibration=tuple(d.calibration),
+        created_at=d.created_at,
+    )
+
+
+class CartridgeRepository:
+    async def lot(self, lot: str) -> CartridgeLot | None:
+        doc = await CartridgeLotDocument.find_one({"lot": lot})
+        return _to_lot(doc) if doc else None
+
+    async def upsert_lot(self, lot: CartridgeLot, at: datetime) -> CartridgeLot:
+        await CartridgeLotDocument.get_pymongo_collection().update_one(
+            {"lot": lot.lot},
+            {
+                "$set": {
+                    "type": lot.type.value,
+                    "expires_at": lot.expires_at,
+                    "calibration": list(lot.calibration),
+                },
+                "$setOnInsert": {"created_at": at},
+            },
+            upsert=True,
+        )
+        stored = await self.lot(lot.lot)
+        assert stored is not None
+        return stored
+
+    async def claim(self, use: CartridgeUse) -> None:
+        """Marks the cartridge used; AlreadyExists(previous use) when it was, even by a concurrent request."""
+        doc = CartridgeUseDocument(
+            uid=use.uid,
+            lot=use.lot,
+            counter=use.counter,
+            user_id=use.user_id,
+            measurement_id=use.measurement_id,
+            used_at=use.used_at,
+        )
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            prev = await CartridgeUseDocument.find_one({"uid": use.uid})
+            raise AlreadyExists(
+                CartridgeUse(
+                    prev.uid, prev.lot, prev.counter, prev.user_id, prev.measurement_id, prev.used_at
+                )
+                if prev
+                else None
+            )
+
+    async def release(self, uid: str, measurement_id: str) -> None:
+        """Undoes a claim whose measurement was not stored (only that claim, never a later one)."""
+        await CartridgeUseDocument.get_pymongo_collection().delete_one(
+            {"uid": uid, "measurement_id": measurement_id}
+        )

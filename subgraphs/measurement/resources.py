@@ -1,0 +1,96 @@
+"""Stores and clients of the measurement subgraph, opened in the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from libs.auth.tokens import Authenticator
+from libs.config import Settings
+from libs.db.mongo import connect_mongo
+from libs.redis import create_redis
+from subgraphs.measurement import sun
+from subgraphs.measurement.events import PendingEventRelay, RedisEventSink
+from subgraphs.measurement.models import DOCUMENTS
+from subgraphs.measurement.repository import CartridgeRepository, DeviceRepository, MeasurementRepository
+from subgraphs.measurement.service import MeasurementService
+
+log = logging.getLogger("manpasik.measurement")
+
+
+def parse_sun_keys(spec: str) -> dict[str, bytes]:
+    """`CARTRIDGE_SUN_KEYS="LOT-A:00112233...,LOT-B:..."` -> {lot: 16-byte key}; refuses a malformed entry."""
+    keys: dict[str, bytes] = {}
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        lot, sep, hex_key = entry.rpartition(":")
+        if not sep or not lot:
+            raise ValueError(f"CARTRIDGE_SUN_KEYS entry for {lot or entry[:8]!r} must be lot:hexkey")
+        keys[lot.strip()] = sun.parse_key(hex_key.strip())
+    return keys
+
+
+@dataclass
+class MeasurementResources:
+    authenticator: Authenticator
+    mongo: AsyncMongoClient[Any]
+    redis: Redis
+    events_redis: Redis
+    service: MeasurementService
+    relay: PendingEventRelay
+
+    async def ready(self) -> dict[str, str]:
+        await self.mongo.admin.command("ping")
+        try:
+            await asyncio.wait_for(self.events_redis.ping(), 2)  # type: ignore[misc]
+            redis = "ok"
+        except Exception:
+            # Measurements are still stored (events wait in the outbox), so Redis down is degraded, not down.
+            redis = "unreachable: events deferred"
+        return {
+            "mongo": "ok",
+            "redis": redis,
+            "pendingEvents": str(await self.service.measurements.count_pending_events()),
+        }
+
+
+@asynccontextmanager
+async def resources(
+    settings: Settings,
+    *,
+    relay_interval_s: float = 5.0,
+    relay_grace_s: float = 10.0,
+    events_redis_url: str | None = None,
+) -> AsyncIterator[MeasurementResources]:
+    """`events_redis_url`: the event bus when it is not the Redis of REDIS_URL (token revocations)."""
+    if not settings.mongodb_url:
+        raise RuntimeError("MONGODB_URL is not set (the dev stack starts nx-27017 and sets it)")
+    sun_keys = parse_sun_keys(settings.cartridge_sun_keys)
+    mongo = await connect_mongo(settings.mongodb_url, settings.database_name("measurement"), DOCUMENTS)
+    redis = create_redis(settings.redis_url)
+    events_redis = create_redis(events_redis_url) if events_redis_url else redis
+    measurements = MeasurementRepository()
+    sink = RedisEventSink(events_redis, settings)
+    service = MeasurementService(measurements, DeviceRepository(), CartridgeRepository(), sink, sun_keys)
+    relay = PendingEventRelay(measurements, sink, interval_s=relay_interval_s, grace_s=relay_grace_s)
+    stop = asyncio.Event()
+    relay_task = asyncio.create_task(relay.run(stop), name="measurement-event-relay")
+    authenticator = Authenticator(settings, redis=redis)
+    try:
+        yield MeasurementResources(authenticator, mongo, redis, events_redis, service, relay)
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+        await authenticator.aclose()
+        if events_redis is not redis:
+            await events_redis.aclose()
+        await redis.aclose()
+        await mongo.close()

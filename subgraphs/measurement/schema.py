@@ -1,0 +1,9 @@
+"""The measurement subgraph's Federation v2 schema."""
+
+from __future__ import annotations
+
+from libs.graphql.schema import build_schema
+from subgraphs.measurement.resolvers import Mutation, Query, User
+from subgraphs.measurement.types import Measurement
+
+schema = build_schema(query=Query, mutation=Mutation, types=[User, Measurement])

@@ -1,0 +1,339 @@
+"""The measurement rules: validation, idempotency, devices, cartridge authenticity and single use, events.
+
+Knows neither Strawberry nor MongoDB: it gets domain objects, repositories and an event sink.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import math
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from subgraphs.measurement import sun
+from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, spec_for
+from subgraphs.measurement.domain import (
+    CartridgeLot,
+    CartridgeReading,
+    CartridgeUse,
+    Cursor,
+    Device,
+    Measurement,
+    MeasurementInput,
+    Page,
+    Summary,
+)
+from subgraphs.measurement.errors import (
+    CartridgeRejected,
+    DeviceNotYours,
+    DeviceOwnedElsewhere,
+    InvalidMeasurement,
+    UnknownCartridgeLot,
+)
+from subgraphs.measurement.repository import (
+    AlreadyExists,
+    CartridgeRepository,
+    DeviceRepository,
+    MeasurementRepository,
+    new_id,
+)
+from subgraphs.measurement.validation import to_millis, validate
+
+log = logging.getLogger("manpasik.measurement")
+
+MAX_PAGE = 100
+MAX_BATCH = 500  # an offline week of CGM readings every 5 min is ~2000: the app sends it in chunks
+SERIAL = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
+LOT = re.compile(r"^[A-Za-z0-9\-]{2,64}$")
+MAX_CALIBRATION = 16
+
+
+class EventSink(Protocol):
+    async def measurement_recorded(self, measurement: Measurement, event_id: str) -> bool:
+        """Publishes `measurement.recorded`; False (never an exception) when the bus is unreachable."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    measurement: Measurement
+    reading: sun.SunReading | None = None
+
+
+class MeasurementService:
+    def __init__(
+        self,
+        measurements: MeasurementRepository,
+        devices: DeviceRepository,
+        cartridges: CartridgeRepository,
+        events: EventSink,
+        sun_keys: Mapping[str, bytes],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.measurements = measurements
+        self.devices = devices
+        self.cartridges = cartridges
+        self.events = events
+        self.sun_keys = sun_keys
+        self.clock = clock
+
+    # ---- recording ----
+    async def record(self, user_id: str, raw: MeasurementInput) -> Measurement:
+        m = validate(user_id, raw, self.clock())
+        if raw.client_id is not None:
+            existing = await self.measurements.by_client_id(user_id, raw.client_id)
+            if existing is not None:
+                return existing  # a retry: the stored one, whatever was sent this time
+        prepared = await self._prepare(m, raw.cartridge, prefix="")
+        return await self._store(prepared)
+
+    async def record_many(self, user_id: str, raws: Sequence[MeasurementInput]) -> list[Measurement]:
+        """All inputs are checked before anything is written. Storage is per measurement and idempotent by
+        clientId, so a batch cut short (crash, lost connection) completes when the app sends it again."""
+        if len(raws) > MAX_BATCH:
+            raise InvalidMeasurement(f"at most {MAX_BATCH} measurements per batch", field="inputs")
+        now = self.clock()
+        validated = [validate(user_id, r, now, prefix=f"inputs[{i}].") for i, r in enumerate(raws)]
+        out: list[Measurement | None] = [None] * len(raws)
+        first_of: dict[str, int] = {}
+        todo: list[tuple[int, _Prepared]] = []
+        for i, (raw, m) in enumerate(zip(raws, validated, strict=True)):
+            if raw.client_id is not None and raw.client_id in first_of:
+                continue  # the same measurement twice in one batch: answered by the first
+            if raw.client_id is not None:
+                first_of[raw.client_id] = i
+                existing = await self.measurements.by_client_id(user_id, raw.client_id)
+                if existing is not None:
+                    out[i] = existing
+                    continue
+            todo.append((i, await self._prepare(m, raw.cartridge, prefix=f"inputs[{i}].")))
+        self._refuse_cartridge_twice_in_batch(todo)
+        for i, prepared in todo:
+            out[i] = await self._store(prepared)
+        for i, raw in enumerate(raws):
+            if out[i] is None and raw.client_id is not None:
+                out[i] = out[first_of[raw.client_id]]
+        return [m for m in out if m is not None]
+
+    async def _prepare(self, m: Measurement, cartridge: CartridgeReading | None, prefix: str) -> _Prepared:
+        """Every check that does not write: device ownership, cartridge lot, expiry and SUN authenticity."""
+        if m.device_id is not None:
+            device = await self.devices.get(m.device_id)
+            if device is None or device.user_id != m.user_id:
+                raise DeviceNotYours()
+        if cartridge is None:
+            return _Prepared(m)
+        lot = await self.cartridges.lot(cartridge.lot)
+        if lot is None:
+            raise UnknownCartridgeLot(cartridge.lot)
+        if lot.type is not m.type:
+            raise CartridgeRejected(
+                f"cartridge lot {lot.lot} measures {lot.type.value}, not {m.type.value}",
+                reason="WRONG_TYPE",
+                field=f"{prefix}type",
+            )
+        # Against the reading's time, so an offline reading uploaded after the lot expired still counts.
+        if m.taken_at >= lot.expires_at:
+            raise CartridgeRejected(
+                f"cartridge lot {lot.lot} expired on {lot.expires_at.date().isoformat()}",
+                reason="LOT_EXPIRED",
+                field=f"{prefix}cartridge.lot",
+            )
+        key = self.sun_keys.get(lot.lot)
+        if key is None:
+            log.error("no SUN key configured for cartridge lot %s", lot.lot)
+            raise CartridgeRejected(
+                f"cartridge lot {lot.lot} cannot be verified",
+                reason="UNVERIFIABLE",
+                field=f"{prefix}cartridge.lot",
+            )
+        try:
+            reading = sun.verify(key, cartridge.auth_message)
+        except sun.SunError:
+            raise CartridgeRejected(
+                "the cartridge's authentication message is not genuine",
+                reason="FORGED",
+                field=f"{prefix}cartridge.authMessage",
+            )
+        if reading.uid != cartridge.uid.upper():
+            raise CartridgeRejected(
+                "the authentication message belongs to another cartridge",
+                reason="UID_MISMATCH",
+                field=f"{prefix}cartridge.uid",
+            )
+        return _Prepared(replace(m, cartridge_uid=reading.uid), reading)
+
+    @staticmethod
+    def _refuse_cartridge_twice_in_batch(todo: Sequence[tuple[int, _Prepared]]) -> None:
+        seen: set[str] = set()
+        for i, p in todo:
+            uid = p.measurement.cartridge_uid
+            if uid is not None and uid in seen:
+                raise CartridgeRejected(
+                    "this cartridge was already used",
+                    reason="ALREADY_USED",
+                    field=f"inputs[{i}].cartridge.uid",
+                )
+            if uid is not None:
+                seen.add(uid)
+
+    async def _store(self, p: _Prepared) -> Measurement:
+        m, id_, event_id = p.measurement, new_id(), str(uuid.uuid4())
+        if p.reading is not None:
+            await self._claim_cartridge(m, p.reading, id_)
+        try:
+            stored = await self.measurements.insert(m, id_, pending_event_id=event_id)
+        except AlreadyExists as e:  # the same clientId raced us: theirs is the measurement
+            if p.reading is not None:
+                await self.cartridges.release(p.reading.uid, id_)
+            if isinstance(e.existing, Measurement):
+                return e.existing
+            raise
+        if await self.events.measurement_recorded(stored, event_id):
+            await self.measurements.clear_pending_event(stored.id, event_id)
+        return stored
+
+    async def _claim_cartridge(self, m: Measurement, reading: sun.SunReading, measurement_id: str) -> None:
+        use = CartridgeUse(
+            uid=reading.uid,
+            lot=m.cartridge_lot or "",
+            counter=reading.counter,
+            user_id=m.user_id,
+            measurement_id=measurement_id,
+            used_at=to_millis(self.clock()),
+        )
+        try:
+            await self.cartridges.claim(use)
+        except AlreadyExists as e:
+            prev = e.existing
+            # The tag's read counter only grows: a counter we have seen before is a captured message replayed.
+            if isinstance(prev, CartridgeUse) and reading.counter <= prev.counter:
+                raise CartridgeRejected(
+                    "this authentication message was already used (replayed read counter)",
+                    reason="REPLAYED",
+                    field="cartridge.authMessage",
+                )
+            raise CartridgeRejected(
+                "this cartridge was already used: cartridges are single-use",
+                reason="ALREADY_USED",
+                field="cartridge.uid",
+            )
+
+    # ---- reading ----
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Measurement]:
+        return await self.measurements.by_ids(ids)
+
+    async def latest(self, user_id: str) -> list[Measurement]:
+        return await self.measurements.latest_per_type(user_id)
+
+    async def history(
+        self,
+        user_id: str,
+        type_: MeasurementType,
+        since: datetime | None,
+        until: datetime | None,
+        first: int,
+        after: str | None,
+    ) -> Page:
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidMeasurement(f"first must be between 1 and {MAX_PAGE}", field="first")
+        _check_range(since, until)
+        return await self.measurements.page(user_id, type_, since, until, first, decode_cursor(after))
+
+    async def summary(
+        self,
+        user_id: str,
+        type_: MeasurementType,
+        since: datetime | None,
+        until: datetime | None,
+        component: str | None,
+    ) -> Summary:
+        _check_range(since, until)
+        spec = spec_for(type_)
+        if spec.is_panel and component is None:
+            codes = ", ".join(c.code for c in spec.components)
+            raise InvalidMeasurement(
+                f"{type_.value} is a panel: name a component ({codes})", field="component"
+            )
+        if component is not None and spec.component(component) is None:
+            raise InvalidMeasurement(f"{type_.value} has no component {component!r}", field="component")
+        return await self.measurements.summary(user_id, type_, since, until, component)
+
+    # ---- devices and cartridge lots ----
+    async def register_device(self, user_id: str, serial: str, model: str | None, name: str | None) -> Device:
+        serial = serial.strip().upper()
+        if not SERIAL.match(serial):
+            raise InvalidMeasurement("serial must be 4-64 letters, digits or dashes", field="serial")
+        existing = await self.devices.by_serial(serial)
+        if existing is None:
+            try:
+                return await self.devices.insert(user_id, serial, model, name, to_millis(self.clock()))
+            except AlreadyExists as e:
+                existing = e.existing if isinstance(e.existing, Device) else None
+        if existing is None or existing.user_id != user_id:
+            raise DeviceOwnedElsewhere(serial)
+        return existing  # registering your own reader again is a no-op
+
+    async def devices_of(self, user_ids: Sequence[str]) -> dict[str, list[Device]]:
+        out: dict[str, list[Device]] = {u: [] for u in user_ids}
+        for d in await self.devices.for_users(user_ids):
+            out[d.user_id].append(d)
+        return out
+
+    async def cartridge_lot(self, lot: str) -> CartridgeLot:
+        found = await self.cartridges.lot(lot)
+        if found is None:
+            raise UnknownCartridgeLot(lot)
+        return found
+
+    async def register_lot(
+        self, lot: str, type_: MeasurementType, expires_at: datetime, calibration: Sequence[float]
+    ) -> CartridgeLot:
+        if not LOT.match(lot):
+            raise InvalidMeasurement("lot must be 2-64 letters, digits or dashes", field="lot")
+        if MeasurementSource.CARTRIDGE not in spec_for(type_).sources:
+            raise InvalidMeasurement(f"no cartridge measures {type_.value}", field="type")
+        if expires_at.tzinfo is None:
+            raise InvalidMeasurement("expiresAt needs a time zone offset", field="expiresAt")
+        if len(calibration) > MAX_CALIBRATION or not all(math.isfinite(c) for c in calibration):
+            raise InvalidMeasurement(
+                f"calibration is at most {MAX_CALIBRATION} finite numbers", field="calibration"
+            )
+        return await self.cartridges.upsert_lot(
+            CartridgeLot(
+                lot=lot, type=type_, expires_at=to_millis(expires_at), calibration=tuple(calibration)
+            ),
+            to_millis(self.clock()),
+        )
+
+
+def _check_range(since: datetime | None, until: datetime | None) -> None:
+    for name, at in (("since", since), ("until", until)):
+        if at is not None and at.tzinfo is None:
+            raise InvalidMeasurement(f"{name} needs a time zone offset", field=name)
+    if since is not None and until is not None and until <= since:
+        raise InvalidMeasurement("until must be after since", field="until")
+
+
+def encode_cursor(m: Measurement) -> str:
+    raw = f"{round(m.taken_at.timestamp() * 1000)}:{m.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Cursor | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        millis, id_ = raw.split(":", 1)
+        if not re.fullmatch(r"[0-9a-f]{24}", id_):
+            raise ValueError(id_)
+        return Cursor(taken_at=datetime.fromtimestamp(int(millis) / 1000, UTC), id=id_)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidMeasurement("after is not a cursor from this list", field="after")

@@ -1,0 +1,244 @@
+"""GraphQL types of the measurement subgraph (built from domain objects, never from documents)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from libs.auth import require_viewer
+from libs.errors import Forbidden
+from subgraphs.measurement import catalogue, domain
+from subgraphs.measurement.context import Info
+
+MeasurementType = strawberry.enum(
+    catalogue.MeasurementType,
+    name="MeasurementType",
+    description="Cartridge panels of the reader, and vitals from wearables or manual entry",
+)
+MeasurementSource = strawberry.enum(catalogue.MeasurementSource, name="MeasurementSource")
+MeasurementContext = strawberry.enum(catalogue.ReadingContext, name="MeasurementContext")
+
+
+@strawberry.type(description="One part of a panel (blood pressure, lipid panel), in its canonical UCUM unit")
+class MeasurementComponent:
+    code: str
+    loinc: str
+    value: float
+    unit: str
+
+
+@strawberry.federation.type(keys=["id"], description="A measurement, stored in canonical UCUM units")
+class Measurement:
+    id: strawberry.ID
+    type: MeasurementType  # type: ignore[valid-type]
+    loinc: str = strawberry.field(
+        description="LOINC code of what was measured (and how, when the source says)"
+    )
+    value: float | None = strawberry.field(description="null for panels: see components")
+    unit: str | None = strawberry.field(description="UCUM unit of value")
+    components: list[MeasurementComponent]
+    taken_at: datetime
+    recorded_at: datetime
+    source: MeasurementSource  # type: ignore[valid-type]
+    context: MeasurementContext | None  # type: ignore[valid-type]
+    client_id: str
+    device_id: strawberry.ID | None
+    cartridge_lot: str | None
+    entered_value: float | None = strawberry.field(description="the value as sent, before conversion")
+    entered_unit: str | None
+    owner_id: strawberry.Private[str]
+
+    @classmethod
+    def from_domain(cls, m: domain.Measurement) -> Measurement:
+        return cls(
+            id=strawberry.ID(m.id),
+            type=m.type,
+            loinc=m.loinc,
+            value=m.value,
+            unit=m.unit,
+            components=[
+                MeasurementComponent(code=c.code, loinc=c.loinc, value=c.value, unit=c.unit)
+                for c in m.components
+            ],
+            taken_at=m.taken_at,
+            recorded_at=m.recorded_at or m.taken_at,
+            source=m.source,
+            context=m.context,
+            client_id=m.client_id,
+            device_id=strawberry.ID(m.device_id) if m.device_id else None,
+            cartridge_lot=m.cartridge_lot,
+            entered_value=m.entered_value,
+            entered_unit=m.entered_unit,
+            owner_id=m.user_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Measurement | None:
+        from subgraphs.measurement.loaders import measurements_by_id
+
+        viewer = require_viewer(info.context.viewer)
+        m = await measurements_by_id(info).load(str(id))
+        if m is None:
+            return None
+        if m.user_id != viewer.user_id:
+            raise Forbidden("you may only access your own measurements")
+        return cls.from_domain(m)
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class MeasurementEdge:
+    node: Measurement
+    cursor: str
+
+
+@strawberry.type
+class MeasurementConnection:
+    edges: list[MeasurementEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Computed in the database over the selected range")
+class MeasurementSummary:
+    count: int
+    average: float | None
+    min: float | None
+    max: float | None
+    unit: str | None
+
+
+@strawberry.type(description="A ManPaSik reader registered to a user")
+class Device:
+    id: strawberry.ID
+    serial: str
+    model: str | None
+    name: str | None
+    registered_at: datetime
+
+    @classmethod
+    def from_domain(cls, d: domain.Device) -> Device:
+        return cls(
+            id=strawberry.ID(d.id), serial=d.serial, model=d.model, name=d.name, registered_at=d.registered_at
+        )
+
+
+@strawberry.type(description="A production lot of cartridges: what it measures, until when, how to calibrate")
+class CartridgeLot:
+    lot: str
+    type: MeasurementType  # type: ignore[valid-type]
+    expires_at: datetime
+    calibration: list[float] = strawberry.field(description="coefficients the reader applies to this lot")
+
+    @classmethod
+    def from_domain(cls, lot: domain.CartridgeLot) -> CartridgeLot:
+        return cls(lot=lot.lot, type=lot.type, expires_at=lot.expires_at, calibration=list(lot.calibration))
+
+
+@strawberry.type(description="What the server accepts for one quantity (a type, or a panel's component)")
+class QuantityInfo:
+    code: str
+    loinc: str
+    unit: str
+    accepted_units: list[str]
+    plausible_min: float
+    plausible_max: float
+
+
+@strawberry.type
+class MeasurementTypeInfo:
+    type: MeasurementType  # type: ignore[valid-type]
+    loinc: str
+    category: str
+    sources: list[MeasurementSource]  # type: ignore[valid-type]
+    value: QuantityInfo | None
+    components: list[QuantityInfo]
+
+    @classmethod
+    def from_spec(cls, s: catalogue.MeasurementSpec) -> MeasurementTypeInfo:
+        def q(x: catalogue.Quantity) -> QuantityInfo:
+            return QuantityInfo(
+                code=x.code,
+                loinc=x.loinc,
+                unit=x.unit,
+                accepted_units=list(x.units),
+                plausible_min=x.low,
+                plausible_max=x.high,
+            )
+
+        return cls(
+            type=s.type,
+            loinc=s.loinc,
+            category=s.category,
+            sources=sorted(s.sources, key=lambda x: x.value),
+            value=q(s.value) if s.value else None,
+            components=[q(c) for c in s.components],
+        )
+
+
+@strawberry.input
+class MeasurementComponentInput:
+    code: str
+    value: float
+    unit: str | None = None
+
+
+@strawberry.input(description="Read from the cartridge's NFC tag by the reader")
+class CartridgeReadingInput:
+    uid: str = strawberry.field(description="7-byte NFC UID, hex")
+    lot: str
+    auth_message: str = strawberry.field(description="SUN message: picc_data=<32 hex>&cmac=<16 hex>")
+
+
+@strawberry.input
+class RecordMeasurementInput:
+    type: MeasurementType  # type: ignore[valid-type]
+    value: float | None = None
+    unit: str | None = strawberry.field(default=None, description="UCUM, e.g. mg/dL, mmol/L, %, mm[Hg], /min")
+    components: list[MeasurementComponentInput] | None = None
+    taken_at: datetime | None = strawberry.field(default=None, description="default: now")
+    source: MeasurementSource = catalogue.MeasurementSource.MANUAL  # type: ignore[valid-type]
+    device_id: strawberry.ID | None = None
+    cartridge: CartridgeReadingInput | None = None
+    context: MeasurementContext | None = None  # type: ignore[valid-type]
+    client_id: str | None = strawberry.field(default=None, description="idempotency key chosen by the app")
+
+    def to_domain(self) -> domain.MeasurementInput:
+        return domain.MeasurementInput(
+            type=self.type,
+            source=self.source,
+            value=self.value,
+            unit=self.unit,
+            components=tuple(
+                domain.ComponentInput(c.code, c.value, c.unit or None) for c in self.components or []
+            ),
+            taken_at=self.taken_at,
+            context=self.context,
+            client_id=self.client_id,
+            device_id=str(self.device_id) if self.device_id else None,
+            cartridge=domain.CartridgeReading(
+                self.cartridge.uid, self.cartridge.lot, self.cartridge.auth_message
+            )
+            if self.cartridge
+            else None,
+        )
+
+
+@strawberry.input
+class RegisterDeviceInput:
+    serial: str
+    model: str | None = None
+    name: str | None = None
+
+
+@strawberry.input
+class RegisterCartridgeLotInput:
+    lot: str
+    type: MeasurementType  # type: ignore[valid-type]
+    expires_at: datetime
+    calibration: list[float] = strawberry.field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Fixtures of the measurement subgraph tests: one app per module on a free port, tokens per test user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from libs.auth.tokens import issue_access_token
+from libs.config import Settings
+from libs.testing import running_app
+from libs.testing.graphql import gql
+from subgraphs.measurement.app import create_app
+
+LOT = "GLU-TEST-01"
+LOT_KEY = "000102030405060708090a0b0c0d0e0f"
+OLD_LOT = "GLU-OLD-01"
+OLD_LOT_KEY = "f0e0d0c0b0a090807060504030201000"
+
+RECORD = """
+mutation($input: RecordMeasurementInput!) {
+  recordMeasurement(input: $input) {
+    id type value unit takenAt source context clientId loinc enteredValue enteredUnit deviceId cartridgeLot
+    components { code loinc value unit }
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def msettings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY}"})
+
+
+@pytest.fixture(scope="module")
+async def url(msettings: Settings) -> AsyncIterator[str]:
+    async with running_app(create_app(msettings, relay_interval_s=0.2, relay_grace_s=0.5)) as base:
+        yield base + "/graphql"
+
+
+class User:
+    def __init__(self, settings: Settings, url: str, roles: tuple[str, ...] = ("USER",)) -> None:
+        self.id = uuid.uuid4().hex
+        self.url = url
+        self.token = issue_access_token(settings, self.id, list(roles), uuid.uuid4().hex)[0]
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await gql(self.url, query, variables, token=self.token)
+
+    async def record(self, **input_: Any) -> dict[str, Any]:
+        return await self.gql(RECORD, {"input": input_})
+
+    async def entities(self, query: str, user_id: str | None = None) -> dict[str, Any]:
+        return await self.gql(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { " + query + " } } }",
+            {"r": [{"__typename": "User", "id": user_id or self.id}]},
+        )
+
+
+@pytest.fixture
+def new_user(msettings: Settings, url: str) -> Callable[..., User]:
+    return lambda roles=("USER",): User(msettings, url, roles)
