@@ -9,7 +9,8 @@ import orjson
 from graphql import GraphQLError, execute
 from graphql.execution.values import get_variable_values
 
-from router.executor import PlanExecutor, Transport, complete
+from router.executor import PlanExecutor, Transport
+from router.executor.shape import compile_shaper
 from router.gateway.prepare import OperationCache, PreparedOperation, RequestError, gql_error
 from router.supergraph.model import Supergraph
 
@@ -79,7 +80,9 @@ class Gateway:
         if prep.introspection_doc is not None:
             self.introspect(prep, values, data, errors)
         await self.executor.run(plan, values, self.forwarded_headers(headers), data, errors)
-        out = complete(data, plan.root_type, plan.fields, errors)
+        if plan.shaper is None:
+            plan.shaper = compile_shaper(plan.root_type, plan.fields)
+        out = plan.shaper(data, errors)
         return {"errors": errors, "data": out} if errors else {"data": out}
 
     def introspect(

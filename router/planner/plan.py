@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from router.planner.operation import NormField
 from router.planner.selection import SelectionSet
@@ -34,3 +35,4 @@ class QueryPlan:
     fields: list[NormField]  # normalised operation (including introspection fields)
     nodes: list[FetchNode]  # topological order
     introspection: list[NormField] = field(default_factory=list)  # __schema / __type root fields
+    shaper: Any = None  # compiled response shaper, built on first use
