@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,6 +14,7 @@ from libs.config import Settings
 from libs.testing import running_app
 from libs.testing.graphql import gql
 from subgraphs.measurement.app import create_app
+from tests.subgraphs.measurement.tcp_proxy import TcpProxy
 
 LOT = "GLU-TEST-01"
 LOT_KEY = "000102030405060708090a0b0c0d0e0f"
@@ -34,8 +36,27 @@ def msettings(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-async def url(msettings: Settings) -> AsyncIterator[str]:
-    async with running_app(create_app(msettings, relay_interval_s=0.2, relay_grace_s=0.5)) as base:
+async def events_proxy(msettings: Settings) -> AsyncIterator[TcpProxy]:
+    """The event bus is reached through a switchable proxy, so a test can take Redis away from the app."""
+    target = urlsplit(msettings.redis_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+@pytest.fixture(scope="module")
+async def url(msettings: Settings, events_proxy: TcpProxy) -> AsyncIterator[str]:
+    # One app per module: Beanie binds its document classes to one client per process, so two measurement
+    # apps must not overlap in one process.
+    db = urlsplit(msettings.redis_url).path or "/0"
+    app = create_app(
+        msettings,
+        relay_interval_s=0.2,
+        relay_grace_s=0.3,
+        events_redis_url=f"redis://127.0.0.1:{events_proxy.port}{db}",
+    )
+    async with running_app(app) as base:
         yield base + "/graphql"
 
 
