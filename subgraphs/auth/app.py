@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,12 +14,15 @@ from libs.graphql.app import create_subgraph_app
 from subgraphs.auth.context import AuthContext
 from subgraphs.auth.resources import resources
 from subgraphs.auth.schema import schema
+from subgraphs.auth.settings import AuthSettings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, auth_settings: AuthSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    auth_settings = auth_settings or AuthSettings()
     published_jwks(settings)  # fails at start, not at the first request, when the signing key is unusable
-    app = create_subgraph_app("auth", schema, resources, settings=settings, context_class=AuthContext)
+    app = create_subgraph_app("auth", schema, partial(resources, auth=auth_settings), settings=settings,
+                              context_class=AuthContext)
 
     @app.get("/.well-known/jwks.json")
     async def jwks() -> Any:

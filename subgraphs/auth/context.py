@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import strawberry
 
-from libs.db.sql import unit_of_work
 from libs.graphql.context import Context
+from subgraphs.auth.errors import CommitFirst
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.resources import AuthResources
 from subgraphs.auth.service.common import ClientInfo
@@ -18,8 +18,16 @@ class AuthContext(Context[AuthResources]):
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AuthRepository]:
         """The request's one commit point: commits when the block succeeds, rolls back on any error."""
-        async with unit_of_work(self.resources.sessions) as session:
-            yield AuthRepository(session)
+        async with self.resources.sessions() as session:
+            try:
+                yield AuthRepository(session)
+                await session.commit()
+            except CommitFirst:
+                await session.commit()
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AuthRepository]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from subgraphs.auth.context import AuthContext
-from subgraphs.auth.models import UserRow
+from subgraphs.auth.models import SessionRow, UserRow, utcnow
 
 
 def users(ctx: AuthContext) -> DataLoader[str, UserRow | None]:
@@ -17,3 +17,15 @@ def users(ctx: AuthContext) -> DataLoader[str, UserRow | None]:
         return [rows.get(i) for i in ids]
 
     return ctx.loader("users", lambda: DataLoader(load_fn=load))
+
+
+def sessions_by_user(ctx: AuthContext) -> DataLoader[str, list[SessionRow]]:
+    async def load(user_ids: Sequence[str]) -> list[list[SessionRow]]:
+        async with ctx.read() as repo:
+            rows = await repo.sessions_of_users(user_ids, active_at=utcnow())
+        by_user: dict[str, list[SessionRow]] = {u: [] for u in user_ids}
+        for row in rows:
+            by_user[row.user_id].append(row)
+        return [by_user[u] for u in user_ids]
+
+    return ctx.loader("sessions_by_user", lambda: DataLoader(load_fn=load))

@@ -28,8 +28,8 @@ class AuthRepository:
         await self.session.flush()
 
     # ---- users
-    async def user_by_id(self, user_id: str) -> UserRow | None:
-        return await self.session.get(UserRow, user_id)
+    async def user_by_id(self, user_id: str, *, for_update: bool = False) -> UserRow | None:
+        return await self.session.get(UserRow, user_id, with_for_update=for_update or None)
 
     async def user_by_email(self, email: str) -> UserRow | None:
         result = await self.session.exec(select(UserRow).where(UserRow.email == email))
@@ -54,6 +54,15 @@ class AuthRepository:
         self.session.add(row)
 
     # ---- sessions and refresh tokens
+    async def sessions_of_users(self, user_ids: Sequence[str], *, active_at: datetime) -> list[SessionRow]:
+        q = (
+            select(SessionRow)
+            .where(col(SessionRow.user_id).in_(list(user_ids)), col(SessionRow.revoked_at).is_(None),
+                   SessionRow.expires_at > active_at)
+            .order_by(col(SessionRow.last_used_at).desc())
+        )
+        return list((await self.session.exec(q)).all())
+
     async def session_by_id(self, session_id: str) -> SessionRow | None:
         return await self.session.get(SessionRow, session_id)
 

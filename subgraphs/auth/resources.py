@@ -1,4 +1,4 @@
-"""What the auth subgraph opens at start: its database (migrated), Redis, the token authenticator."""
+"""What the auth subgraph opens at start: its database (migrated), Redis, the authenticator, the adapters."""
 
 from __future__ import annotations
 
@@ -7,18 +7,26 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.auth.revocation import Revocations
 from libs.auth.tokens import Authenticator
 from libs.config import Settings
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, ensure_database, session_factory
 from libs.redis import create_redis
+from subgraphs.auth.adapters.mail import Mailer
+from subgraphs.auth.adapters.sms import SmsVerifier
+from subgraphs.auth.adapters.social import configured_providers
+from subgraphs.auth.demo import seed_demo_accounts
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.service.common import AuthDeps
+from subgraphs.auth.settings import AuthSettings
+from subgraphs.auth.stores import LoginThrottle, OneTimeState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,17 +47,35 @@ class AuthResources:
         return {"database": "ok", "redis": "ok"}
 
 
+def build_deps(settings: Settings, auth: AuthSettings, redis: Redis, http: httpx.AsyncClient) -> AuthDeps:
+    sms = SmsVerifier(auth, http) if auth.twilio_verify_service_sid and auth.twilio_account_sid else None
+    return AuthDeps(
+        settings=settings, auth=auth, redis=redis, passwords=Passwords(),
+        revocations=Revocations(settings, redis), throttle=LoginThrottle(settings, auth, redis),
+        challenges=OneTimeState(settings, redis, "challenge"), social_states=OneTimeState(settings, redis, "oauth"),
+        mailer=Mailer(auth), sms=sms, social=configured_providers(auth, http),
+    )
+
+
 @asynccontextmanager
-async def resources(settings: Settings) -> AsyncIterator[AuthResources]:
+async def resources(settings: Settings, auth: AuthSettings | None = None) -> AsyncIterator[AuthResources]:
+    auth = auth or AuthSettings()
     url = settings.sql_url("auth")
     await ensure_database(url)
     engine = create_engine(url)
     redis = create_redis(settings.redis_url)
+    http = httpx.AsyncClient(timeout=10.0)
+    authenticator = Authenticator(settings, redis=redis, http=http)
+    deps = build_deps(settings, auth, redis, http)
     try:
         await upgrade(engine, MIGRATIONS)
-        deps = AuthDeps(settings=settings, redis=redis, passwords=Passwords())
-        yield AuthResources(settings=settings, engine=engine, sessions=session_factory(engine), redis=redis,
-                            authenticator=Authenticator(settings), deps=deps)
+        sessions = session_factory(engine)
+        if settings.env == "dev":
+            await seed_demo_accounts(sessions, deps)
+        yield AuthResources(settings=settings, engine=engine, sessions=sessions, redis=redis,
+                            authenticator=authenticator, deps=deps)
     finally:
+        await deps.mailer.drain()
+        await http.aclose()
         await redis.aclose()
         await engine.dispose()

@@ -12,7 +12,7 @@ from libs.auth import Role as RoleEnum
 from libs.auth import require_self_or_role, require_viewer
 from subgraphs.auth import loaders
 from subgraphs.auth.context import Info
-from subgraphs.auth.models import UserRow, as_utc
+from subgraphs.auth.models import SessionRow, UserRow, as_utc
 from subgraphs.auth.service.common import TokenPair
 
 Role = strawberry.enum(RoleEnum, name="Role", description="USER | DOCTOR | SUPPORT | ADMIN")
@@ -84,6 +84,35 @@ class User:
         value = self._private(info).last_login_at
         return as_utc(value) if value else None
 
+    @strawberry.field
+    def two_factor_enabled(self, info: Info) -> bool:
+        return self._private(info).totp_secret is not None
+
+    @strawberry.field
+    def phone_verified(self, info: Info) -> bool:
+        return self._private(info).phone is not None
+
+    @strawberry.field(description="Active sessions (devices), most recently used first.")
+    async def sessions(self, info: Info) -> list[Session]:
+        row = self._private(info)
+        rows = await loaders.sessions_by_user(info.context).load(row.id)
+        return [Session.from_row(s, info.context.viewer.session_id) for s in rows]
+
+
+@strawberry.type
+class Session:
+    id: strawberry.ID
+    device: str
+    ip: str | None
+    created_at: datetime
+    last_used_at: datetime
+    current: bool = strawberry.field(description="the session of the token making this request")
+
+    @classmethod
+    def from_row(cls, row: SessionRow, current_sid: str | None) -> Session:
+        return cls(id=strawberry.ID(row.id), device=row.device, ip=row.ip, created_at=as_utc(row.created_at),
+                   last_used_at=as_utc(row.last_used_at), current=row.id == current_sid)
+
 
 @strawberry.type
 class AuthTokens:
@@ -133,3 +162,61 @@ class SignUpInput:
 class LogInInput:
     email: str | None = None
     password: str | None = None
+
+
+@strawberry.input
+class VerifyTwoFactorInput:
+    challenge_token: str | None = None
+    code: str | None = strawberry.field(default=None, description="TOTP, SMS code or a one-time backup code")
+
+
+@strawberry.type
+class TotpEnrollment:
+    secret: str
+    provisioning_uri: str
+
+
+@strawberry.type
+class TotpConfirmation:
+    backup_codes: list[str] = strawberry.field(description="shown once; each works one time")
+
+
+@strawberry.enum
+class SocialProvider(Enum):
+    GOOGLE = "GOOGLE"
+    KAKAO = "KAKAO"
+    NAVER = "NAVER"
+
+
+@strawberry.input
+class StartSocialLogInInput:
+    provider: SocialProvider
+    redirect_uri: str | None = None
+    code_challenge: str | None = strawberry.field(default=None, description="PKCE S256 (required for KAKAO)")
+
+
+@strawberry.type
+class SocialAuthorization:
+    authorization_url: str
+    state: str
+
+
+@strawberry.input
+class SocialLogInInput:
+    provider: SocialProvider
+    authorization_code: str | None = None
+    code_verifier: str | None = strawberry.field(default=None, description="PKCE verifier")
+    redirect_uri: str | None = None
+    state: str | None = strawberry.field(default=None, description="from startSocialLogIn")
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str | None = None
+    new_password: str | None = None
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str | None = None
+    new_password: str | None = None

@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
+from libs.auth.revocation import Revocations
 from libs.config import Settings
 from subgraphs.auth.models import UserRow
 from subgraphs.auth.passwords import Passwords
+from subgraphs.auth.settings import AuthSettings
+
+if TYPE_CHECKING:
+    from subgraphs.auth.adapters.mail import Mailer
+    from subgraphs.auth.adapters.sms import SmsVerifier
+    from subgraphs.auth.adapters.social import SocialProvider
+    from subgraphs.auth.stores import LoginThrottle, OneTimeState
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +50,19 @@ class TwoFactorChallenge:
 
 @dataclass
 class AuthDeps:
-    """Built once per process in the app's lifespan."""
+    """Process-wide collaborators, built once in the app's lifespan."""
 
     settings: Settings
+    auth: AuthSettings
     redis: Redis
     passwords: Passwords
-    extras: dict[str, Any] = field(default_factory=dict)
+    revocations: Revocations
+    throttle: LoginThrottle
+    challenges: OneTimeState
+    social_states: OneTimeState
+    mailer: Mailer
+    sms: SmsVerifier | None
+    social: dict[str, SocialProvider] = field(default_factory=dict)
 
 
 def new_secret(nbytes: int = 32) -> str:

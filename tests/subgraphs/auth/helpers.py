@@ -44,5 +44,23 @@ async def sign_up(url: str, email: str | None = None, password: str = PASSWORD,
     return data
 
 
-async def log_in(url: str, email: str, password: str = PASSWORD, **kw: Any) -> dict[str, Any]:
-    return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, **kw)
+def random_ip() -> str:
+    return "10.{}.{}.{}".format(*secrets.token_bytes(3))
+
+
+async def log_in(url: str, email: str, password: str = PASSWORD, *, ip: str | None = None,
+                 **kw: Any) -> dict[str, Any]:
+    """Logs in from `ip` (a fresh address by default, so per-IP throttling of one test never hits another)."""
+    headers = {"x-forwarded-for": ip or random_ip()}
+    return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, headers=headers, **kw)
+
+
+async def tokens_of(url: str, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    result = await log_in(url, email, password)
+    assert result["data"]["logIn"]["__typename"] == "AuthSuccess", result
+    tokens: dict[str, Any] = result["data"]["logIn"]["tokens"]
+    return tokens
+
+
+WHOAMI = "query { whoami }"
+

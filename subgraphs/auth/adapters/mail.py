@@ -1,0 +1,58 @@
+"""Outgoing mail over SMTP (stdlib smtplib, run off the event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from subgraphs.auth.settings import AuthSettings
+
+log = logging.getLogger("manpasik.auth.mail")
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer:
+    def __init__(self, auth: AuthSettings) -> None:
+        self.auth = auth
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def send(self, mail: Mail) -> None:
+        await asyncio.to_thread(self._send, mail)
+
+    def send_later(self, mail: Mail) -> None:
+        """Sends after the answer: its timing must not reveal whether an account exists."""
+        task = asyncio.get_running_loop().create_task(self._send_logged(mail))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _send_logged(self, mail: Mail) -> None:
+        try:
+            await self.send(mail)
+        except (OSError, smtplib.SMTPException) as e:
+            log.error("could not send mail %r: %s", mail.subject, e)
+
+    async def drain(self) -> None:
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    def _send(self, mail: Mail) -> None:
+        msg = EmailMessage()
+        msg["From"] = self.auth.mail_from
+        msg["To"] = mail.to
+        msg["Subject"] = mail.subject
+        msg.set_content(mail.body)
+        with smtplib.SMTP(self.auth.smtp_host, self.auth.smtp_port, timeout=10) as smtp:
+            if self.auth.smtp_starttls:
+                smtp.starttls()
+            if self.auth.smtp_username:
+                smtp.login(self.auth.smtp_username, self.auth.smtp_password or "")
+            smtp.send_message(msg)

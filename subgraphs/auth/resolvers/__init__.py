@@ -1,0 +1,16 @@
+"""Resolvers: parse and authorize, then call the service inside the request's unit of work."""
+
+from strawberry.tools import merge_types
+
+from subgraphs.auth.resolvers.accounts import AccountMutation, AccountQuery
+from subgraphs.auth.resolvers.admin import AdminMutation
+from subgraphs.auth.resolvers.sessions import SessionMutation
+from subgraphs.auth.resolvers.social import SocialMutation
+from subgraphs.auth.resolvers.twofactor import TwoFactorMutation
+
+Query = merge_types("Query", (AccountQuery,))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, SessionMutation, TwoFactorMutation, SocialMutation, AdminMutation)
+)
+
+__all__ = ["Mutation", "Query"]

@@ -1,0 +1,100 @@
+"""Sign-up, log-in, me, password and email flows."""
+
+from __future__ import annotations
+
+import strawberry
+
+from libs.auth import require_viewer
+from libs.errors import Unauthenticated
+from subgraphs.auth import loaders
+from subgraphs.auth.context import Info
+from subgraphs.auth.resolvers.common import success, to_result
+from subgraphs.auth.service import AccountService
+from subgraphs.auth.service.recovery import RecoveryService
+from subgraphs.auth.types import (
+    AuthResult,
+    AuthSuccess,
+    ChangePasswordInput,
+    LogInInput,
+    ResetPasswordInput,
+    SignUpInput,
+    User,
+)
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="The signed-in user.")
+    async def me(self, info: Info) -> User:
+        viewer = require_viewer(info.context.viewer)
+        row = await loaders.users(info.context).load(str(viewer.user_id))
+        if row is None:  # deleted after the token was issued
+            raise Unauthenticated("account no longer exists")
+        return User.from_row(row)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation
+    async def sign_up(self, info: Info, input: SignUpInput) -> AuthSuccess:
+        async with info.context.unit_of_work() as repo:
+            result = await AccountService(repo, info.context.resources.deps).sign_up(
+                email=input.email, password=input.password, display_name=input.display_name,
+                locale=input.locale, client=info.context.client(),
+            )
+        return success(result)
+
+    @strawberry.mutation(description="AuthSuccess, or a TwoFactorChallenge when 2FA is enabled.")
+    async def log_in(self, info: Info, input: LogInInput) -> AuthResult:
+        async with info.context.unit_of_work() as repo:
+            result = await AccountService(repo, info.context.resources.deps).log_in(
+                email=input.email, password=input.password, client=info.context.client(),
+            )
+        return to_result(result)
+
+    @strawberry.mutation(description="Ends every other session at once.")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> bool:
+        viewer = require_viewer(info.context.viewer)
+        async with info.context.unit_of_work() as repo:
+            await AccountService(repo, info.context.resources.deps).change_password(
+                str(viewer.user_id), input.current_password, input.new_password, viewer.session_id)
+        return True
+
+    @strawberry.mutation
+    async def request_email_verification(self, info: Info) -> bool:
+        viewer = require_viewer(info.context.viewer)
+        async with info.context.unit_of_work() as repo:
+            mail = await RecoveryService(repo, info.context.resources.deps).request_email_verification(
+                str(viewer.user_id))
+        if mail is not None:
+            info.context.resources.deps.mailer.send_later(mail)
+        return True
+
+    @strawberry.mutation
+    async def verify_email(self, info: Info, token: str) -> bool:
+        async with info.context.unit_of_work() as repo:
+            await RecoveryService(repo, info.context.resources.deps).verify_email(token)
+        return True
+
+    @strawberry.mutation(description="Always true: the answer never tells whether the account exists.")
+    async def request_password_reset(self, info: Info, email: str) -> bool:
+        async with info.context.unit_of_work() as repo:
+            mail = await RecoveryService(repo, info.context.resources.deps).request_password_reset(email)
+        if mail is not None:
+            info.context.resources.deps.mailer.send_later(mail)
+        return True
+
+    @strawberry.mutation(description="Ends every session of the account.")
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> bool:
+        async with info.context.unit_of_work() as repo:
+            await RecoveryService(repo, info.context.resources.deps).reset_password(input.token,
+                                                                                      input.new_password)
+        return True
+
+    @strawberry.mutation(description="Ends every session; the account is deleted after the retention period.")
+    async def request_account_deletion(self, info: Info, password: str | None = None) -> bool:
+        viewer = require_viewer(info.context.viewer)
+        async with info.context.unit_of_work() as repo:
+            await AccountService(repo, info.context.resources.deps).request_deletion(str(viewer.user_id),
+                                                                                     password)
+        return True
