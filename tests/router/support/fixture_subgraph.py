@@ -113,7 +113,7 @@ class FixtureSubgraph:
     # -- HTTP --------------------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.requests.append({"body": body, "headers": dict(request.headers)})
+        self.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
         query = body.get("query", "")
         if "_service" in query and "_entities" not in query:
             return web.json_response({"data": {"_service": {"sdl": self.sdl}}})
