@@ -7,8 +7,24 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from libs.errors import Forbidden, Unauthenticated
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.domain import Device, Measurement
+
+
+def authorized_user_ids(info: Info) -> DataLoader[str, str]:
+    """Resolves `User` references: the viewer's own id, FORBIDDEN for anyone else's (per key, one batch)."""
+    viewer = info.context.viewer
+
+    async def load(ids: Sequence[str]) -> list[str | BaseException]:
+        if viewer.user_id is None:
+            error = Unauthenticated(viewer.auth_error or "authentication required")
+            return [error for _ in ids]
+        return [
+            i if i == viewer.user_id else Forbidden("you may only access your own measurements") for i in ids
+        ]
+
+    return info.context.loader("authorized_user_ids", lambda: DataLoader(load_fn=load))
 
 
 def measurements_by_id(info: Info) -> DataLoader[str, Measurement | None]:

@@ -10,7 +10,7 @@ from libs.auth import Role, require_role, require_viewer
 from libs.errors import Forbidden
 from subgraphs.measurement.catalogue import CATALOGUE
 from subgraphs.measurement.context import Info
-from subgraphs.measurement.loaders import devices_by_user, latest_by_user
+from subgraphs.measurement.loaders import authorized_user_ids, devices_by_user, latest_by_user
 from subgraphs.measurement.service import encode_cursor
 from subgraphs.measurement.types import (
     CartridgeLot,
@@ -42,8 +42,8 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
-        # No store behind the reference itself: each field authorizes and loads through the request's loaders.
-        return cls(id=id)
+        # Batched and authorized like every field below (which check again: a User may come from elsewhere).
+        return cls(id=strawberry.ID(await authorized_user_ids(info).load(str(id))))
 
     @strawberry.field(description="The newest measurement of each type")
     async def latest_measurements(self, info: Info) -> list[Measurement]:

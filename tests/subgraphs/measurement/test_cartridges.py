@@ -83,7 +83,9 @@ def _rejection(r: dict) -> tuple[str, str | None, str | None]:
 
 async def test_app_fetches_a_lot(lots, new_user) -> None:
     u = new_user()
-    r = await u.gql("query($l: String!) { cartridgeLot(lot: $l) { lot type calibration expiresAt } }", {"l": LOT})
+    r = await u.gql(
+        "query($l: String!) { cartridgeLot(lot: $l) { lot type calibration expiresAt } }", {"l": LOT}
+    )
     assert r["data"]["cartridgeLot"]["type"] == "BLOOD_GLUCOSE"
     assert r["data"]["cartridgeLot"]["calibration"] == [1.02, -0.8, 0.0004]
     missing = await u.gql('query { cartridgeLot(lot: "NOPE-1") { lot } }')
