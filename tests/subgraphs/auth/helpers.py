@@ -5,6 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlalchemy import text
+
+from libs.config import Settings
+from libs.db.sql import create_engine
 from libs.testing.graphql import gql
 
 PASSWORD = "correct-horse-battery-42"
@@ -64,3 +68,19 @@ async def tokens_of(url: str, email: str, password: str = PASSWORD) -> dict[str,
 
 WHOAMI = "query { whoami }"
 
+
+
+async def set_roles(settings: Settings, user_id: str, roles: str) -> None:
+    """Test setup only: the first administrator cannot be granted through the API."""
+    engine = create_engine(settings.sql_url("auth"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE users SET roles = :r WHERE id = :u"), {"r": roles, "u": user_id})
+    finally:
+        await engine.dispose()
+
+
+async def admin_tokens(url: str, settings: Settings) -> dict[str, Any]:
+    admin = await sign_up(url)
+    await set_roles(settings, admin["user"]["id"], "USER,ADMIN")
+    return await tokens_of(url, admin["user"]["email"])
