@@ -15,7 +15,7 @@ consumers are reclaimed. Handlers run once per event id per group (Redis marker 
 Stream and event-type names: `libs.events.streams`.
 """
 
-from libs.events.consumer import ConsumerLag, EventConsumer, Handler
+from libs.events.consumer import ConsumerLag, DropEvent, EventConsumer, Handler
 from libs.events.envelope import CloudEvent, InvalidEvent
 from libs.events.idempotency import (
     Claim,
@@ -32,6 +32,7 @@ __all__ = [
     "Claim",
     "CloudEvent",
     "ConsumerLag",
+    "DropEvent",
     "EventConsumer",
     "EventPublisher",
     "Handler",

@@ -35,6 +35,10 @@ log = logging.getLogger("manpasik.events")
 Handler = Callable[[CloudEvent], Awaitable[None]]
 
 
+class DropEvent(Exception):
+    """Raised by a handler for an event that can never succeed (malformed data): dead-lettered at once."""
+
+
 @dataclass(frozen=True, slots=True)
 class ConsumerLag:
     stream_length: int
@@ -221,7 +225,7 @@ class EventConsumer:
         except Exception as e:
             if self.idempotency is not None:
                 await self.idempotency.failed(event.id)
-            if attempt >= self.max_attempts:
+            if isinstance(e, DropEvent) or attempt >= self.max_attempts:
                 log.error("consumer %s: %s %s failed %d times, dead-lettered", self.group, event.type,
                           event.id, attempt, exc_info=e)
                 await self._dead_letter(entry_id, fields, f"{type(e).__name__}: {e}"[:500], attempt)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from redis.asyncio import Redis
+from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,7 +63,8 @@ class ProcessedEventBase(SQLModel):
     consumer_group: str = Field(max_length=100, primary_key=True)
     event_id: str = Field(max_length=200, primary_key=True)
     event_type: str = Field(max_length=200)
-    processed_at: datetime = Field(default_factory=_utcnow)
+    processed_at: datetime = Field(default_factory=_utcnow,
+                                   sa_type=DateTime(timezone=True))
 
 
 async def already_processed(session: AsyncSession, model: type[ProcessedEventBase], group: str,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import JSON, Column, select
+from sqlalchemy import JSON, DateTime, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,9 +43,11 @@ class OutboxBase(SQLModel):
     stream: str = Field(max_length=100)
     event_id: str = Field(max_length=200, unique=True)
     event_type: str = Field(max_length=200)
-    envelope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=_utcnow)
-    published_at: datetime | None = Field(default=None, index=True)
+    # sa_type, not sa_column: a Column object would be shared by every table built from this mixin.
+    envelope: dict[str, Any] = Field(sa_type=JSON, nullable=False)
+    created_at: datetime = Field(default_factory=_utcnow, sa_type=DateTime(timezone=True))
+    published_at: datetime | None = Field(default=None, index=True,
+                                          sa_type=DateTime(timezone=True))
     attempts: int = 0
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from redis.asyncio import Redis
 
 from libs.config import Settings
-from libs.events import CloudEvent, EventConsumer, EventPublisher
+from libs.events import CloudEvent, DropEvent, EventConsumer, EventPublisher
 from libs.events.streams import dead_letter_key, stream_key
 
 
@@ -215,3 +215,22 @@ async def test_run_blocks_for_new_events_until_stopped(redis: Redis, settings: S
     assert (await asyncio.wait_for(got.get(), 5)).id == e.id
     stop.set()
     await asyncio.wait_for(task, 2)
+
+
+async def test_drop_event_skips_the_retries(redis: Redis, settings: Settings) -> None:
+    stream = _stream()
+    calls = 0
+
+    async def refuses(e: CloudEvent) -> None:
+        nonlocal calls
+        calls += 1
+        raise DropEvent("userId missing")
+
+    consumer = EventConsumer(redis, settings, stream=stream, group="g", consumer="c", handler=refuses,
+                             retry_base_ms=1)
+    await consumer.ensure_group()
+    await EventPublisher(redis, settings).publish(stream, _event())
+    await _drain(consumer, rounds=5)
+    assert calls == 1
+    lag = await consumer.lag()
+    assert (lag.pending, lag.dead_letters) == (0, 1)

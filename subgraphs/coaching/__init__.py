@@ -1,0 +1,1 @@
+"""The coaching (AI) subgraph: turns recorded measurements into cited, localised insights."""

@@ -1,0 +1,57 @@
+"""Optional language-model rewording of insight messages through any OpenAI-compatible endpoint.
+
+Off unless COACHING_LLM_URL is set. The rule's template stays the fallback: a slow, failing or odd answer
+never blocks or changes an insight's facts (the numbers must survive the rewording, or it is dropped).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+
+from libs.config import Settings
+
+log = logging.getLogger("manpasik.coaching.llm")
+
+_SYSTEM = ("You rewrite short health-coaching messages for a personal health app. Keep every number and "
+           "unit exactly, do not diagnose, do not add medical claims, at most two sentences. "
+           "Answer in {language}.")
+_LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+class MessageEnricher:
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None, *,
+                 timeout_s: float = 5.0) -> None:
+        if not settings.coaching_llm_url:
+            raise ValueError("COACHING_LLM_URL is not set")
+        self.url = settings.coaching_llm_url.rstrip("/") + "/chat/completions"
+        self.model = settings.coaching_llm_model
+        self.api_key = settings.coaching_llm_api_key
+        self.client = client or httpx.AsyncClient(timeout=timeout_s)
+
+    async def reword(self, message: str, language: str) -> str:
+        headers = {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        system = _SYSTEM.format(language=_LANGUAGE_NAMES.get(language, "English"))
+        body = {
+            "model": self.model, "temperature": 0.3, "max_tokens": 200,
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": message},
+            ],
+        }
+        try:
+            r = await self.client.post(self.url, json=body, headers=headers)
+            r.raise_for_status()
+            text = str(r.json()["choices"][0]["message"]["content"]).strip()
+        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as e:
+            log.warning("language model unavailable, keeping the template: %s", e)
+            return message
+        if not text or len(text) > 600 or sorted(_NUMBER.findall(text)) != sorted(_NUMBER.findall(message)):
+            return message
+        return text
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,278 @@
+# ruff: noqa: E501  (a table of texts reads better unwrapped)
+"""Insight texts per rule and language (ko, en). Coach wording: what was seen and what to do, never a diagnosis.
+
+Keys are rule ids; trend rules share one template per kind with the measurement type as a parameter. When the
+translation subgraph's templates exist, its events can replace these defaults.
+"""
+
+from __future__ import annotations
+
+from subgraphs.coaching.rules import Finding
+
+LANGUAGES = ("ko", "en")
+
+TYPE_NAMES: dict[str, dict[str, str]] = {
+    "blood_glucose": {"ko": "혈당", "en": "blood glucose"},
+    "blood_pressure": {"ko": "수축기 혈압", "en": "systolic blood pressure"},
+    "body_weight": {"ko": "체중", "en": "body weight"},
+    "hba1c": {"ko": "당화혈색소", "en": "HbA1c"},
+    "ketone": {"ko": "케톤", "en": "ketone"},
+    "uric_acid": {"ko": "요산", "en": "Uric acid"},
+    "creatinine": {"ko": "크레아티닌", "en": "Creatinine"},
+    "vitamin_d": {"ko": "비타민 D", "en": "Vitamin D"},
+    "vitamin_b12": {"ko": "비타민 B12", "en": "Vitamin B12"},
+    "ferritin": {"ko": "페리틴", "en": "Ferritin"},
+    "tsh": {"ko": "갑상선자극호르몬(TSH)", "en": "TSH"},
+    "cortisol": {"ko": "코르티솔", "en": "Cortisol"},
+    "testosterone": {"ko": "테스토스테론", "en": "Testosterone"},
+    "estradiol": {"ko": "에스트라디올", "en": "Estradiol"},
+    "crp": {"ko": "C-반응성 단백(CRP)", "en": "CRP"},
+    "insulin": {"ko": "인슐린", "en": "Insulin"},
+}
+
+# rule id -> language -> (title, message)
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "glucose.hypo.level2": {
+        "ko": ("심한 저혈당", "혈당 {value} mg/dL은 2단계 저혈당(54 미만)입니다. 지금 당분을 섭취하고 15분 후 다시 "
+               "측정하세요. 증상이 계속되면 도움을 요청하세요."),
+        "en": ("Severe low blood glucose", "{value} mg/dL ({mmol} mmol/L) is level 2 hypoglycaemia (below 54). "
+               "Take fast-acting sugar now and recheck in 15 minutes; get help if symptoms persist."),
+    },
+    "glucose.hypo.level1": {
+        "ko": ("저혈당", "혈당 {value} mg/dL은 1단계 저혈당(70 미만)입니다. 당분 15g을 섭취하고 15분 후 다시 "
+               "측정하세요."),
+        "en": ("Low blood glucose", "{value} mg/dL ({mmol} mmol/L) is level 1 hypoglycaemia (below 70). Take 15 g "
+               "of fast-acting sugar and recheck in 15 minutes."),
+    },
+    "glucose.fasting.diabetes_range": {
+        "ko": ("높은 공복 혈당", "공복 혈당 {value} mg/dL은 당뇨병 진단 기준(126 이상) 범위입니다. 다른 날 다시 "
+               "측정하고 의료진과 상담하세요."),
+        "en": ("High fasting glucose", "A fasting glucose of {value} mg/dL is in the diabetes range (126 or "
+               "more). Repeat it on another day and talk to your clinician."),
+    },
+    "glucose.fasting.prediabetes_range": {
+        "ko": ("공복 혈당 주의", "공복 혈당 {value} mg/dL은 당뇨병 전단계 범위(100-125)입니다."),
+        "en": ("Fasting glucose above normal", "A fasting glucose of {value} mg/dL is in the prediabetes range "
+               "(100-125)."),
+    },
+    "glucose.level2_hyperglycaemia": {
+        "ko": ("매우 높은 혈당", "혈당 {value} mg/dL은 250을 넘는 2단계 고혈당입니다. 수분을 섭취하고 "
+               "다시 측정하세요. 계속 높거나 몸이 안 좋으면 의료진에게 연락하세요."),
+        "en": ("Very high blood glucose", "{value} mg/dL ({mmol} mmol/L) is above 250, level 2 hyperglycaemia. "
+               "Drink water and recheck; contact your clinician if it stays high or you feel unwell."),
+    },
+    "glucose.preprandial.above_target": {
+        "ko": ("식전 혈당이 목표보다 높음", "식전 혈당 {value} mg/dL은 목표 범위(80-130)보다 높습니다."),
+        "en": ("Pre-meal glucose above target", "A pre-meal glucose of {value} mg/dL is above the 80-130 "
+               "target."),
+    },
+    "glucose.postprandial.above_target": {
+        "ko": ("식후 혈당이 목표보다 높음", "식후 혈당 {value} mg/dL은 목표(180 미만)보다 높습니다. 식사 구성과 "
+               "식후 활동을 살펴보세요."),
+        "en": ("After-meal glucose above target", "An after-meal glucose of {value} mg/dL is above the target "
+               "of under 180. Look at the meal and activity after it."),
+    },
+    "glucose.random.high": {
+        "ko": ("높은 혈당", "혈당 {value} mg/dL은 200 이상입니다. 공복 상태에서 다시 측정해 보세요."),
+        "en": ("High blood glucose", "{value} mg/dL is 200 or more. Measure again while fasting."),
+    },
+    "hba1c.diabetes_range": {
+        "ko": ("높은 당화혈색소", "당화혈색소 {value}%는 당뇨병 범위(6.5% 이상)입니다. 의료진과 상담하세요."),
+        "en": ("High HbA1c", "An HbA1c of {value}% is in the diabetes range (6.5% or more). Talk to your "
+               "clinician."),
+    },
+    "hba1c.prediabetes_range": {
+        "ko": ("당화혈색소 주의", "당화혈색소 {value}%는 당뇨병 전단계 범위(5.7-6.4%)입니다."),
+        "en": ("HbA1c above normal", "An HbA1c of {value}% is in the prediabetes range (5.7-6.4%)."),
+    },
+    "ketone.dka_range": {
+        "ko": ("매우 높은 케톤", "케톤 {value} mmol/L은 3.0 이상입니다. 즉시 의료진에게 연락하세요."),
+        "en": ("Very high ketones", "Ketones of {value} mmol/L are 3.0 or more. Contact your clinician now."),
+    },
+    "ketone.significant": {
+        "ko": ("높은 케톤", "케톤 {value} mmol/L은 1.5를 넘습니다. 수분을 섭취하고 2시간 후 다시 측정하세요."),
+        "en": ("High ketones", "Ketones of {value} mmol/L are above 1.5. Drink water and recheck in 2 hours."),
+    },
+    "ketone.raised": {
+        "ko": ("케톤 상승", "케톤 {value} mmol/L은 정상(0.6 이하)보다 높습니다."),
+        "en": ("Raised ketones", "Ketones of {value} mmol/L are above normal (0.6 or less)."),
+    },
+    "bp.crisis": {
+        "ko": ("매우 높은 혈압", "혈압 {sys}/{dia} mmHg는 고혈압 위기 수준입니다. 몇 분 쉬고 다시 측정하세요. "
+               "두통, 흉통, 숨참이 있으면 즉시 도움을 요청하세요."),
+        "en": ("Very high blood pressure", "{sys}/{dia} mmHg is in the hypertensive-crisis range. Rest a few "
+               "minutes and measure again; with headache, chest pain or breathlessness get help now."),
+    },
+    "bp.ksh.grade2": {
+        "ko": ("2기 고혈압 범위", "혈압 {sys}/{dia} mmHg는 대한고혈압학회 기준 2기 고혈압(160/100 이상) 범위입니다. "
+               "의료진과 상담하세요."),
+        "en": ("Grade 2 hypertension range", "{sys}/{dia} mmHg is grade 2 hypertension by the Korean Society of "
+               "Hypertension (160/100 or more). Talk to your clinician."),
+    },
+    "bp.ksh.grade1": {
+        "ko": ("고혈압 범위", "혈압 {sys}/{dia} mmHg는 대한고혈압학회 기준 고혈압(140/90 이상) 범위입니다. "
+               "다른 날 두 번 이상 측정해 확인하세요."),
+        "en": ("Hypertension range", "{sys}/{dia} mmHg is hypertension by the Korean Society of Hypertension "
+               "(140/90 or more). Confirm with readings on two or more occasions."),
+    },
+    "bp.ksh.isolated_systolic": {
+        "ko": ("수축기 고혈압", "혈압 {sys}/{dia} mmHg는 수축기 단독 고혈압(140 이상, 이완기 90 미만) 범위입니다."),
+        "en": ("Isolated systolic hypertension", "{sys}/{dia} mmHg is isolated systolic hypertension (140 or "
+               "more with diastolic under 90)."),
+    },
+    "bp.ksh.prehypertension": {
+        "ko": ("고혈압 전단계", "혈압 {sys}/{dia} mmHg는 고혈압 전단계(130-139 또는 80-89)입니다."),
+        "en": ("Prehypertension", "{sys}/{dia} mmHg is prehypertension by the Korean Society of Hypertension "
+               "(130-139 or 80-89)."),
+    },
+    "bp.ksh.elevated": {
+        "ko": ("주의 혈압", "혈압 {sys}/{dia} mmHg는 주의 혈압(120-129/80 미만)입니다."),
+        "en": ("Elevated blood pressure", "{sys}/{dia} mmHg is elevated (120-129 and under 80)."),
+    },
+    "bp.acc_aha.stage2": {
+        "ko": ("2단계 고혈압 범위", "혈압 {sys}/{dia} mmHg는 ACC/AHA 기준 2단계 고혈압(140/90 이상)입니다."),
+        "en": ("Stage 2 hypertension range", "{sys}/{dia} mmHg is stage 2 hypertension by ACC/AHA 2017 (140/90 "
+               "or more). Talk to your clinician."),
+    },
+    "bp.acc_aha.stage1": {
+        "ko": ("1단계 고혈압 범위", "혈압 {sys}/{dia} mmHg는 ACC/AHA 기준 1단계 고혈압(130-139 또는 80-89)입니다."),
+        "en": ("Stage 1 hypertension range", "{sys}/{dia} mmHg is stage 1 hypertension by ACC/AHA 2017 "
+               "(130-139 or 80-89)."),
+    },
+    "bp.acc_aha.elevated": {
+        "ko": ("상승된 혈압", "혈압 {sys}/{dia} mmHg는 상승 단계(120-129/80 미만)입니다."),
+        "en": ("Elevated blood pressure", "{sys}/{dia} mmHg is elevated (120-129 and under 80)."),
+    },
+    "hr.tachycardia": {
+        "ko": ("빠른 안정 시 심박수", "안정 시 심박수 {value}회/분은 100을 넘습니다. 쉬고 다시 측정하세요."),
+        "en": ("Fast resting heart rate", "A resting heart rate of {value}/min is above 100. Rest and measure "
+               "again."),
+    },
+    "hr.bradycardia.marked": {
+        "ko": ("매우 느린 심박수", "안정 시 심박수 {value}회/분은 40 미만입니다. 어지럽거나 피곤하면 의료진과 "
+               "상담하세요."),
+        "en": ("Very slow heart rate", "A resting heart rate of {value}/min is below 40. Talk to your clinician "
+               "if you feel dizzy or tired."),
+    },
+    "hr.bradycardia": {
+        "ko": ("느린 심박수", "안정 시 심박수 {value}회/분은 60 미만입니다. 운동을 많이 하는 사람에게는 흔합니다."),
+        "en": ("Slow heart rate", "A resting heart rate of {value}/min is below 60, which is common in trained "
+               "athletes."),
+    },
+    "spo2.urgent": {
+        "ko": ("매우 낮은 산소포화도", "산소포화도 {value}%는 90% 미만입니다. 즉시 의료진에게 연락하세요."),
+        "en": ("Very low oxygen saturation", "An SpO2 of {value}% is below 90%. Contact a clinician now."),
+    },
+    "spo2.low": {
+        "ko": ("낮은 산소포화도", "산소포화도 {value}%는 92% 이하입니다. 다시 측정하고 의료진과 상담하세요."),
+        "en": ("Low oxygen saturation", "An SpO2 of {value}% is 92% or less. Recheck and contact your "
+               "clinician."),
+    },
+    "spo2.recheck": {
+        "ko": ("산소포화도 재측정", "산소포화도 {value}%는 95% 미만입니다. 손을 따뜻하게 하고 다시 측정하세요."),
+        "en": ("Recheck oxygen saturation", "An SpO2 of {value}% is below 95%. Warm your hands and measure "
+               "again."),
+    },
+    "temperature.fever": {
+        "ko": ("발열", "체온 {value}°C는 발열(38.0°C 이상)입니다."),
+        "en": ("Fever", "A temperature of {value} °C is a fever (38.0 °C or more)."),
+    },
+    "temperature.hypothermia": {
+        "ko": ("저체온", "체온 {value}°C는 35°C 미만입니다. 측정을 확인하고 몸을 따뜻하게 하세요."),
+        "en": ("Low body temperature", "A temperature of {value} °C is below 35 °C. Check the reading and warm "
+               "up."),
+    },
+    "bmi.underweight": {
+        "ko": ("저체중", "체질량지수 {bmi}는 18.5 미만입니다."),
+        "en": ("Underweight", "A BMI of {bmi} is below 18.5."),
+    },
+    "bmi.ksso.preobese": {
+        "ko": ("비만 전단계", "체질량지수 {bmi}는 대한비만학회 기준 비만 전단계(23-24.9)입니다."),
+        "en": ("Pre-obesity", "A BMI of {bmi} is pre-obesity by the Korean cut-offs (23-24.9)."),
+    },
+    "bmi.ksso.obesity1": {
+        "ko": ("1단계 비만", "체질량지수 {bmi}는 대한비만학회 기준 1단계 비만(25-29.9)입니다."),
+        "en": ("Obesity class I", "A BMI of {bmi} is obesity class I by the Korean cut-offs (25-29.9)."),
+    },
+    "bmi.ksso.obesity2": {
+        "ko": ("2단계 이상 비만", "체질량지수 {bmi}는 대한비만학회 기준 2단계 이상 비만(30 이상)입니다."),
+        "en": ("Obesity class II or more", "A BMI of {bmi} is obesity class II or more by the Korean cut-offs "
+               "(30 or more)."),
+    },
+    "bmi.who.overweight": {
+        "ko": ("과체중", "체질량지수 {bmi}는 과체중(25-29.9)입니다."),
+        "en": ("Overweight", "A BMI of {bmi} is overweight (25-29.9)."),
+    },
+    "bmi.who.obese": {
+        "ko": ("비만", "체질량지수 {bmi}는 비만(30 이상)입니다."),
+        "en": ("Obesity", "A BMI of {bmi} is in the obese range (30 or more)."),
+    },
+    "marker.above_range": {
+        "ko": ("기준 범위보다 높음", "{name} {value} {unit}은(는) 카트리지 기준 범위({lower}-{upper})보다 높습니다."),
+        "en": ("Above the reference range", "{name} {value} {unit} is above the cartridge's reference range "
+               "({lower}-{upper})."),
+    },
+    "marker.below_range": {
+        "ko": ("기준 범위보다 낮음", "{name} {value} {unit}은(는) 카트리지 기준 범위({lower}-{upper})보다 낮습니다."),
+        "en": ("Below the reference range", "{name} {value} {unit} is below the cartridge's reference range "
+               "({lower}-{upper})."),
+    },
+    "lipid.ldl.very_high": {
+        "ko": ("매우 높은 LDL 콜레스테롤", "LDL 콜레스테롤 {value} mg/dL은 190 이상입니다. 의료진과 상담하세요."),
+        "en": ("Very high LDL cholesterol", "LDL cholesterol of {value} mg/dL is 190 or more. Talk to your "
+               "clinician."),
+    },
+    "lipid.ldl.high": {
+        "ko": ("높은 LDL 콜레스테롤", "LDL 콜레스테롤 {value} mg/dL은 160 이상입니다."),
+        "en": ("High LDL cholesterol", "LDL cholesterol of {value} mg/dL is 160 or more."),
+    },
+    "lipid.total.high": {
+        "ko": ("높은 총콜레스테롤", "총콜레스테롤 {value} mg/dL은 240 이상입니다."),
+        "en": ("High total cholesterol", "Total cholesterol of {value} mg/dL is 240 or more."),
+    },
+    "lipid.hdl.low": {
+        "ko": ("낮은 HDL 콜레스테롤", "HDL 콜레스테롤 {value} mg/dL은 40 미만입니다."),
+        "en": ("Low HDL cholesterol", "HDL cholesterol of {value} mg/dL is below 40."),
+    },
+    "lipid.tg.very_high": {
+        "ko": ("매우 높은 중성지방", "중성지방 {value} mg/dL은 500 이상입니다. 의료진과 상담하세요."),
+        "en": ("Very high triglycerides", "Triglycerides of {value} mg/dL are 500 or more. Talk to your "
+               "clinician."),
+    },
+    "lipid.tg.high": {
+        "ko": ("높은 중성지방", "중성지방 {value} mg/dL은 200 이상입니다."),
+        "en": ("High triglycerides", "Triglycerides of {value} mg/dL are 200 or more."),
+    },
+    "trend.rising_average": {
+        "ko": ("{name} 상승 추세", "최근 7일 평균 {name}이(가) {before}에서 {now}(으)로 {percent}% 올랐습니다."),
+        "en": ("Rising {name}", "Your 7-day average {name} rose from {before} to {now} ({percent}% up)."),
+    },
+    "trend.repeated_highs": {
+        "ko": ("같은 시간대의 반복된 높은 {name}", "최근 2주 동안 {from}-{to} 사이에 높은 {name}이(가) "
+               "{count}번 측정되었습니다. 이 시간대의 식사, 약, 활동을 살펴보세요."),
+        "en": ("Repeated high {name} at the same time", "{count} high {name} readings between {from} and {to} "
+               "in the last two weeks. Look at meals, medication and activity around that time."),
+    },
+}
+
+
+def template_key(rule_id: str) -> tuple[str, str | None]:
+    """Trend rule ids end in the measurement type: `trend.rising_average.blood_glucose`."""
+    if rule_id.startswith("trend."):
+        kind, _, type_ = rule_id.rpartition(".")
+        return kind, type_
+    return rule_id, None
+
+
+def render(f: Finding, measurement_type: str) -> dict[str, dict[str, str]]:
+    """{"ko": {"title", "message"}, "en": {...}} for one finding."""
+    key, type_ = template_key(f.rule_id)
+    type_ = type_ or measurement_type.lower()
+    templates = TEMPLATES[key]
+    out: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        params = dict(f.params)
+        params["name"] = TYPE_NAMES.get(type_, {}).get(lang, type_.replace("_", " "))
+        title, message = templates[lang]
+        out[lang] = {"title": title.format(**params), "message": message.format(**params)}
+    return out

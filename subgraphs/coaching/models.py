@@ -1,0 +1,67 @@
+"""Coaching's tables: insights, the readings it has seen (its history for trends), outbox, processed events.
+
+Table names carry a `coaching_` prefix: SQLModel's metadata is process-wide and tests load several subgraphs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+from libs.events import OutboxBase, ProcessedEventBase
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class InsightRow(SQLModel, table=True):
+    __tablename__ = "coaching_insights"
+    __table_args__ = (Index("ix_coaching_insights_user_created", "user_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    user_id: str = Field(max_length=64)
+    measurement_id: str = Field(max_length=64, index=True)  # the reading that triggered it
+    measurement_ids: list[str] = Field(sa_type=JSON)  # every reading behind it (one, or a trend's history)
+    measurement_type: str = Field(max_length=40)
+    kind: str = Field(max_length=10)  # THRESHOLD | TREND
+    severity: str = Field(max_length=10)
+    rule_id: str = Field(max_length=100)
+    rule_source_key: str = Field(max_length=60)
+    rule_source: str = Field(max_length=1000)  # the citation
+    ruleset: str = Field(max_length=10)  # KR | INTL
+    locale: str = Field(max_length=35)  # the owner's language when it was written
+    texts: dict[str, Any] = Field(sa_type=JSON)  # {"ko": {"title", "message"}, "en": {...}}
+    params: dict[str, Any] = Field(sa_type=JSON)
+    source_event_id: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ReadingRow(SQLModel, table=True):
+    __tablename__ = "coaching_readings"
+    __table_args__ = (Index("ix_coaching_readings_user_type_taken", "user_id", "type", "taken_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)  # the measurement id
+    user_id: str = Field(max_length=64)
+    type: str = Field(max_length=40)
+    value: float | None = None
+    unit: str | None = Field(default=None, max_length=20)
+    components: dict[str, Any] = Field(sa_type=JSON)
+    taken_at: datetime = Field(sa_type=DateTime(timezone=True))
+    context: str | None = Field(default=None, max_length=30)
+
+
+class CoachingOutbox(OutboxBase, table=True):
+    __tablename__ = "coaching_outbox"
+
+
+class CoachingProcessedEvent(ProcessedEventBase, table=True):
+    __tablename__ = "coaching_processed_events"

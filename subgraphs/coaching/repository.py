@@ -1,0 +1,73 @@
+"""Every query of the coaching subgraph."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.events import CloudEvent, add_to_outbox, already_processed, record_processed
+from subgraphs.coaching.models import CoachingOutbox, CoachingProcessedEvent, InsightRow, ReadingRow
+
+
+class CoachingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- events ---------------------------------------------------------------------------------------------
+
+    async def already_processed(self, group: str, event_id: str) -> bool:
+        return await already_processed(self.session, CoachingProcessedEvent, group, event_id)
+
+    def record_processed(self, group: str, event: CloudEvent) -> None:
+        record_processed(self.session, CoachingProcessedEvent, group, event.id, event.type)
+
+    def add_event(self, stream: str, event: CloudEvent) -> None:
+        add_to_outbox(self.session, CoachingOutbox, stream, event)
+
+    # -- readings -------------------------------------------------------------------------------------------
+
+    async def reading_exists(self, reading_id: str) -> bool:
+        return await self.session.get(ReadingRow, reading_id) is not None
+
+    def add_reading(self, row: ReadingRow) -> None:
+        self.session.add(row)
+
+    async def readings_between(self, user_id: str, type_: str, since: datetime,
+                               until: datetime) -> list[ReadingRow]:
+        stmt = (select(ReadingRow)
+                .where(col(ReadingRow.user_id) == user_id, col(ReadingRow.type) == type_,
+                       col(ReadingRow.taken_at) > since, col(ReadingRow.taken_at) <= until)
+                .order_by(col(ReadingRow.taken_at)))
+        return list((await self.session.execute(stmt)).scalars())
+
+    # -- insights -------------------------------------------------------------------------------------------
+
+    def add_insights(self, rows: Sequence[InsightRow]) -> None:
+        self.session.add_all(rows)
+
+    async def recent_rule_ids(self, user_id: str, rule_ids: Sequence[str], since: datetime) -> set[str]:
+        if not rule_ids:
+            return set()
+        stmt = select(InsightRow.rule_id).where(
+            col(InsightRow.user_id) == user_id, col(InsightRow.rule_id).in_(rule_ids),
+            col(InsightRow.created_at) > since).distinct()
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def insights_by_ids(self, ids: Sequence[str]) -> list[InsightRow]:
+        stmt = select(InsightRow).where(col(InsightRow.id).in_(ids))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def latest_insights(self, user_ids: Sequence[str], first: int) -> list[InsightRow]:
+        """The newest `first` insights of each user, in one query whatever the number of users."""
+        rank = func.row_number().over(partition_by=InsightRow.user_id,
+                                      order_by=(col(InsightRow.created_at).desc(), col(InsightRow.id).desc()))
+        ranked = (select(InsightRow, rank.label("rank"))
+                  .where(col(InsightRow.user_id).in_(user_ids)).subquery())
+        stmt = (select(InsightRow).from_statement(
+            select(ranked).where(ranked.c.rank <= first)
+            .order_by(ranked.c.user_id, ranked.c.created_at.desc(), ranked.c.id.desc())))
+        return list((await self.session.execute(stmt)).scalars())

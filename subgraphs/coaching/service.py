@@ -1,0 +1,131 @@
+"""Coaching rules in action: a `measurement.recorded` event becomes zero or more cited, localised insights.
+
+One event, one commit: the reading joins the owner's history; the insights, their `coaching.insight_created`
+outbox rows and the processed-event marker are written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.config import Settings
+from libs.db.sql import unit_of_work
+from libs.events import CloudEvent, DropEvent
+from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_RECORDED
+from subgraphs.coaching.domain import InvalidMeasurement, Person, Reading, parse_person, parse_reading
+from subgraphs.coaching.enrich import MessageEnricher
+from subgraphs.coaching.messages import render
+from subgraphs.coaching.models import InsightRow, ReadingRow, as_utc, utcnow
+from subgraphs.coaching.repository import CoachingRepository
+from subgraphs.coaching.rules import Finding, evaluate, ruleset_for
+
+CONSUMER_GROUP = "coaching"
+SOURCE = "/subgraphs/coaching"
+HISTORY = timedelta(days=14)
+# A trend insight repeats at most once in this window, or every new high reading would re-announce it.
+TREND_QUIET = timedelta(hours=72)
+
+
+def reading_from_row(row: ReadingRow) -> Reading:
+    return Reading(id=row.id, user_id=row.user_id, type=row.type, value=row.value, unit=row.unit,
+                   components={k: float(v) for k, v in (row.components or {}).items()},
+                   taken_at=as_utc(row.taken_at), context=row.context)
+
+
+def row_from_reading(r: Reading) -> ReadingRow:
+    return ReadingRow(id=r.id, user_id=r.user_id, type=r.type, value=r.value, unit=r.unit,
+                      components=dict(r.components), taken_at=r.taken_at, context=r.context)
+
+
+def insight_event(row: InsightRow, person: Person) -> CloudEvent:
+    texts = row.texts
+    data: dict[str, Any] = {
+        "insightId": row.id, "userId": row.user_id, "measurementId": row.measurement_id,
+        "measurementIds": row.measurement_ids, "measurementType": row.measurement_type,
+        "severity": row.severity, "kind": row.kind, "ruleId": row.rule_id, "ruleSource": row.rule_source,
+        "locale": row.locale, "timeZone": person.time_zone.key,
+        "title": {lang: t["title"] for lang, t in texts.items()},
+        "message": {lang: t["message"] for lang, t in texts.items()},
+        "createdAt": as_utc(row.created_at).isoformat(),
+    }
+    return CloudEvent.new(COACHING_INSIGHT_CREATED, SOURCE, row.id, data)
+
+
+class CoachingService:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 enricher: MessageEnricher | None = None) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.enricher = enricher
+
+    async def handle_event(self, event: CloudEvent) -> list[InsightRow]:
+        """The consumer's handler. Returns the insights written (none for a redelivered event)."""
+        if event.type != MEASUREMENT_RECORDED:
+            return []
+        try:
+            reading = parse_reading(event.data, event.timestamp)
+        except InvalidMeasurement as e:
+            raise DropEvent(str(e)) from e
+        person = parse_person(event.data, default_locale=self.settings.coaching_default_locale,
+                              default_time_zone=self.settings.default_time_zone)
+
+        # Read and judge first, so the optional language model is never called inside a transaction.
+        async with self.sessions() as session:
+            repo = CoachingRepository(session)
+            if await repo.already_processed(CONSUMER_GROUP, event.id):
+                return []
+            if await repo.reading_exists(reading.id):  # the same measurement published again under a new id
+                return []
+            rows = await repo.readings_between(reading.user_id, reading.type, reading.taken_at - HISTORY,
+                                               reading.taken_at)
+            history = [reading_from_row(r) for r in rows if r.id != reading.id] + [reading]
+            findings = evaluate(reading, person, history)
+            trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
+            quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
+        findings = [f for f in findings if f.rule_id not in quiet]
+        insights = [await self._insight(f, reading, person, event) for f in findings]
+
+        async with unit_of_work(self.sessions) as session:
+            repo = CoachingRepository(session)
+            if await repo.already_processed(CONSUMER_GROUP, event.id):
+                return []
+            repo.record_processed(CONSUMER_GROUP, event)
+            repo.add_reading(row_from_reading(reading))
+            repo.add_insights(insights)
+            for row in insights:
+                repo.add_event(COACHING_STREAM, insight_event(row, person))
+        return insights
+
+    async def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent) -> InsightRow:
+        texts = render(f, reading.type)
+        if self.enricher is not None:
+            lang = person.language
+            texts[lang]["message"] = await self.enricher.reword(texts[lang]["message"], lang)
+        return InsightRow(
+            id=str(uuid.uuid4()), user_id=reading.user_id, measurement_id=reading.id,
+            measurement_ids=list(f.measurement_ids), measurement_type=reading.type, kind=f.kind,
+            severity=f.severity.value, rule_id=f.rule_id, rule_source_key=f.source.key,
+            rule_source=f.source.citation, ruleset=ruleset_for(person.region).region, locale=person.locale,
+            texts=texts, params=f.params, source_event_id=event.id, created_at=datetime.now(UTC),
+        )
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    async def latest_insights(self, user_ids: Sequence[str], first: int) -> dict[str, list[InsightRow]]:
+        async with self.sessions() as session:
+            rows = await CoachingRepository(session).latest_insights(user_ids, first)
+        out: dict[str, list[InsightRow]] = {u: [] for u in user_ids}
+        for row in rows:
+            out[row.user_id].append(row)
+        return out
+
+    async def insights_by_ids(self, ids: Sequence[str]) -> dict[str, InsightRow]:
+        async with self.sessions() as session:
+            rows = await CoachingRepository(session).insights_by_ids(ids)
+        return {r.id: r for r in rows}

@@ -1,0 +1,135 @@
+"""GraphQL types of the coaching subgraph (never the tables themselves)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+
+from libs.auth import require_viewer
+from libs.errors import BadUserInput, Forbidden
+from subgraphs.coaching import loaders
+from subgraphs.coaching.context import Info
+from subgraphs.coaching.models import InsightRow, as_utc
+
+MAX_FIRST = 50
+
+
+@strawberry.enum(description="How much attention an insight needs, from a note to 'act now'")
+class InsightSeverity(Enum):
+    INFO = "INFO"
+    CAUTION = "CAUTION"
+    WARNING = "WARNING"
+    URGENT = "URGENT"
+
+
+@strawberry.enum
+class InsightKind(Enum):
+    THRESHOLD = "THRESHOLD"  # one reading against a cited threshold
+    TREND = "TREND"  # the owner's history (several readings)
+
+
+# A stub: the router fetches every other field from the measurement subgraph, which owns the entity.
+@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+class Measurement:
+    id: strawberry.ID
+
+
+@strawberry.type(description="The rule behind an insight and where its threshold comes from.")
+class InsightRule:
+    id: str
+    source: str = strawberry.field(description="citation of the guideline or reference range")
+    source_key: str
+    ruleset: str = strawberry.field(description="KR (Korean guidelines) or INTL")
+
+
+def _language(locale: str | None, fallback: str) -> str:
+    tag = (locale or fallback).lower()
+    return "ko" if tag.startswith("ko") else "en"
+
+
+def owns(info: Info, row: InsightRow) -> bool:
+    return info.context.viewer.user_id == row.user_id
+
+
+@strawberry.federation.type(keys=["id"])
+class Insight:
+    id: strawberry.ID
+    row: strawberry.Private[InsightRow]
+
+    @classmethod
+    def from_row(cls, row: InsightRow) -> Insight:
+        return cls(id=strawberry.ID(row.id), row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Insight | None:
+        require_viewer(info.context.viewer)
+        row = await loaders.insights(info.context).load(str(id))
+        if row is None:
+            return None
+        if not owns(info, row):
+            raise Forbidden("you may only access your own insights")
+        return cls.from_row(row)
+
+    @strawberry.field
+    def severity(self) -> InsightSeverity:
+        return InsightSeverity(self.row.severity)
+
+    @strawberry.field
+    def kind(self) -> InsightKind:
+        return InsightKind(self.row.kind)
+
+    @strawberry.field(description="the owner's locale when the insight was written (ko-KR, en-US...)")
+    def locale(self) -> str:
+        return self.row.locale
+
+    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language")
+    def title(self, locale: str | None = None) -> str:
+        return str(self.row.texts[_language(locale, self.row.locale)]["title"])
+
+    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language")
+    def message(self, locale: str | None = None) -> str:
+        return str(self.row.texts[_language(locale, self.row.locale)]["message"])
+
+    @strawberry.field
+    def measurement_type(self) -> str:
+        return self.row.measurement_type
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return as_utc(self.row.created_at)
+
+    @strawberry.field
+    def rule(self) -> InsightRule:
+        row = self.row
+        return InsightRule(id=row.rule_id, source=row.rule_source, source_key=row.rule_source_key,
+                           ruleset=row.ruleset)
+
+    @strawberry.field(description="the reading that triggered the insight")
+    def measurement(self) -> Measurement:
+        return Measurement(id=strawberry.ID(self.row.measurement_id))
+
+    @strawberry.field(description="every reading the insight is based on (several for a trend)")
+    def measurements(self) -> list[Measurement]:
+        return [Measurement(id=strawberry.ID(m)) for m in self.row.measurement_ids]
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
+        return cls(id=id)
+
+    @strawberry.field(description="the newest insights first; only the user may read them")
+    async def coaching_insights(self, info: Info, first: int = 10) -> list[Insight]:
+        viewer = require_viewer(info.context.viewer)
+        if viewer.user_id != str(self.id):
+            raise Forbidden("you may only access your own insights")
+        if not 1 <= first <= MAX_FIRST:
+            raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
+        rows = await loaders.latest_insights(info.context).load((str(self.id), first))
+        return [Insight.from_row(r) for r in rows]

@@ -1,0 +1,73 @@
+"""The coaching subgraph's background work: consume measurements, relay the outbox, fan insights out live.
+
+Runs inside the subgraph process by default (COACHING_WORKERS=true) or as its own process; any number of
+copies may run: the consumer groups share the work and the relay locks its rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from libs.events import CloudEvent, EventConsumer, OutboxRelay
+from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_STREAM
+from subgraphs.coaching.models import CoachingOutbox
+from subgraphs.coaching.resources import CoachingResources
+from subgraphs.coaching.service import CONSUMER_GROUP
+
+log = logging.getLogger("manpasik.coaching.worker")
+
+LIVE_TOPIC = "coaching"
+LIVE_GROUP = "coaching-live"
+
+
+class CoachingWorkers:
+    def __init__(self, res: CoachingResources, *, consumer_name: str | None = None,
+                 block_ms: int = 1000) -> None:
+        self.res = res
+        self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5)
+        # SQL handler: the processed-event marker lives in the handler's own transaction (dedupe=False).
+        self.measurements = EventConsumer(
+            res.redis, res.settings, stream=MEASUREMENT_STREAM, group=CONSUMER_GROUP,
+            handler=self._on_measurement, consumer=consumer_name, dedupe=False, block_ms=block_ms,
+        )
+        # Live fan-out is fed from the durable stream: an insight committed while this process was down is
+        # still announced when it comes back. "$": a new group does not replay history to sockets.
+        self.live = EventConsumer(
+            res.redis, res.settings, stream=COACHING_STREAM, group=LIVE_GROUP, handler=self._on_insight,
+            consumer=consumer_name, block_ms=block_ms, start_id="$",
+        )
+
+    async def _on_measurement(self, event: CloudEvent) -> None:
+        if await self.res.service.handle_event(event):
+            self.relay.wake()
+
+    async def _on_insight(self, event: CloudEvent) -> None:
+        if event.type != COACHING_INSIGHT_CREATED or not isinstance(event.data.get("userId"), str):
+            return
+        await self.res.live.publish(LIVE_TOPIC, event.data["userId"], {"insightId": event.data["insightId"]})
+
+    async def prepare(self) -> None:
+        """Creates the consumer groups, so events published from now on are kept for them."""
+        await self.measurements.ensure_group()
+        await self.live.ensure_group()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.prepare()
+        await asyncio.gather(self.measurements.run(stop), self.live.run(stop), self.relay.run(stop))
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[CoachingWorkers]:
+        stop = asyncio.Event()
+        await self.prepare()
+        task = asyncio.create_task(self.run(stop))
+        try:
+            yield self
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                log.warning("coaching workers did not stop in time")

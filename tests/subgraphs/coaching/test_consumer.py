@@ -1,0 +1,120 @@
+"""measurement.recorded -> insights: one commit per event, idempotent, outbox, and the running workers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
+from libs.config import Settings
+from libs.events import CloudEvent, DropEvent, EventPublisher
+from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_STREAM, stream_key
+from subgraphs.coaching.models import CoachingOutbox, InsightRow
+from subgraphs.coaching.resources import CoachingResources
+from subgraphs.coaching.worker import CoachingWorkers
+from tests.subgraphs.coaching.conftest import measurement_event, new_user
+
+
+async def _outbox_for(res: CoachingResources, insight_ids: list[str]) -> list[CoachingOutbox]:
+    async with res.sessions() as s:
+        rows = (await s.execute(select(CoachingOutbox))).scalars().all()
+    return [r for r in rows if r.envelope["data"]["insightId"] in insight_ids]
+
+
+async def test_high_fasting_glucose_becomes_a_cited_insight_in_both_languages(
+    coaching: CoachingResources,
+) -> None:
+    user = new_user()
+    event = measurement_event(user, value=250, context="FASTING")
+    [row] = await coaching.service.handle_event(event)
+    assert (row.user_id, row.measurement_id, row.severity, row.kind) == (
+        user, event.data["measurementId"], "WARNING", "THRESHOLD")
+    assert row.rule_id == "glucose.fasting.diabetes_range" and "ADA" in row.rule_source
+    assert row.measurement_ids == [event.data["measurementId"]] and row.ruleset == "KR"
+    assert "250" in row.texts["ko"]["message"] and "250" in row.texts["en"]["message"]
+    assert row.locale == "ko-KR"
+    [outbox] = await _outbox_for(coaching, [row.id])
+    assert outbox.stream == COACHING_STREAM and outbox.event_type == COACHING_INSIGHT_CREATED
+    data = outbox.envelope["data"]
+    assert data["userId"] == user and data["severity"] == "WARNING" and data["title"]["ko"]
+    assert data["timeZone"] == "Asia/Seoul"
+
+
+async def test_a_redelivered_or_republished_event_writes_nothing_twice(coaching: CoachingResources) -> None:
+    user = new_user()
+    event = measurement_event(user, value=45, context=None)
+    first = await coaching.service.handle_event(event)
+    assert [r.rule_id for r in first] == ["glucose.hypo.level2"]
+    assert await coaching.service.handle_event(event) == []
+    # The same measurement under a new event id (a relay that lost its marker) is recognised too.
+    again = CloudEvent.new(event.type, event.source, event.subject, event.data)
+    assert await coaching.service.handle_event(again) == []
+    assert len((await coaching.service.latest_insights([user], 10))[user]) == 1
+
+
+async def test_region_and_locale_from_the_event_pick_rules_and_language(coaching: CoachingResources) -> None:
+    user = new_user()
+    event = measurement_event(user, "BLOOD_PRESSURE", None, None, context="RESTING", locale="en-US",
+                              components=[{"code": "SYSTOLIC", "value": 135, "unit": "mm[Hg]"},
+                                          {"code": "DIASTOLIC", "value": 85, "unit": "mm[Hg]"}])
+    [row] = await coaching.service.handle_event(event)
+    assert (row.rule_id, row.ruleset, row.locale) == ("bp.acc_aha.stage1", "INTL", "en-US")
+
+
+async def test_a_normal_reading_gives_no_insight(coaching: CoachingResources) -> None:
+    assert await coaching.service.handle_event(measurement_event(new_user(), value=90)) == []
+
+
+async def test_malformed_events_are_dropped_not_retried(coaching: CoachingResources) -> None:
+    bad = CloudEvent.new("measurement.recorded", "/subgraphs/measurement", None, {"type": "BLOOD_GLUCOSE"})
+    with pytest.raises(DropEvent):
+        await coaching.service.handle_event(bad)
+
+
+async def test_trend_insight_names_the_readings_and_is_not_repeated(coaching: CoachingResources) -> None:
+    user = new_user()
+    now = datetime.now(UTC)
+    for i in range(3):
+        await coaching.service.handle_event(measurement_event(
+            user, value=100, context="RANDOM", taken_at=now - timedelta(days=10, hours=i)))
+    ids = []
+    for i in range(2):
+        e = measurement_event(user, value=125, context="RANDOM", taken_at=now - timedelta(days=1, hours=i))
+        ids.append(e.data["measurementId"])
+        await coaching.service.handle_event(e)
+    last = measurement_event(user, value=130, context="RANDOM", taken_at=now)
+    [trend] = await coaching.service.handle_event(last)
+    assert trend.rule_id == "trend.rising_average.blood_glucose" and trend.kind == "TREND"
+    assert trend.measurement_id == last.data["measurementId"]
+    assert set(ids) | {last.data["measurementId"]} <= set(trend.measurement_ids)
+    assert len(trend.measurement_ids) == 6
+    assert await coaching.service.handle_event(measurement_event(user, value=131, context="RANDOM")) == []
+
+
+async def test_workers_consume_the_stream_and_publish_insights(
+    coaching: CoachingResources, redis: Redis, settings: Settings,
+) -> None:
+    user = new_user()
+    workers = CoachingWorkers(coaching, consumer_name="test-worker", block_ms=100)
+    async with workers.running():
+        event = measurement_event(user, value=300, context="AFTER_MEAL")
+        await EventPublisher(redis, settings).publish(MEASUREMENT_STREAM, event)
+        for _ in range(100):
+            published = [f for _, f in await redis.xrange(stream_key(settings, COACHING_STREAM))
+                         if CloudEvent.from_json(f["event"]).data.get("userId") == user]
+            if published:
+                break
+            await asyncio.sleep(0.05)
+    [fields] = published
+    insight = CloudEvent.from_json(fields["event"])
+    assert insight.type == COACHING_INSIGHT_CREATED
+    assert insight.data["measurementId"] == event.data["measurementId"]
+    async with coaching.sessions() as s:
+        count = (await s.execute(select(func.count()).select_from(InsightRow)
+                                 .where(InsightRow.user_id == user))).scalar_one()  # type: ignore[arg-type]
+    assert count == 1
+    lag = await workers.measurements.lag()
+    assert lag.pending == 0 and lag.dead_letters == 0
