@@ -13,15 +13,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from graphql import (
-    DocumentNode,
-    GraphQLSchema,
-    build_ast_schema,
-    find_breaking_changes,
-    parse,
-    validate,
-)
-from graphql.language import DirectiveDefinitionNode, TypeDefinitionNode, TypeExtensionNode
+from graphql import DocumentNode, GraphQLSchema, find_breaking_changes, parse, validate
 
 from libs.cli import available_subgraphs
 from libs.config import PORTS
@@ -30,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
 ALLOWED_BREAKS = SCHEMA_DIR / "allowed-breaks.txt"
 OPERATIONS_DIR = SCHEMA_DIR / "operations"
-_INTERNAL_PREFIXES = ("join__", "link__")
-_INTERNAL_DIRECTIVES = {"link", "inaccessible", "tag", "core"}
+# Contract operations the backend already serves: each must keep validating against the supergraph.
+REQUIRED_OPERATIONS = OPERATIONS_DIR / "required.txt"
 
 
 def subgraph_sdl(name: str) -> str:
@@ -55,40 +47,10 @@ def current_snapshots() -> dict[Path, str]:
 
 
 def api_schema(supergraph_sdl: str) -> GraphQLSchema:
-    """The client-facing schema: no join__/link__ machinery, nothing @inaccessible, no directives."""
-    doc = parse(supergraph_sdl)
-    kept = []
-    for d in doc.definitions:
-        if isinstance(d, DirectiveDefinitionNode):
-            continue
-        if isinstance(d, TypeDefinitionNode | TypeExtensionNode):
-            name = d.name.value
-            if name.startswith(_INTERNAL_PREFIXES) or _has_inaccessible(d):
-                continue
-            _strip(d)
-        elif hasattr(d, "directives"):
-            d.directives = ()
-        kept.append(d)
-    return build_ast_schema(DocumentNode(definitions=tuple(kept)), assume_valid_sdl=True)
+    """The client-facing schema, exactly as the router serves it."""
+    from router.supergraph.loader import load_supergraph
 
-
-def _has_inaccessible(node: object) -> bool:
-    return any(d.name.value == "inaccessible" for d in getattr(node, "directives", None) or ())
-
-
-def _strip(node: object) -> None:
-    for attr in ("fields", "values"):
-        members = getattr(node, attr, None)
-        if members:
-            members = tuple(m for m in members if not _has_inaccessible(m))
-            for m in members:
-                m.directives = ()
-                if getattr(m, "arguments", None):
-                    m.arguments = tuple(a for a in m.arguments if not _has_inaccessible(a))
-                    for a in m.arguments:
-                        a.directives = ()
-            setattr(node, attr, members)
-    node.directives = ()  # type: ignore[attr-defined]
+    return load_supergraph(supergraph_sdl).api_schema
 
 
 def breaking_changes(old_supergraph: str, new_supergraph: str) -> list[str]:
@@ -122,9 +84,7 @@ def write_snapshots(allow_breaking: bool = False) -> int:
     files = current_snapshots()
     target = SCHEMA_DIR / "supergraph.graphql"
     if target.exists() and not allow_breaking:
-        allowed = set()
-        if ALLOWED_BREAKS.exists():
-            allowed = {ln.strip() for ln in ALLOWED_BREAKS.read_text().splitlines() if ln.strip() and ln[0] != "#"}
+        allowed = _listed(ALLOWED_BREAKS)
         breaks = [b for b in breaking_changes(target.read_text(), files[target]) if b not in allowed]
         if breaks:
             print("refusing to write: the change breaks clients. Mark each intended break in "
@@ -159,5 +119,19 @@ def check_snapshots() -> int:
         return 1
     results = validate_operations(files[SCHEMA_DIR / "supergraph.graphql"])
     valid = sorted(n for n, errs in results.items() if not errs)
-    print(f"schema snapshots match the code; {len(valid)}/{len(results)} contract operations validate")
+    required = _listed(REQUIRED_OPERATIONS)
+    broken = [f"{n}: {(results.get(n) or ['not in the contract'])[0]}" for n in sorted(required) if n not in valid]
+    if broken:
+        print("contract operations that must validate do not:", file=sys.stderr)
+        for line in broken:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"schema snapshots match the code; {len(valid)}/{len(results)} contract operations validate "
+          f"({len(required)} required)")
     return 0
+
+
+def _listed(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")}
