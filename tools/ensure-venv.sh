@@ -23,6 +23,10 @@ if [ ! -x "$venv/bin/python" ]; then
     fi
   fi
 fi
-"$venv/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-"$venv/bin/python" -m pip install -q -e ".[dev]" 2>&1 | grep -v -E "is ignored|^\s*$|!!|wheel_obj|WheelFile|strategy" || true
+log="$venv/install.log"
+echo "installing the project into $venv (log: $log)"
+"$venv/bin/python" -m pip install --upgrade pip >"$log" 2>&1 || true
+if ! "$venv/bin/python" -m pip install -e ".[dev]" >>"$log" 2>&1; then
+  tail -30 "$log" >&2; echo "pip install failed (full log: $log)" >&2; exit 1
+fi
 "$venv/bin/python" -c "import libs, strawberry, beanie" || { echo "installation failed" >&2; exit 1; }
