@@ -86,10 +86,13 @@ class MeasurementService:
     # ---- recording ----
     async def record(self, user_id: str, raw: MeasurementInput) -> Measurement:
         m = validate(user_id, raw, self.clock())
-        if raw.client_id is not None:
+        # A retry gets the stored measurement, whatever was sent this time. Without a cartridge the unique
+        # (user_id, client_id) index answers that at insert time, saving a query on the common path; a
+        # cartridge retry must be recognised before its (already claimed) cartridge is checked again.
+        if raw.client_id is not None and raw.cartridge is not None:
             existing = await self.measurements.by_client_id(user_id, raw.client_id)
             if existing is not None:
-                return existing  # a retry: the stored one, whatever was sent this time
+                return existing
         prepared = await self._prepare(m, raw.cartridge, prefix="")
         return await self._store(prepared)
 

@@ -1,0 +1,179 @@
+"""recordMeasurement throughput: straight to the measurement subgraph, and through the router.
+
+    .venv/bin/python bench/measurement/record.py [--duration 10] [--concurrency 32] [--via both]
+
+Starts its own nx-27017 (or uses --mongo-url), the subgraph (uvicorn + uvloop + httptools, one process) and,
+for --via router, `python -m router` in front of it; uses the machine's Redis (--redis-url) under a throwaway
+key prefix. Each request records one glucose reading with a fresh clientId for one of --users users, so every
+request is a real insert + outbox marker + XADD + marker clear. Prints requests/s and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from libs.auth.tokens import issue_access_token  # noqa: E402
+from libs.config import Settings  # noqa: E402
+from libs.testing import MongoServer, free_port  # noqa: E402
+
+RECORD = """mutation($input: RecordMeasurementInput!) {
+  recordMeasurement(input: $input) { id value unit takenAt clientId } }"""
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+async def _wait_ready(url: str, proc: subprocess.Popen[bytes], within_s: float = 60) -> None:
+    deadline = time.monotonic() + within_s
+    async with aiohttp.ClientSession() as s:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+                raise RuntimeError(f"{url} exited: {err}")
+            try:
+                async with s.get(url) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {within_s}s")
+
+
+async def _load(url: str, tokens: list[str], duration: float, concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.monotonic() + duration
+    connector = aiohttp.TCPConnector(limit=concurrency)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def worker(n: int) -> None:
+            nonlocal errors
+            token = tokens[n % len(tokens)]
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            i = 0
+            while time.monotonic() < stop_at:
+                i += 1
+                body = {"query": RECORD, "variables": {"input": {
+                    "type": "BLOOD_GLUCOSE", "value": 80 + i % 120, "unit": "mg/dL", "context": "FASTING",
+                    "clientId": f"bench-{n}-{i}-{uuid.uuid4().hex[:8]}"}}}
+                t0 = time.perf_counter()
+                async with session.post(url, json=body, headers=headers) as r:
+                    data = await r.json()
+                latencies.append(time.perf_counter() - t0)
+                if r.status != 200 or data.get("errors") or not data.get("data", {}).get("recordMeasurement"):
+                    errors += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
+
+    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0}
+
+
+def _report(label: str, r: dict[str, float]) -> None:
+    print(f"{label:<28} {r['requests']:>7.0f} req  {r['errors']:>4.0f} err  {r['rps']:>8.1f} req/s   "
+          f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms", flush=True)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--via", choices=["subgraph", "router", "both"], default="both")
+    ap.add_argument("--mongo-url", help="a MongoDB to use instead of a fresh nx-27017")
+    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--auth-url", help="an auth subgraph for the router to compose with (optional)")
+    args = ap.parse_args()
+
+    run = secrets.token_hex(4)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-measurement-"))
+    mongo = None if args.mongo_url else MongoServer(tmp / "mongo").start()
+    env = {**os.environ, "MANPASIK_ENV": "test", "MONGODB_URL": args.mongo_url or mongo.url,  # type: ignore[union-attr]
+           "REDIS_URL": args.redis_url, "DB_SUFFIX": f"_bench{run}", "REDIS_PREFIX": f"bench:{run}:",
+           "JWT_SECRET": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
+           "DATA_DIR": str(tmp / "data")}
+    settings = Settings(**{k: v for k, v in env.items() if k in {
+        "MANPASIK_ENV", "MONGODB_URL", "REDIS_URL", "DB_SUFFIX", "REDIS_PREFIX", "JWT_SECRET"}})
+    tokens = [issue_access_token(settings, uuid.uuid4().hex, ["USER"], uuid.uuid4().hex)[0]
+              for _ in range(args.users)]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        port = free_port()
+        sub = _spawn([sys.executable, "-m", "uvicorn", "subgraphs.measurement.app:create_app", "--factory",
+                      "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                      "--loop", "uvloop", "--http", "httptools"], env)
+        procs.append(sub)
+        sub_url = f"http://127.0.0.1:{port}"
+        await _wait_ready(sub_url + "/ready", sub)
+        store = "external" if args.mongo_url else "nx-27017 0.8 (fresh)"
+        print(f"mongo: {store}   redis: {args.redis_url}   concurrency {args.concurrency}, "
+              f"{args.duration:.0f} s per run, {os.cpu_count()} cores", flush=True)
+
+        if args.via in ("subgraph", "both"):
+            await _load(sub_url + "/graphql", tokens, args.warmup, args.concurrency)
+            _report("subgraph (direct)", await _load(sub_url + "/graphql", tokens, args.duration,
+                                                     args.concurrency))
+        if args.via in ("router", "both"):
+            rport = free_port()
+            cmd = [sys.executable, "-m", "router", "serve", "--subgraph", f"measurement={sub_url}/graphql",
+                   "--port", str(rport)]
+            if args.auth_url:
+                cmd += ["--subgraph", f"auth={args.auth_url}"]
+            router = _spawn(cmd, env)
+            procs.append(router)
+            await _wait_ready(f"http://127.0.0.1:{rport}/health", router)
+            await _load(f"http://127.0.0.1:{rport}/graphql", tokens, args.warmup, args.concurrency)
+            _report("router -> subgraph", await _load(f"http://127.0.0.1:{rport}/graphql", tokens,
+                                                      args.duration, args.concurrency))
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+        if mongo is not None:
+            mongo.stop()
+        from redis.asyncio import Redis
+
+        r = Redis.from_url(args.redis_url)
+        async for key in r.scan_iter(match=f"bench:{run}:*", count=1000):
+            await r.delete(key)
+        await r.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
