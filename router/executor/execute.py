@@ -25,14 +25,22 @@ class PlanExecutor:
         headers: dict[str, str],
         data: dict[str, Any],
         errors: list[dict[str, Any]],
+        skip_root: bool = False,
     ) -> None:
-        nodes = plan.nodes
+        """Runs every fetch; with `skip_root` the root's data is already in `data` (a subscription event)."""
+        nodes = [n for n in plan.nodes if not (skip_root and n.kind == "root")]
         if not nodes:
             return
-        if len(nodes) == 1:
+        if len(nodes) == 1:  # its only possible dependency is the (skipped) root
             await self.fetch(nodes[0], variables, headers, data, errors)
             return
-        tasks: dict[int, asyncio.Task[None]] = {}
+        tasks: dict[int, asyncio.Future[None]] = {}
+        if skip_root:
+            for n in plan.nodes:
+                if n.kind == "root":
+                    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                    done.set_result(None)
+                    tasks[n.id] = done
 
         async def run_node(node: FetchNode) -> None:
             if node.depends:

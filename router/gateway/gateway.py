@@ -58,7 +58,13 @@ class Gateway:
         return 200, orjson.dumps(result)
 
     async def execute_dict(
-        self, query: Any, variables: Any, operation_name: Any, headers: Any, allow_mutation: bool = True
+        self,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        headers: Any,
+        allow_mutation: bool = True,
+        allow_subscription: bool = False,
     ) -> dict[str, Any]:
         if not isinstance(query, str) or not query:
             raise RequestError(
@@ -69,7 +75,7 @@ class Gateway:
         prep = self.operations.prepare(query, operation_name)
         if prep.operation_type == "mutation" and not allow_mutation:
             raise RequestError([gql_error("Mutations are not allowed over GET.", "BAD_REQUEST")], status=405)
-        if prep.operation_type == "subscription":
+        if prep.operation_type == "subscription" and not allow_subscription:
             raise RequestError(
                 [gql_error("Subscriptions need WebSocket, SSE or multipart transport.", "BAD_REQUEST")]
             )

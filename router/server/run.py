@@ -14,6 +14,7 @@ from aiohttp import web
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.server.app import RouterApp
+from router.subscriptions import SubscriptionHandler
 from router.supergraph import load_supergraph
 
 log = logging.getLogger("router")
@@ -34,12 +35,7 @@ async def serve(
 
     router_app = RouterApp()
     transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
-    try:
-        from router import subscriptions
-
-        router_app.ws_handler = subscriptions.SubscriptionHandler(router_app)  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):  # subscriptions are optional at this stage
-        pass
+    router_app.ws_handler = SubscriptionHandler(router_app)
     runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
