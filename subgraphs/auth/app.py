@@ -21,8 +21,9 @@ def create_app(settings: Settings | None = None, auth_settings: AuthSettings | N
     settings = settings or get_settings()
     auth_settings = auth_settings or AuthSettings()
     published_jwks(settings)  # fails at start, not at the first request, when the signing key is unusable
-    app = create_subgraph_app("auth", schema, partial(resources, auth=auth_settings), settings=settings,
-                              context_class=AuthContext)
+    app = create_subgraph_app(
+        "auth", schema, partial(resources, auth=auth_settings), settings=settings, context_class=AuthContext
+    )
 
     @app.get("/.well-known/jwks.json")
     async def jwks() -> Any:

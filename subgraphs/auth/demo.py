@@ -31,8 +31,13 @@ async def seed_demo_accounts(sessions: async_sessionmaker[AsyncSession], deps: A
         accounts = AccountService(repo, deps)
         for email, name, roles in DEMO_ACCOUNTS:
             if await repo.user_by_email(email) is None:
-                await accounts.create_user(email=email, display_name=name, locale="ko-KR",
-                                           password_hash=await deps.passwords.hash(DEMO_PASSWORD), roles=roles,
-                                           email_verified=True)
+                await accounts.create_user(
+                    email=email,
+                    display_name=name,
+                    locale="ko-KR",
+                    password_hash=await deps.passwords.hash(DEMO_PASSWORD),
+                    roles=roles,
+                    email_verified=True,
+                )
     for email, _, roles in DEMO_ACCOUNTS:
         log.info("demo account %s (%s), password %s", email, "+".join(r.value for r in roles), DEMO_PASSWORD)

@@ -57,8 +57,11 @@ class AuthRepository:
     async def sessions_of_users(self, user_ids: Sequence[str], *, active_at: datetime) -> list[SessionRow]:
         q = (
             select(SessionRow)
-            .where(col(SessionRow.user_id).in_(list(user_ids)), col(SessionRow.revoked_at).is_(None),
-                   SessionRow.expires_at > active_at)
+            .where(
+                col(SessionRow.user_id).in_(list(user_ids)),
+                col(SessionRow.revoked_at).is_(None),
+                SessionRow.expires_at > active_at,
+            )
             .order_by(col(SessionRow.last_used_at).desc())
         )
         return list((await self.session.exec(q)).all())
@@ -69,8 +72,11 @@ class AuthRepository:
     async def sessions_of(self, user_id: str, *, active_at: datetime) -> list[SessionRow]:
         q = (
             select(SessionRow)
-            .where(SessionRow.user_id == user_id, col(SessionRow.revoked_at).is_(None),
-                   SessionRow.expires_at > active_at)
+            .where(
+                SessionRow.user_id == user_id,
+                col(SessionRow.revoked_at).is_(None),
+                SessionRow.expires_at > active_at,
+            )
             .order_by(col(SessionRow.last_used_at).desc())
         )
         return list((await self.session.exec(q)).all())
@@ -101,8 +107,9 @@ class AuthRepository:
 
     # ---- 2FA backup codes
     async def unused_backup_codes(self, user_id: str) -> list[BackupCodeRow]:
-        q = select(BackupCodeRow).where(BackupCodeRow.user_id == user_id,
-                                        col(BackupCodeRow.used_at).is_(None))
+        q = select(BackupCodeRow).where(
+            BackupCodeRow.user_id == user_id, col(BackupCodeRow.used_at).is_(None)
+        )
         return list((await self.session.exec(q)).all())
 
     async def delete_backup_codes(self, user_id: str) -> None:
@@ -110,8 +117,9 @@ class AuthRepository:
 
     # ---- social identities
     async def identity(self, provider: str, subject: str) -> OAuthIdentityRow | None:
-        q = select(OAuthIdentityRow).where(OAuthIdentityRow.provider == provider,
-                                           OAuthIdentityRow.subject == subject)
+        q = select(OAuthIdentityRow).where(
+            OAuthIdentityRow.provider == provider, OAuthIdentityRow.subject == subject
+        )
         return (await self.session.exec(q)).first()
 
     # ---- one-time tokens (email verification, password reset)
@@ -124,14 +132,28 @@ class AuthRepository:
         return (await self.session.exec(q)).first()
 
     # ---- security events
-    def record_event(self, kind: str, *, user_id: str | None = None, actor_id: str | None = None,
-                     session_id: str | None = None, ip: str | None = None, reason: str | None = None) -> None:
-        self.session.add(SecurityEventRow(kind=kind, user_id=user_id, actor_id=actor_id,
-                                          session_id=session_id, ip=ip, reason=reason))
+    def record_event(
+        self,
+        kind: str,
+        *,
+        user_id: str | None = None,
+        actor_id: str | None = None,
+        session_id: str | None = None,
+        ip: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.session.add(
+            SecurityEventRow(
+                kind=kind, user_id=user_id, actor_id=actor_id, session_id=session_id, ip=ip, reason=reason
+            )
+        )
 
     async def events_of(self, user_id: str, kind: str | None = None) -> list[SecurityEventRow]:
-        q = (select(SecurityEventRow).where(SecurityEventRow.user_id == user_id)
-             .order_by(col(SecurityEventRow.id)))
+        q = (
+            select(SecurityEventRow)
+            .where(SecurityEventRow.user_id == user_id)
+            .order_by(col(SecurityEventRow.id))
+        )
         if kind:
             q = q.where(SecurityEventRow.kind == kind)
         return list((await self.session.exec(q)).all())

@@ -50,10 +50,17 @@ class AuthResources:
 def build_deps(settings: Settings, auth: AuthSettings, redis: Redis, http: httpx.AsyncClient) -> AuthDeps:
     sms = SmsVerifier(auth, http) if auth.twilio_verify_service_sid and auth.twilio_account_sid else None
     return AuthDeps(
-        settings=settings, auth=auth, redis=redis, passwords=Passwords(),
-        revocations=Revocations(settings, redis), throttle=LoginThrottle(settings, auth, redis),
-        challenges=OneTimeState(settings, redis, "challenge"), social_states=OneTimeState(settings, redis, "oauth"),
-        mailer=Mailer(auth), sms=sms, social=configured_providers(auth, http),
+        settings=settings,
+        auth=auth,
+        redis=redis,
+        passwords=Passwords(),
+        revocations=Revocations(settings, redis),
+        throttle=LoginThrottle(settings, auth, redis),
+        challenges=OneTimeState(settings, redis, "challenge"),
+        social_states=OneTimeState(settings, redis, "oauth"),
+        mailer=Mailer(auth),
+        sms=sms,
+        social=configured_providers(auth, http),
     )
 
 
@@ -72,8 +79,14 @@ async def resources(settings: Settings, auth: AuthSettings | None = None) -> Asy
         sessions = session_factory(engine)
         if settings.env == "dev":
             await seed_demo_accounts(sessions, deps)
-        yield AuthResources(settings=settings, engine=engine, sessions=sessions, redis=redis,
-                            authenticator=authenticator, deps=deps)
+        yield AuthResources(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            authenticator=authenticator,
+            deps=deps,
+        )
     finally:
         await deps.mailer.drain()
         await http.aclose()

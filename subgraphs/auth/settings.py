@@ -42,13 +42,15 @@ class AuthSettings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_verify_service_sid: str | None = None
 
-    # Social login. A provider without client id is disabled. Endpoints default to the providers' documented ones.
+    # Social login: a provider without client id is disabled. Endpoints default to the documented ones.
     google_client_id: str | None = None
     google_client_secret: str | None = None
     google_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_token_url: str = "https://oauth2.googleapis.com/token"
     google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
-    google_issuers: list[str] = Field(default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"])
+    google_issuers: list[str] = Field(
+        default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
+    )
 
     kakao_client_id: str | None = None  # the app's REST API key
     kakao_client_secret: str | None = None

@@ -21,19 +21,26 @@ class LoginThrottle:
         self.settings, self.auth, self.redis = settings, auth, redis
 
     def _scopes(self, email: str, ip: str | None) -> list[tuple[str, int]]:
-        # The account key is the email as typed (normalized), whether or not it exists: same answer either way.
-        scopes = [(self.settings.redis_key("auth", "login", "acct", sha256_hex(email)),
-                   self.auth.login_failures_per_account)]
+        # Keyed by the normalized email whether or not the account exists: the same answer either way.
+        scopes = [
+            (
+                self.settings.redis_key("auth", "login", "acct", sha256_hex(email)),
+                self.auth.login_failures_per_account,
+            )
+        ]
         if ip:
-            scopes.append((self.settings.redis_key("auth", "login", "ip", ip), self.auth.login_failures_per_ip))
+            scopes.append(
+                (self.settings.redis_key("auth", "login", "ip", ip), self.auth.login_failures_per_ip)
+            )
         return scopes
 
     async def check(self, email: str, ip: str | None) -> None:
         for key, _ in self._scopes(email, ip):
             wait = await self.redis.pttl(key + ":lock")
             if wait > 0:
-                raise TooManyAttempts("too many failed log-in attempts; try again later",
-                                      retry_after=round(wait / 1000, 1))
+                raise TooManyAttempts(
+                    "too many failed log-in attempts; try again later", retry_after=round(wait / 1000, 1)
+                )
 
     async def failed(self, email: str, ip: str | None) -> None:
         for key, limit in self._scopes(email, ip):
@@ -51,7 +58,7 @@ class LoginThrottle:
 
 
 class OneTimeState:
-    """A random token naming a small JSON value, readable until consumed or expired (challenges, OAuth state)."""
+    """A random token naming a small JSON value, readable until consumed or expired (2FA, OAuth state)."""
 
     def __init__(self, settings: Settings, redis: Redis, kind: str) -> None:
         self.settings, self.redis, self.kind = settings, redis, kind

@@ -40,8 +40,12 @@ class User:
 
     @classmethod
     def from_row(cls, row: UserRow, *, authenticated_as: bool = False) -> User:
-        return cls(id=strawberry.ID(row.id), display_name=row.display_name, row=row,
-                   authenticated_as=authenticated_as)
+        return cls(
+            id=strawberry.ID(row.id),
+            display_name=row.display_name,
+            row=row,
+            authenticated_as=authenticated_as,
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
@@ -110,8 +114,14 @@ class Session:
 
     @classmethod
     def from_row(cls, row: SessionRow, current_sid: str | None) -> Session:
-        return cls(id=strawberry.ID(row.id), device=row.device, ip=row.ip, created_at=as_utc(row.created_at),
-                   last_used_at=as_utc(row.last_used_at), current=row.id == current_sid)
+        return cls(
+            id=strawberry.ID(row.id),
+            device=row.device,
+            ip=row.ip,
+            created_at=as_utc(row.created_at),
+            last_used_at=as_utc(row.last_used_at),
+            current=row.id == current_sid,
+        )
 
 
 @strawberry.type
@@ -123,8 +133,12 @@ class AuthTokens:
 
     @classmethod
     def from_pair(cls, pair: TokenPair) -> AuthTokens:
-        return cls(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                   expires_in=pair.expires_in, token_type=pair.token_type)
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+            token_type=pair.token_type,
+        )
 
 
 @strawberry.type

@@ -26,8 +26,9 @@ class SmsVerifier:
 
     async def send(self, phone: str) -> None:
         try:
-            r = await self.http.post(f"{self.base}/Verifications", data={"To": phone, "Channel": "sms"},
-                                     auth=self.auth)
+            r = await self.http.post(
+                f"{self.base}/Verifications", data={"To": phone, "Channel": "sms"}, auth=self.auth
+            )
         except httpx.HTTPError as e:
             log.error("SMS provider unreachable: %s", e)
             raise SmsUnavailable("could not send the SMS code; try again")
@@ -39,8 +40,9 @@ class SmsVerifier:
 
     async def check(self, phone: str, code: str) -> bool:
         try:
-            r = await self.http.post(f"{self.base}/VerificationCheck", data={"To": phone, "Code": code},
-                                     auth=self.auth)
+            r = await self.http.post(
+                f"{self.base}/VerificationCheck", data={"To": phone, "Code": code}, auth=self.auth
+            )
         except httpx.HTTPError as e:
             log.error("SMS provider unreachable: %s", e)
             raise SmsUnavailable("could not check the SMS code; try again")

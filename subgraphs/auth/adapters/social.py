@@ -57,26 +57,34 @@ class SocialProvider:
     def __init__(self, auth: AuthSettings, http: httpx.AsyncClient) -> None:
         self.auth = auth
         self.http = http
+        self._jwks_cache: dict[str, tuple[float, dict[str, Key]]] = {}
 
     def authorization_url(self, request: AuthorizationRequest) -> str:
         raise NotImplementedError
 
-    async def exchange(self, code: str, request: AuthorizationRequest, code_verifier: str | None) -> SocialIdentity:
+    async def exchange(
+        self, code: str, request: AuthorizationRequest, code_verifier: str | None
+    ) -> SocialIdentity:
         raise NotImplementedError
 
     # ---- helpers
     async def _post_form(self, url: str, data: dict[str, str]) -> dict[str, Any]:
         try:
-            r = await self.http.post(url, data={k: v for k, v in data.items() if v is not None},
-                                     headers={"accept": "application/json"})
+            r = await self.http.post(
+                url,
+                data={k: v for k, v in data.items() if v is not None},
+                headers={"accept": "application/json"},
+            )
         except httpx.HTTPError as e:
             log.error("%s token endpoint unreachable: %s", self.name, e)
             raise ProviderUnavailable(f"{self.name} is unreachable; try again")
         body = _json(r)
         if r.status_code >= 400 or "error" in body:
-            # Google/Kakao: 4xx {"error", "error_description"[, "error_code": "KOE..."]}; Naver: 200 {"error"}.
+            # Google/Kakao: 4xx {"error", "error_description"[, "error_code"]}; Naver: 200 {"error"}.
             log.info("%s refused the code: %s %s", self.name, body.get("error"), body.get("error_code", ""))
-            raise SocialLoginFailed(f"{self.name} refused the authorization code ({body.get('error', r.status_code)})")
+            raise SocialLoginFailed(
+                f"{self.name} refused the authorization code ({body.get('error', r.status_code)})"
+            )
         return body
 
     async def _get_json(self, url: str, access_token: str) -> dict[str, Any]:
@@ -88,23 +96,28 @@ class SocialProvider:
             raise SocialLoginFailed(f"{self.name} refused the profile request ({r.status_code})")
         return _json(r)
 
-    async def _verify_id_token(self, id_token: str, jwks_url: str, issuers: list[str], client_id: str,
-                               nonce: str) -> dict[str, Any]:
+    async def _verify_id_token(
+        self, id_token: str, jwks_url: str, issuers: list[str], client_id: str, nonce: str
+    ) -> dict[str, Any]:
         try:
             kid = jwt.get_unverified_header(id_token).get("kid")
         except jwt.PyJWTError:
             raise SocialLoginFailed(f"{self.name} id_token is malformed")
         key = await self._jwk(jwks_url, kid)
         try:
-            claims: dict[str, Any] = jwt.decode(id_token, key.key, algorithms=[key.algorithm], audience=client_id,
-                                                issuer=issuers, options={"require": ["exp", "iat", "sub", "aud"]})
+            claims: dict[str, Any] = jwt.decode(
+                id_token,
+                key.key,
+                algorithms=[key.algorithm],
+                audience=client_id,
+                issuer=issuers,
+                options={"require": ["exp", "iat", "sub", "aud"]},
+            )
         except jwt.PyJWTError as e:
             raise SocialLoginFailed(f"{self.name} id_token is invalid ({e})")
         if claims.get("nonce") != nonce:
             raise SocialLoginFailed(f"{self.name} id_token nonce does not match")
         return claims
-
-    _jwks_cache: dict[str, tuple[float, dict[str, Key]]] = {}
 
     async def _jwk(self, jwks_url: str, kid: object) -> Key:
         cached = self._jwks_cache.get(jwks_url)
@@ -112,8 +125,13 @@ class SocialProvider:
             try:
                 r = await self.http.get(jwks_url)
                 r.raise_for_status()
-                keys = {k["kid"]: Key(k["kid"], k.get("alg", "RS256"), jwt.PyJWK(k, algorithm=k.get("alg", "RS256")).key)
-                        for k in r.json().get("keys", []) if k.get("kid") and k.get("kty") == "RSA"}
+                keys = {
+                    k["kid"]: Key(
+                        k["kid"], k.get("alg", "RS256"), jwt.PyJWK(k, algorithm=k.get("alg", "RS256")).key
+                    )
+                    for k in r.json().get("keys", [])
+                    if k.get("kid") and k.get("kty") == "RSA"
+                }
             except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError) as e:
                 raise ProviderUnavailable(f"could not fetch {self.name} signing keys") from e
             cached = self._jwks_cache[jwks_url] = (time.monotonic(), keys)
@@ -135,26 +153,49 @@ class Google(SocialProvider):
     name = "GOOGLE"
 
     def authorization_url(self, request: AuthorizationRequest) -> str:
-        params = {"client_id": self.auth.google_client_id, "redirect_uri": request.redirect_uri,
-                  "response_type": "code", "scope": "openid email profile", "state": request.state,
-                  "nonce": request.nonce}
+        params = {
+            "client_id": self.auth.google_client_id,
+            "redirect_uri": request.redirect_uri,
+            "response_type": "code",
+            "scope": "openid email profile",
+            "state": request.state,
+            "nonce": request.nonce,
+        }
         if request.code_challenge:
             params |= {"code_challenge": request.code_challenge, "code_challenge_method": "S256"}
         return f"{self.auth.google_authorize_url}?{urlencode(params)}"
 
-    async def exchange(self, code: str, request: AuthorizationRequest, code_verifier: str | None) -> SocialIdentity:
+    async def exchange(
+        self, code: str, request: AuthorizationRequest, code_verifier: str | None
+    ) -> SocialIdentity:
         assert self.auth.google_client_id
-        tokens = await self._post_form(self.auth.google_token_url, {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": request.redirect_uri,
-            "client_id": self.auth.google_client_id, "client_secret": self.auth.google_client_secret or "",
-            **({"code_verifier": code_verifier} if code_verifier else {}),
-        })
+        tokens = await self._post_form(
+            self.auth.google_token_url,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": request.redirect_uri,
+                "client_id": self.auth.google_client_id,
+                "client_secret": self.auth.google_client_secret or "",
+                **({"code_verifier": code_verifier} if code_verifier else {}),
+            },
+        )
         if not tokens.get("id_token"):
             raise SocialLoginFailed("GOOGLE returned no id_token")
-        claims = await self._verify_id_token(tokens["id_token"], self.auth.google_jwks_url, self.auth.google_issuers,
-                                             self.auth.google_client_id, request.nonce)
-        return SocialIdentity("GOOGLE", str(claims["sub"]), claims.get("email"),
-                              claims.get("email_verified") in (True, "true"), claims.get("name"))
+        claims = await self._verify_id_token(
+            tokens["id_token"],
+            self.auth.google_jwks_url,
+            self.auth.google_issuers,
+            self.auth.google_client_id,
+            request.nonce,
+        )
+        return SocialIdentity(
+            "GOOGLE",
+            str(claims["sub"]),
+            claims.get("email"),
+            claims.get("email_verified") in (True, "true"),
+            claims.get("name"),
+        )
 
 
 class Kakao(SocialProvider):
@@ -162,23 +203,42 @@ class Kakao(SocialProvider):
     requires_pkce = True
 
     def authorization_url(self, request: AuthorizationRequest) -> str:
-        params = {"client_id": self.auth.kakao_client_id, "redirect_uri": request.redirect_uri,
-                  "response_type": "code", "scope": "openid account_email profile_nickname",
-                  "state": request.state, "nonce": request.nonce,
-                  "code_challenge": request.code_challenge, "code_challenge_method": "S256"}
+        params = {
+            "client_id": self.auth.kakao_client_id,
+            "redirect_uri": request.redirect_uri,
+            "response_type": "code",
+            "scope": "openid account_email profile_nickname",
+            "state": request.state,
+            "nonce": request.nonce,
+            "code_challenge": request.code_challenge,
+            "code_challenge_method": "S256",
+        }
         return f"{self.auth.kakao_authorize_url}?{urlencode(params)}"
 
-    async def exchange(self, code: str, request: AuthorizationRequest, code_verifier: str | None) -> SocialIdentity:
+    async def exchange(
+        self, code: str, request: AuthorizationRequest, code_verifier: str | None
+    ) -> SocialIdentity:
         assert self.auth.kakao_client_id
-        tokens = await self._post_form(self.auth.kakao_token_url, {
-            "grant_type": "authorization_code", "client_id": self.auth.kakao_client_id,
-            "redirect_uri": request.redirect_uri, "code": code, "code_verifier": code_verifier or "",
-            **({"client_secret": self.auth.kakao_client_secret} if self.auth.kakao_client_secret else {}),
-        })
+        tokens = await self._post_form(
+            self.auth.kakao_token_url,
+            {
+                "grant_type": "authorization_code",
+                "client_id": self.auth.kakao_client_id,
+                "redirect_uri": request.redirect_uri,
+                "code": code,
+                "code_verifier": code_verifier or "",
+                **({"client_secret": self.auth.kakao_client_secret} if self.auth.kakao_client_secret else {}),
+            },
+        )
         subject_from_id_token = None
         if tokens.get("id_token"):
-            claims = await self._verify_id_token(tokens["id_token"], self.auth.kakao_jwks_url,
-                                                 [self.auth.kakao_issuer], self.auth.kakao_client_id, request.nonce)
+            claims = await self._verify_id_token(
+                tokens["id_token"],
+                self.auth.kakao_jwks_url,
+                [self.auth.kakao_issuer],
+                self.auth.kakao_client_id,
+                request.nonce,
+            )
             subject_from_id_token = str(claims["sub"])
         me = await self._get_json(self.auth.kakao_user_url, str(tokens.get("access_token", "")))
         subject = str(me.get("id", ""))
@@ -194,22 +254,39 @@ class Naver(SocialProvider):
     name = "NAVER"
 
     def authorization_url(self, request: AuthorizationRequest) -> str:
-        params = {"response_type": "code", "client_id": self.auth.naver_client_id,
-                  "redirect_uri": request.redirect_uri, "state": request.state}
+        params = {
+            "response_type": "code",
+            "client_id": self.auth.naver_client_id,
+            "redirect_uri": request.redirect_uri,
+            "state": request.state,
+        }
         return f"{self.auth.naver_authorize_url}?{urlencode(params)}"
 
-    async def exchange(self, code: str, request: AuthorizationRequest, code_verifier: str | None) -> SocialIdentity:
+    async def exchange(
+        self, code: str, request: AuthorizationRequest, code_verifier: str | None
+    ) -> SocialIdentity:
         assert self.auth.naver_client_id
-        tokens = await self._post_form(self.auth.naver_token_url, {
-            "grant_type": "authorization_code", "client_id": self.auth.naver_client_id,
-            "client_secret": self.auth.naver_client_secret or "", "code": code, "state": request.state,
-        })
+        tokens = await self._post_form(
+            self.auth.naver_token_url,
+            {
+                "grant_type": "authorization_code",
+                "client_id": self.auth.naver_client_id,
+                "client_secret": self.auth.naver_client_secret or "",
+                "code": code,
+                "state": request.state,
+            },
+        )
         me = await self._get_json(self.auth.naver_profile_url, str(tokens.get("access_token", "")))
         if me.get("resultcode") != "00" or not isinstance(me.get("response"), dict):
             raise SocialLoginFailed(f"NAVER profile request failed ({me.get('message', 'unknown')})")
         profile = me["response"]
-        return SocialIdentity("NAVER", str(profile["id"]), profile.get("email"), False,
-                              profile.get("nickname") or profile.get("name"))
+        return SocialIdentity(
+            "NAVER",
+            str(profile["id"]),
+            profile.get("email"),
+            False,
+            profile.get("nickname") or profile.get("name"),
+        )
 
 
 def configured_providers(auth: AuthSettings, http: httpx.AsyncClient) -> dict[str, SocialProvider]:

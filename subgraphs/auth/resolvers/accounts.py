@@ -39,8 +39,11 @@ class AccountMutation:
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthSuccess:
         async with info.context.unit_of_work() as repo:
             result = await AccountService(repo, info.context.resources.deps).sign_up(
-                email=input.email, password=input.password, display_name=input.display_name,
-                locale=input.locale, client=info.context.client(),
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+                locale=input.locale,
+                client=info.context.client(),
             )
         return success(result)
 
@@ -48,7 +51,9 @@ class AccountMutation:
     async def log_in(self, info: Info, input: LogInInput) -> AuthResult:
         async with info.context.unit_of_work() as repo:
             result = await AccountService(repo, info.context.resources.deps).log_in(
-                email=input.email, password=input.password, client=info.context.client(),
+                email=input.email,
+                password=input.password,
+                client=info.context.client(),
             )
         return to_result(result)
 
@@ -57,7 +62,8 @@ class AccountMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             await AccountService(repo, info.context.resources.deps).change_password(
-                str(viewer.user_id), input.current_password, input.new_password, viewer.session_id)
+                str(viewer.user_id), input.current_password, input.new_password, viewer.session_id
+            )
         return True
 
     @strawberry.mutation
@@ -65,7 +71,8 @@ class AccountMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             mail = await RecoveryService(repo, info.context.resources.deps).request_email_verification(
-                str(viewer.user_id))
+                str(viewer.user_id)
+            )
         if mail is not None:
             info.context.resources.deps.mailer.send_later(mail)
         return True
@@ -87,14 +94,16 @@ class AccountMutation:
     @strawberry.mutation(description="Ends every session of the account.")
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> bool:
         async with info.context.unit_of_work() as repo:
-            await RecoveryService(repo, info.context.resources.deps).reset_password(input.token,
-                                                                                      input.new_password)
+            await RecoveryService(repo, info.context.resources.deps).reset_password(
+                input.token, input.new_password
+            )
         return True
 
     @strawberry.mutation(description="Ends every session; the account is deleted after the retention period.")
     async def request_account_deletion(self, info: Info, password: str | None = None) -> bool:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
-            await AccountService(repo, info.context.resources.deps).request_deletion(str(viewer.user_id),
-                                                                                     password)
+            await AccountService(repo, info.context.resources.deps).request_deletion(
+                str(viewer.user_id), password
+            )
         return True

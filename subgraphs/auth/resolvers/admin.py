@@ -13,26 +13,31 @@ from subgraphs.auth.types import User
 
 @strawberry.type
 class AdminMutation:
-    @strawberry.mutation(description="Ends every session of the user at once; log-in refused until reinstated.")
+    @strawberry.mutation(
+        description="Ends every session of the user at once; log-in refused until reinstated."
+    )
     async def suspend_user(self, info: Info, user_id: strawberry.ID, reason: str) -> User:
         viewer = require_role(info.context.viewer, Role.ADMIN)
         async with info.context.unit_of_work() as repo:
-            row = await AdminService(repo, info.context.resources.deps).suspend(str(viewer.user_id),
-                                                                                str(user_id), reason)
+            row = await AdminService(repo, info.context.resources.deps).suspend(
+                str(viewer.user_id), str(user_id), reason
+            )
         return User.from_row(row)
 
     @strawberry.mutation
     async def reinstate_user(self, info: Info, user_id: strawberry.ID, reason: str) -> User:
         viewer = require_role(info.context.viewer, Role.ADMIN)
         async with info.context.unit_of_work() as repo:
-            row = await AdminService(repo, info.context.resources.deps).reinstate(str(viewer.user_id),
-                                                                                  str(user_id), reason)
+            row = await AdminService(repo, info.context.resources.deps).reinstate(
+                str(viewer.user_id), str(user_id), reason
+            )
         return User.from_row(row)
 
     @strawberry.mutation
     async def grant_role(self, info: Info, user_id: strawberry.ID, role: RoleType) -> User:  # type: ignore[valid-type]
         viewer = require_role(info.context.viewer, Role.ADMIN)
         async with info.context.unit_of_work() as repo:
-            row = await AdminService(repo, info.context.resources.deps).grant_role(str(viewer.user_id),
-                                                                                   str(user_id), Role(role))
+            row = await AdminService(repo, info.context.resources.deps).grant_role(
+                str(viewer.user_id), str(user_id), Role(role)
+            )
         return User.from_row(row)

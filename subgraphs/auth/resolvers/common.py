@@ -8,12 +8,14 @@ from subgraphs.auth.types import AuthSuccess, AuthTokens, TwoFactorChallenge, Tw
 
 
 def success(result: AuthSuccessResult) -> AuthSuccess:
-    return AuthSuccess(user=User.from_row(result.user, authenticated_as=True),
-                       tokens=AuthTokens.from_pair(result.tokens))
+    return AuthSuccess(
+        user=User.from_row(result.user, authenticated_as=True), tokens=AuthTokens.from_pair(result.tokens)
+    )
 
 
 def to_result(result: AuthSuccessResult | ChallengeResult) -> AuthSuccess | TwoFactorChallenge:
     if isinstance(result, ChallengeResult):
-        return TwoFactorChallenge(challenge_token=result.challenge_token,
-                                  methods=[TwoFactorMethod(m) for m in result.methods])
+        return TwoFactorChallenge(
+            challenge_token=result.challenge_token, methods=[TwoFactorMethod(m) for m in result.methods]
+        )
     return success(result)

@@ -16,14 +16,19 @@ class SocialMutation:
     async def start_social_log_in(self, info: Info, input: StartSocialLogInInput) -> SocialAuthorization:
         async with info.context.unit_of_work() as repo:
             url, state = await SocialService(repo, info.context.resources.deps).start(
-                input.provider.value, input.redirect_uri, input.code_challenge)
+                input.provider.value, input.redirect_uri, input.code_challenge
+            )
         return SocialAuthorization(authorization_url=url, state=state)
 
     @strawberry.mutation
     async def social_log_in(self, info: Info, input: SocialLogInInput) -> AuthResult:
         async with info.context.unit_of_work() as repo:
             result = await SocialService(repo, info.context.resources.deps).log_in(
-                provider=input.provider.value, code=input.authorization_code, state=input.state,
-                redirect_uri=input.redirect_uri, code_verifier=input.code_verifier, client=info.context.client(),
+                provider=input.provider.value,
+                code=input.authorization_code,
+                state=input.state,
+                redirect_uri=input.redirect_uri,
+                code_verifier=input.code_verifier,
+                client=info.context.client(),
             )
         return to_result(result)

@@ -18,7 +18,8 @@ class TwoFactorMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             secret, uri = await TwoFactorService(repo, info.context.resources.deps).start_enrollment(
-                str(viewer.user_id))
+                str(viewer.user_id)
+            )
         return TotpEnrollment(secret=secret, provisioning_uri=uri)
 
     @strawberry.mutation
@@ -26,14 +27,16 @@ class TwoFactorMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             codes = await TwoFactorService(repo, info.context.resources.deps).confirm_enrollment(
-                str(viewer.user_id), code)
+                str(viewer.user_id), code
+            )
         return TotpConfirmation(backup_codes=codes)
 
     @strawberry.mutation
     async def verify_two_factor(self, info: Info, input: VerifyTwoFactorInput) -> AuthSuccess:
         async with info.context.unit_of_work() as repo:
             result = await TwoFactorService(repo, info.context.resources.deps).verify(
-                input.challenge_token, input.code, info.context.client())
+                input.challenge_token, input.code, info.context.client()
+            )
         return success(result)
 
     @strawberry.mutation(description="Sends an SMS code for a challenge that offers SMS.")
@@ -47,7 +50,8 @@ class TwoFactorMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             await TwoFactorService(repo, info.context.resources.deps).start_phone_verification(
-                str(viewer.user_id), phone)
+                str(viewer.user_id), phone
+            )
         return True
 
     @strawberry.mutation
@@ -55,5 +59,6 @@ class TwoFactorMutation:
         viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             row = await TwoFactorService(repo, info.context.resources.deps).confirm_phone(
-                str(viewer.user_id), phone, code)
+                str(viewer.user_id), phone, code
+            )
         return User.from_row(row)

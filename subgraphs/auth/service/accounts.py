@@ -27,8 +27,15 @@ class AccountService:
     def _refuse_demo_in_prod(self, email: str) -> bool:
         return self.deps.settings.env == "prod" and email.endswith(DEMO_DOMAIN)
 
-    async def sign_up(self, *, email: str | None, password: str | None, display_name: str | None,
-                      locale: str | None, client: ClientInfo) -> AuthSuccess:
+    async def sign_up(
+        self,
+        *,
+        email: str | None,
+        password: str | None,
+        display_name: str | None,
+        locale: str | None,
+        client: ClientInfo,
+    ) -> AuthSuccess:
         normalized = validation.normalize_email(email)
         password = check_policy(password, email=normalized)
         name = validation.display_name(display_name)
@@ -37,22 +44,42 @@ class AccountService:
             raise BadUserInput("this email domain is reserved", field="email")
         if await self.repo.user_by_email(normalized) is not None:
             raise EmailTaken()
-        user = await self.create_user(email=normalized, display_name=name, locale=loc,
-                                      password_hash=await self.deps.passwords.hash(password))
+        user = await self.create_user(
+            email=normalized,
+            display_name=name,
+            locale=loc,
+            password_hash=await self.deps.passwords.hash(password),
+        )
         self.repo.record_event("SIGNED_UP", user_id=user.id, ip=client.ip)
         return AuthSuccess(user=user, tokens=await self.sessions.open(user, client))
 
-    async def create_user(self, *, email: str, display_name: str, locale: str, password_hash: str | None,
-                          roles: list[Role] | None = None, email_verified: bool = False) -> UserRow:
-        user = UserRow(id=str(uuid.uuid4()), email=email, display_name=display_name, locale=locale,
-                       password_hash=password_hash, roles=",".join(r.value for r in roles or [Role.USER]),
-                       email_verified=email_verified, password_changed_at=utcnow() if password_hash else None)
+    async def create_user(
+        self,
+        *,
+        email: str,
+        display_name: str,
+        locale: str,
+        password_hash: str | None,
+        roles: list[Role] | None = None,
+        email_verified: bool = False,
+    ) -> UserRow:
+        user = UserRow(
+            id=str(uuid.uuid4()),
+            email=email,
+            display_name=display_name,
+            locale=locale,
+            password_hash=password_hash,
+            roles=",".join(r.value for r in roles or [Role.USER]),
+            email_verified=email_verified,
+            password_changed_at=utcnow() if password_hash else None,
+        )
         self.repo.add(user)
         await self.repo.flush()
         return user
 
-    async def log_in(self, *, email: str | None, password: str | None,
-                     client: ClientInfo) -> AuthSuccess | TwoFactorChallenge:
+    async def log_in(
+        self, *, email: str | None, password: str | None, client: ClientInfo
+    ) -> AuthSuccess | TwoFactorChallenge:
         normalized = validation.normalize_email(email)
         if not password:
             raise BadUserInput("password is required", field="password")
@@ -72,8 +99,9 @@ class AccountService:
         """After the first factor: a 2FA challenge when enrolled, else a new session."""
         methods = self.second_factors(user)
         if methods:
-            token = await self.deps.challenges.create({"user_id": user.id, "methods": methods},
-                                                      self.deps.auth.challenge_ttl_s)
+            token = await self.deps.challenges.create(
+                {"user_id": user.id, "methods": methods}, self.deps.auth.challenge_ttl_s
+            )
             return TwoFactorChallenge(challenge_token=token, methods=methods)
         return AuthSuccess(user=user, tokens=await self.sessions.open(user, client))
 
@@ -85,8 +113,9 @@ class AccountService:
             methods.append("SMS")
         return [*methods, "BACKUP_CODE"]
 
-    async def change_password(self, user_id: str, current: str | None, new: str | None,
-                              session_id: str | None) -> int:
+    async def change_password(
+        self, user_id: str, current: str | None, new: str | None, session_id: str | None
+    ) -> int:
         """Other sessions end at once (a changed password often means a stolen one); returns how many."""
         user = await self._user(user_id)
         if not current or not await self.deps.passwords.verify(user.password_hash, current):
@@ -102,8 +131,9 @@ class AccountService:
 
     async def request_deletion(self, user_id: str, password: str | None) -> UserRow:
         user = await self._user(user_id)
-        if user.password_hash and (not password or not await self.deps.passwords.verify(user.password_hash,
-                                                                                         password)):
+        if user.password_hash and (
+            not password or not await self.deps.passwords.verify(user.password_hash, password)
+        ):
             raise BadUserInput("password is wrong", field="password")
         user.deletion_requested_at = user.deletion_requested_at or utcnow()
         await self.sessions.revoke_all(user.id, reason="DELETION_REQUESTED")

@@ -27,8 +27,15 @@ class RecoveryService:
     def _token(self, user: UserRow, purpose: str, ttl_s: int) -> str:
         token = new_secret()
         now = utcnow()
-        self.repo.add(OneTimeTokenRow(token_hash=sha256_hex(token), user_id=user.id, purpose=purpose,
-                                      created_at=now, expires_at=now + timedelta(seconds=ttl_s)))
+        self.repo.add(
+            OneTimeTokenRow(
+                token_hash=sha256_hex(token),
+                user_id=user.id,
+                purpose=purpose,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl_s),
+            )
+        )
         return token
 
     async def request_email_verification(self, user_id: str) -> Mail | None:
@@ -38,9 +45,12 @@ class RecoveryService:
         if user.email_verified:
             return None
         token = self._token(user, VERIFY_EMAIL, self.deps.auth.email_token_ttl_s)
-        return Mail(user.email, "ManPaSik: confirm your email / 이메일 주소를 확인해 주세요",
-                    f"Confirm your email address / 이메일 인증:\n{self._link('verify-email', token)}\n\n"
-                    f"Token: {token}\n")
+        return Mail(
+            user.email,
+            "ManPaSik: confirm your email / 이메일 주소를 확인해 주세요",
+            f"Confirm your email address / 이메일 인증:\n{self._link('verify-email', token)}\n\n"
+            f"Token: {token}\n",
+        )
 
     async def _consume(self, token: str | None, purpose: str) -> UserRow:
         row = await self.repo.one_time_token(sha256_hex(validation.required(token, "token")), purpose)
@@ -65,9 +75,12 @@ class RecoveryService:
         if user is None or user.status == "SUSPENDED":
             return None
         token = self._token(user, RESET_PASSWORD, self.deps.auth.reset_token_ttl_s)
-        return Mail(user.email, "ManPaSik: reset your password / 비밀번호 재설정",
-                    f"Reset your password / 비밀번호 재설정:\n{self._link('reset-password', token)}\n\n"
-                    f"Token: {token}\nIf you did not ask for this, ignore this mail.\n")
+        return Mail(
+            user.email,
+            "ManPaSik: reset your password / 비밀번호 재설정",
+            f"Reset your password / 비밀번호 재설정:\n{self._link('reset-password', token)}\n\n"
+            f"Token: {token}\nIf you did not ask for this, ignore this mail.\n",
+        )
 
     async def reset_password(self, token: str | None, new_password: str | None) -> UserRow:
         user = await self._consume(token, RESET_PASSWORD)

@@ -26,8 +26,15 @@ class SessionService:
 
     async def open(self, user: UserRow, client: ClientInfo) -> TokenPair:
         now = utcnow()
-        session = SessionRow(id=str(uuid.uuid4()), user_id=user.id, device=client.user_agent[:200],
-                             ip=client.ip, created_at=now, last_used_at=now, expires_at=now)
+        session = SessionRow(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            device=client.user_agent[:200],
+            ip=client.ip,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now,
+        )
         self.repo.add(session)
         user.last_login_at = now
         await self.repo.flush()
@@ -36,13 +43,17 @@ class SessionService:
     def _pair(self, user: UserRow, session: SessionRow, now: datetime) -> TokenPair:
         refresh = new_secret()
         expires = now + timedelta(seconds=self.settings.refresh_token_ttl_s)
-        self.repo.add(RefreshTokenRow(token_hash=sha256_hex(refresh), session_id=session.id, created_at=now,
-                                      expires_at=expires))
+        self.repo.add(
+            RefreshTokenRow(
+                token_hash=sha256_hex(refresh), session_id=session.id, created_at=now, expires_at=expires
+            )
+        )
         session.expires_at = expires  # a family lives as long as its newest token: expiry on inactivity
         session.last_used_at = now
         access, _, _ = issue_access_token(self.settings, user.id, user.role_list, session.id)
-        return TokenPair(access_token=access, refresh_token=refresh,
-                         expires_in=self.settings.access_token_ttl_s)
+        return TokenPair(
+            access_token=access, refresh_token=refresh, expires_in=self.settings.access_token_ttl_s
+        )
 
     async def refresh(self, refresh_token: str, client: ClientInfo) -> TokenPair:
         """Rotates: a new pair, the presented token retired. A retired token presented again means it was
@@ -57,10 +68,15 @@ class SessionService:
             raise InvalidRefreshToken("this session has ended; log in again")
         if row.used_at is not None or not await self.repo.retire_refresh_token(token_hash, now):
             await self.revoke([session], reason="REFRESH_REUSE")
-            self.repo.record_event("REFRESH_TOKEN_REUSE", user_id=session.user_id, session_id=session.id,
-                                   ip=client.ip)
-            security_log.warning("refresh token reuse: session %s of user %s revoked", session.id,
-                                 session.user_id, extra={"user_id": session.user_id, "ip": client.ip})
+            self.repo.record_event(
+                "REFRESH_TOKEN_REUSE", user_id=session.user_id, session_id=session.id, ip=client.ip
+            )
+            security_log.warning(
+                "refresh token reuse: session %s of user %s revoked",
+                session.id,
+                session.user_id,
+                extra={"user_id": session.user_id, "ip": client.ip},
+            )
             raise RefreshTokenReused()
         if as_utc(row.expires_at) <= now:
             raise InvalidRefreshToken("refresh token expired; log in again")
@@ -79,8 +95,9 @@ class SessionService:
         await self.deps.revocations.revoke_sessions(ids)
         await self.repo.revoke_sessions(ids, utcnow(), reason)
 
-    async def log_out(self, user_id: str, session_id: str | None, token_id: str | None,
-                      token_exp: int | None) -> None:
+    async def log_out(
+        self, user_id: str, session_id: str | None, token_id: str | None, token_exp: int | None
+    ) -> None:
         if token_id and token_exp:
             await self.deps.revocations.revoke_token(token_id, token_exp)
         if session_id:

@@ -39,14 +39,22 @@ class SocialService:
         uri = validation.required(redirect_uri, "redirectUri")
         allowed = self.deps.auth.social_redirect_uris
         parsed = urlparse(uri)
-        ok = uri in allowed if allowed else (parsed.scheme == "https" or parsed.scheme not in ("http", "")
-                                             or parsed.hostname in ("localhost", "127.0.0.1"))
+        ok = (
+            uri in allowed
+            if allowed
+            else (
+                parsed.scheme == "https"
+                or parsed.scheme not in ("http", "")
+                or parsed.hostname in ("localhost", "127.0.0.1")
+            )
+        )
         if not ok or parsed.fragment:
             raise BadUserInput("redirectUri is not allowed", field="redirectUri")
         return uri
 
-    async def start(self, provider: str, redirect_uri: str | None,
-                    code_challenge: str | None) -> tuple[str, str]:
+    async def start(
+        self, provider: str, redirect_uri: str | None, code_challenge: str | None
+    ) -> tuple[str, str]:
         """Returns (authorizationUrl, state). The app opens the URL and comes back with code and state."""
         impl = self._provider(provider)
         uri = self._check_redirect(redirect_uri)
@@ -60,8 +68,16 @@ class SocialService:
         url = impl.authorization_url(AuthorizationRequest(uri, state, nonce, code_challenge))
         return url, state
 
-    async def log_in(self, *, provider: str, code: str | None, state: str | None, redirect_uri: str | None,
-                     code_verifier: str | None, client: ClientInfo) -> AuthSuccess | TwoFactorChallenge:
+    async def log_in(
+        self,
+        *,
+        provider: str,
+        code: str | None,
+        state: str | None,
+        redirect_uri: str | None,
+        code_verifier: str | None,
+        client: ClientInfo,
+    ) -> AuthSuccess | TwoFactorChallenge:
         impl = self._provider(provider)
         code = validation.required(code, "authorizationCode")
         saved = await self.deps.social_states.consume(validation.required(state, "state"))
@@ -69,10 +85,13 @@ class SocialService:
             raise SocialLoginFailed("unknown or expired state; start the log-in again")
         if redirect_uri and redirect_uri != saved["redirect_uri"]:
             raise SocialLoginFailed("redirectUri differs from the one the log-in started with")
-        if saved["code_challenge"]:
-            if not code_verifier or not hmac.compare_digest(s256(code_verifier), saved["code_challenge"]):
+        if saved["code_challenge"] and not (
+            code_verifier and hmac.compare_digest(s256(code_verifier), saved["code_challenge"])
+        ):
                 raise SocialLoginFailed("codeVerifier does not match the codeChallenge")
-        request = AuthorizationRequest(saved["redirect_uri"], state or "", saved["nonce"], saved["code_challenge"])
+        request = AuthorizationRequest(
+            saved["redirect_uri"], state or "", saved["nonce"], saved["code_challenge"]
+        )
         identity = await impl.exchange(code, request, code_verifier)
         user = await self._account_for(identity)
         if user.status == "SUSPENDED":
@@ -87,18 +106,28 @@ class SocialService:
             assert user is not None
             return user
         if not identity.email:
-            raise BadUserInput(f"{identity.provider} shared no email address; allow email access and retry",
-                               field="authorizationCode")
+            raise BadUserInput(
+                f"{identity.provider} shared no email address; allow email access and retry",
+                field="authorizationCode",
+            )
         email = validation.normalize_email(identity.email, field="authorizationCode")
         existing = await self.repo.user_by_email(email)
         if existing is not None and not identity.email_verified:
             # Linking on an unverified email would hand the account to whoever typed that address there.
-            raise Conflict("an account with this email exists; log in with your password first", field="email")
+            raise Conflict(
+                "an account with this email exists; log in with your password first", field="email"
+            )
         user = existing or await AccountService(self.repo, self.deps).create_user(
-            email=email, display_name=(identity.name or email.split("@")[0])[:100], locale="ko-KR",
-            password_hash=None, email_verified=identity.email_verified,
+            email=email,
+            display_name=(identity.name or email.split("@")[0])[:100],
+            locale="ko-KR",
+            password_hash=None,
+            email_verified=identity.email_verified,
         )
-        self.repo.add(OAuthIdentityRow(provider=identity.provider, subject=identity.subject, user_id=user.id,
-                                       email=email))
+        self.repo.add(
+            OAuthIdentityRow(
+                provider=identity.provider, subject=identity.subject, user_id=user.id, email=email
+            )
+        )
         await self.repo.flush()
         return user

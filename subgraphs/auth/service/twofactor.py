@@ -28,7 +28,7 @@ def normalize_backup_code(code: str) -> str:
 
 def new_backup_code() -> str:
     raw = base64.b32encode(secrets.token_bytes(10)).decode()  # 80 bits: a SHA-256 of it resists guessing
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 class TwoFactorService:
@@ -72,7 +72,7 @@ class TwoFactorService:
 
     @staticmethod
     def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
-        """The time step this code belongs to, or None; a step at or before the last accepted one is a replay."""
+        """The time step of this code, or None; a step at or before the last accepted one is a replay."""
         code = code.strip().replace(" ", "")
         totp = pyotp.TOTP(secret)
         current = int(time.time()) // TOTP_STEP_S

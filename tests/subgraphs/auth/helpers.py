@@ -37,11 +37,19 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{secrets.token_hex(5)}@example.com"
 
 
-async def sign_up(url: str, email: str | None = None, password: str = PASSWORD,
-                  **extra: Any) -> dict[str, Any]:
+async def sign_up(
+    url: str, email: str | None = None, password: str = PASSWORD, **extra: Any
+) -> dict[str, Any]:
     """Signs a new user up; returns `signUp` ({user, tokens})."""
-    variables = {"input": {"email": email or unique_email(), "password": password,
-                           "displayName": "테스트 사용자", "locale": "ko-KR", **extra}}
+    variables = {
+        "input": {
+            "email": email or unique_email(),
+            "password": password,
+            "displayName": "테스트 사용자",
+            "locale": "ko-KR",
+            **extra,
+        }
+    }
     result = await gql(url, SIGN_UP, variables)
     assert "errors" not in result, result
     data: dict[str, Any] = result["data"]["signUp"]
@@ -52,8 +60,9 @@ def random_ip() -> str:
     return "10.{}.{}.{}".format(*secrets.token_bytes(3))
 
 
-async def log_in(url: str, email: str, password: str = PASSWORD, *, ip: str | None = None,
-                 **kw: Any) -> dict[str, Any]:
+async def log_in(
+    url: str, email: str, password: str = PASSWORD, *, ip: str | None = None, **kw: Any
+) -> dict[str, Any]:
     """Logs in from `ip` (a fresh address by default, so per-IP throttling of one test never hits another)."""
     headers = {"x-forwarded-for": ip or random_ip()}
     return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, headers=headers, **kw)
@@ -67,7 +76,6 @@ async def tokens_of(url: str, email: str, password: str = PASSWORD) -> dict[str,
 
 
 WHOAMI = "query { whoami }"
-
 
 
 async def set_roles(settings: Settings, user_id: str, roles: str) -> None:

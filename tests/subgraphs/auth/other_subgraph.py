@@ -1,5 +1,5 @@
-"""A tiny second subgraph built only from libs (as every other subgraph is): proves that a token revoked by the
-auth subgraph is refused elsewhere, through libs.auth alone."""
+"""A tiny second subgraph built only from libs (as every other subgraph is): proves that a token revoked by
+the auth subgraph is refused elsewhere, through libs.auth alone."""
 
 from __future__ import annotations
 

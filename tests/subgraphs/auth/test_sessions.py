@@ -18,8 +18,9 @@ REVOKE = "mutation($id: ID!) { revokeSession(id: $id) }"
 CHANGE_PASSWORD = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }"
 
 
-async def test_refresh_rotates_and_reuse_of_a_retired_token_revokes_the_family(auth_url: str,
-                                                                                other_url: str) -> None:
+async def test_refresh_rotates_and_reuse_of_a_retired_token_revokes_the_family(
+    auth_url: str, other_url: str
+) -> None:
     first = (await sign_up(auth_url))["tokens"]
     rotated = await gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]})
     assert "errors" not in rotated, rotated
@@ -33,7 +34,8 @@ async def test_refresh_rotates_and_reuse_of_a_retired_token_revokes_the_family(a
     assert "reuse" in reuse["errors"][0]["message"]
     # ... including the newest refresh token and the access tokens of that session, on every subgraph.
     assert error_codes(await gql(auth_url, REFRESH, {"refreshToken": second["refreshToken"]})) == [
-        "UNAUTHENTICATED"]
+        "UNAUTHENTICATED"
+    ]
     assert error_codes(await gql(other_url, WHOAMI, token=second["accessToken"])) == ["UNAUTHENTICATED"]
     assert error_codes(await gql(other_url, WHOAMI, token=first["accessToken"])) == ["UNAUTHENTICATED"]
 
@@ -49,16 +51,24 @@ async def test_reuse_is_recorded_as_a_security_event(auth_url: str, settings) ->
     await gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]})
     engine = create_engine(settings.sql_url("auth"))
     async with engine.connect() as conn:
-        kinds = (await conn.execute(text("SELECT kind FROM security_events WHERE user_id = :u"),
-                                    {"u": data["user"]["id"]})).scalars().all()
+        kinds = (
+            (
+                await conn.execute(
+                    text("SELECT kind FROM security_events WHERE user_id = :u"), {"u": data["user"]["id"]}
+                )
+            )
+            .scalars()
+            .all()
+        )
     await engine.dispose()
     assert "REFRESH_TOKEN_REUSE" in kinds
 
 
 async def test_concurrent_refreshes_with_one_token_yield_at_most_one_new_pair(auth_url: str) -> None:
     first = (await sign_up(auth_url))["tokens"]
-    results = await asyncio.gather(*[gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]})
-                                     for _ in range(4)])
+    results = await asyncio.gather(
+        *[gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]}) for _ in range(4)]
+    )
     assert sum(1 for r in results if "errors" not in r) <= 1
 
 
@@ -75,7 +85,8 @@ async def test_log_out_revokes_at_once_on_another_subgraph(auth_url: str, other_
     assert after["errors"][0]["message"] == "access token revoked"
     # The refresh family is gone too.
     assert error_codes(await gql(auth_url, REFRESH, {"refreshToken": tokens["refreshToken"]})) == [
-        "UNAUTHENTICATED"]
+        "UNAUTHENTICATED"
+    ]
 
 
 async def test_sessions_list_and_revoking_another_device(auth_url: str, other_url: str) -> None:
@@ -87,7 +98,9 @@ async def test_sessions_list_and_revoking_another_device(auth_url: str, other_ur
     assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
     laptop_id = next(s["id"] for s in sessions if not s["current"])
 
-    assert (await gql(auth_url, REVOKE, {"id": laptop_id}, token=phone["accessToken"]))["data"]["revokeSession"]
+    assert (await gql(auth_url, REVOKE, {"id": laptop_id}, token=phone["accessToken"]))["data"][
+        "revokeSession"
+    ]
     assert error_codes(await gql(other_url, WHOAMI, token=laptop["accessToken"])) == ["UNAUTHENTICATED"]
     assert (await gql(other_url, WHOAMI, token=phone["accessToken"]))["data"]["whoami"] == user["user"]["id"]
     remaining = (await gql(auth_url, SESSIONS, token=phone["accessToken"]))["data"]["me"]["sessions"]
@@ -97,7 +110,9 @@ async def test_sessions_list_and_revoking_another_device(auth_url: str, other_ur
 async def test_a_user_cannot_see_or_revoke_another_users_sessions(auth_url: str, other_url: str) -> None:
     alice = (await sign_up(auth_url))["tokens"]
     bob = await sign_up(auth_url)
-    bob_session = (await gql(auth_url, SESSIONS, token=bob["tokens"]["accessToken"]))["data"]["me"]["sessions"][0]
+    bob_session = (await gql(auth_url, SESSIONS, token=bob["tokens"]["accessToken"]))["data"]["me"][
+        "sessions"
+    ][0]
 
     attempt = await gql(auth_url, REVOKE, {"id": bob_session["id"]}, token=alice["accessToken"])
     assert error_codes(attempt) == ["NOT_FOUND"]  # same answer as a session that does not exist
@@ -105,8 +120,11 @@ async def test_a_user_cannot_see_or_revoke_another_users_sessions(auth_url: str,
 
     # Not through _entities sent straight to the subgraph either.
     entities = await gql(
-        auth_url, "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { sessions { id } } } }",
-        {"r": [{"__typename": "User", "id": bob["user"]["id"]}]}, token=alice["accessToken"])
+        auth_url,
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { sessions { id } } } }",
+        {"r": [{"__typename": "User", "id": bob["user"]["id"]}]},
+        token=alice["accessToken"],
+    )
     assert error_codes(entities) == ["FORBIDDEN"]
     assert bob_session["id"] not in str(entities.get("data"))
 
@@ -115,15 +133,24 @@ async def test_password_change_ends_other_sessions_and_keeps_this_one(auth_url: 
     user = await sign_up(auth_url)
     here = user["tokens"]
     elsewhere = await tokens_of(auth_url, user["user"]["email"])
-    wrong = await gql(auth_url, CHANGE_PASSWORD, {"input": {"currentPassword": "not-the-password",
-                                                           "newPassword": "a-brand-new-passphrase"}},
-                      token=here["accessToken"])
-    assert error_codes(wrong) == ["BAD_USER_INPUT"] and wrong["errors"][0]["extensions"]["field"] == "currentPassword"
+    wrong = await gql(
+        auth_url,
+        CHANGE_PASSWORD,
+        {"input": {"currentPassword": "not-the-password", "newPassword": "a-brand-new-passphrase"}},
+        token=here["accessToken"],
+    )
+    assert (
+        error_codes(wrong) == ["BAD_USER_INPUT"]
+        and wrong["errors"][0]["extensions"]["field"] == "currentPassword"
+    )
     assert (await gql(other_url, WHOAMI, token=elsewhere["accessToken"]))["data"]["whoami"]
 
-    changed = await gql(auth_url, CHANGE_PASSWORD, {"input": {"currentPassword": "correct-horse-battery-42",
-                                                             "newPassword": "a-brand-new-passphrase"}},
-                        token=here["accessToken"])
+    changed = await gql(
+        auth_url,
+        CHANGE_PASSWORD,
+        {"input": {"currentPassword": "correct-horse-battery-42", "newPassword": "a-brand-new-passphrase"}},
+        token=here["accessToken"],
+    )
     assert changed["data"]["changePassword"] is True, changed
     assert error_codes(await gql(other_url, WHOAMI, token=elsewhere["accessToken"])) == ["UNAUTHENTICATED"]
     assert (await gql(other_url, WHOAMI, token=here["accessToken"]))["data"]["whoami"]

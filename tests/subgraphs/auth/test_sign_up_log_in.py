@@ -50,10 +50,16 @@ async def test_log_in_with_password_returns_auth_success(auth_url: str) -> None:
         ({"locale": "korean please"}, "locale"),
     ],
 )
-async def test_bad_sign_up_input_names_the_field(auth_url: str, change: dict[str, str | None],
-                                                 field: str) -> None:
-    variables = {"email": unique_email(), "password": PASSWORD, "displayName": "Kim", "locale": "ko-KR",
-                 **change}
+async def test_bad_sign_up_input_names_the_field(
+    auth_url: str, change: dict[str, str | None], field: str
+) -> None:
+    variables = {
+        "email": unique_email(),
+        "password": PASSWORD,
+        "displayName": "Kim",
+        "locale": "ko-KR",
+        **change,
+    }
     result = await gql(auth_url, SIGN_UP, {"input": {k: v for k, v in variables.items() if v is not None}})
     assert error_codes(result) == ["BAD_USER_INPUT"], result
     assert result["errors"][0]["extensions"]["field"] == field
@@ -62,8 +68,9 @@ async def test_bad_sign_up_input_names_the_field(auth_url: str, change: dict[str
 async def test_duplicate_email_is_a_conflict(auth_url: str) -> None:
     email = unique_email()
     await sign_up(auth_url, email)
-    result = await gql(auth_url, SIGN_UP, {"input": {"email": email.upper(), "password": PASSWORD,
-                                                     "displayName": "Again"}})
+    result = await gql(
+        auth_url, SIGN_UP, {"input": {"email": email.upper(), "password": PASSWORD, "displayName": "Again"}}
+    )
     assert error_codes(result) == ["CONFLICT"]
 
 

@@ -13,14 +13,17 @@ from tests.subgraphs.auth.fakes.twilio_verify import FakeTwilioVerify
 from tests.subgraphs.auth.helpers import log_in, sign_up
 
 START = "mutation StartTotpEnrollment { startTotpEnrollment { secret provisioningUri } }"
-CONFIRM = "mutation ConfirmTotpEnrollment($code: String!) { confirmTotpEnrollment(code: $code) { backupCodes } }"
+CONFIRM = (
+    "mutation ConfirmTotpEnrollment($code: String!) { confirmTotpEnrollment(code: $code) { backupCodes } }"
+)
 VERIFY = """
 mutation VerifyTwoFactor($input: VerifyTwoFactorInput!) {
   verifyTwoFactor(input: $input) { user { id } tokens { accessToken refreshToken expiresIn tokenType } }
 }"""
 SEND_SMS = "mutation($t: String!) { sendTwoFactorSms(challengeToken: $t) }"
 START_PHONE = "mutation($p: String!) { startPhoneVerification(phone: $p) }"
-CONFIRM_PHONE = "mutation($p: String!, $c: String!) { confirmPhoneVerification(phone: $p, code: $c) { id phoneVerified } }"
+CONFIRM_PHONE = """mutation($p: String!, $c: String!) {
+  confirmPhoneVerification(phone: $p, code: $c) { id phoneVerified } }"""
 
 
 def code_at(secret: str, steps_ahead: int) -> str:
@@ -33,9 +36,15 @@ async def enrolled_user(url: str) -> tuple[dict[str, Any], str, list[str]]:
     started = (await gql(url, START, token=token))["data"]["startTotpEnrollment"]
     uri = urlparse(started["provisioningUri"])
     assert uri.scheme == "otpauth" and uri.netloc == "totp"
-    assert parse_qs(uri.query)["secret"] == [started["secret"]] and parse_qs(uri.query)["issuer"] == ["ManPaSik"]
-    wrong = await gql(url, CONFIRM, {"code": "000000" if code_at(started["secret"], 0) != "000000" else "111111"},
-                      token=token)
+    assert parse_qs(uri.query)["secret"] == [started["secret"]] and parse_qs(uri.query)["issuer"] == [
+        "ManPaSik"
+    ]
+    wrong = await gql(
+        url,
+        CONFIRM,
+        {"code": "000000" if code_at(started["secret"], 0) != "000000" else "111111"},
+        token=token,
+    )
     assert error_codes(wrong) == ["UNAUTHENTICATED"]
     confirmed = await gql(url, CONFIRM, {"code": code_at(started["secret"], 0)}, token=token)
     codes = confirmed["data"]["confirmTotpEnrollment"]["backupCodes"]
@@ -65,7 +74,9 @@ async def test_totp_login_challenge_and_replay_of_a_used_code_is_refused(auth_ur
     assert error_codes(again) == ["UNAUTHENTICATED"]
     # ... and the same code on a fresh challenge (a shoulder-surfed or phished code) is a replay.
     second = await challenge(auth_url, email)
-    replay = await gql(auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": code}})
+    replay = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": code}}
+    )
     assert error_codes(replay) == ["UNAUTHENTICATED"]
 
 
@@ -75,15 +86,18 @@ async def test_wrong_codes_are_limited_per_challenge(auth_url: str) -> None:
     valid = {code_at(secret, s) for s in (-1, 0, 1, 2)}
     wrong = next(c for c in ("123456", "654321", "111111") if c not in valid)
     for _ in range(5):
-        result = await gql(auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"],
-                                                         "code": wrong}})
+        result = await gql(
+            auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"], "code": wrong}}
+        )
         assert error_codes(result) == ["UNAUTHENTICATED"]
-    blocked = await gql(auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"],
-                                                      "code": code_at(secret, 2)}})
+    blocked = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"], "code": code_at(secret, 2)}}
+    )
     assert error_codes(blocked) == ["RATE_LIMITED"]
     # The challenge is gone: even the right code no longer works on it.
-    gone = await gql(auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"],
-                                                   "code": code_at(secret, 2)}})
+    gone = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"], "code": code_at(secret, 2)}}
+    )
     assert error_codes(gone) == ["UNAUTHENTICATED"]
 
 
@@ -91,17 +105,24 @@ async def test_backup_codes_work_once(auth_url: str) -> None:
     user, _, codes = await enrolled_user(auth_url)
     email = user["user"]["email"]
     first = await challenge(auth_url, email)
-    used = await gql(auth_url, VERIFY, {"input": {"challengeToken": first["challengeToken"],
-                                                   "code": codes[3].lower()}})
+    used = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": first["challengeToken"], "code": codes[3].lower()}}
+    )
     assert used["data"]["verifyTwoFactor"]["tokens"]["accessToken"], used
     second = await challenge(auth_url, email)
-    reused = await gql(auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": codes[3]}})
+    reused = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": codes[3]}}
+    )
     assert error_codes(reused) == ["UNAUTHENTICATED"]
-    other = await gql(auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": codes[4]}})
+    other = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": second["challengeToken"], "code": codes[4]}}
+    )
     assert other["data"]["verifyTwoFactor"]["user"]["id"] == user["user"]["id"]
 
 
-async def test_sms_code_through_the_provider_as_a_second_factor(auth_url: str, twilio: FakeTwilioVerify) -> None:
+async def test_sms_code_through_the_provider_as_a_second_factor(
+    auth_url: str, twilio: FakeTwilioVerify
+) -> None:
     user, _, _ = await enrolled_user(auth_url)
     token = user["tokens"]["accessToken"]
     phone = "+8210" + str(int(time.time() * 1000))[-8:]
@@ -115,9 +136,13 @@ async def test_sms_code_through_the_provider_as_a_second_factor(auth_url: str, t
     assert current["methods"] == ["TOTP", "SMS", "BACKUP_CODE"]
     assert (await gql(auth_url, SEND_SMS, {"t": current["challengeToken"]}))["data"]["sendTwoFactorSms"]
     sms_code = twilio.last_code(phone)
-    ok = await gql(auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"], "code": sms_code}})
+    ok = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": current["challengeToken"], "code": sms_code}}
+    )
     assert ok["data"]["verifyTwoFactor"]["user"]["id"] == user["user"]["id"], ok
     # The provider approved it once; the same SMS code cannot open another challenge.
     later = await challenge(auth_url, user["user"]["email"])
-    replay = await gql(auth_url, VERIFY, {"input": {"challengeToken": later["challengeToken"], "code": sms_code}})
+    replay = await gql(
+        auth_url, VERIFY, {"input": {"challengeToken": later["challengeToken"], "code": sms_code}}
+    )
     assert error_codes(replay) == ["UNAUTHENTICATED"]

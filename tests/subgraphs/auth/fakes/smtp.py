@@ -21,8 +21,8 @@ class Inbox:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
-    async def wait_for(self, to: str, subject_part: str, timeout: float = 10.0) -> Message:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, to: str, subject_part: str) -> Message:
+        deadline = asyncio.get_running_loop().time() + 10.0
         while True:
             for message in reversed(self.messages):
                 if message["To"] == to and subject_part in str(message["Subject"]):

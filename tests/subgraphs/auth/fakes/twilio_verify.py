@@ -16,8 +16,15 @@ SERVICE_SID = "VA" + "1" * 32
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                         "status": status}, status_code=status)
+    return JSONResponse(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        status_code=status,
+    )
 
 
 class FakeTwilioVerify:
@@ -40,7 +47,9 @@ class FakeTwilioVerify:
         if not self._authorized(request):
             return _error(401, 20003, "Authenticate")
         if service_sid != SERVICE_SID:
-            return _error(404, 20404, f"The requested resource /Services/{service_sid}/Verifications was not found")
+            return _error(
+                404, 20404, f"The requested resource /Services/{service_sid}/Verifications was not found"
+            )
         form = await request.form()
         to, channel = str(form.get("To", "")), str(form.get("Channel", ""))
         if not to.startswith("+") or channel != "sms":
@@ -48,8 +57,18 @@ class FakeTwilioVerify:
         code = f"{secrets.randbelow(10**6):06d}"
         self.pending[to] = code
         self.sent.append((to, code))
-        return JSONResponse({"sid": "VE" + secrets.token_hex(16), "service_sid": service_sid, "account_sid": ACCOUNT_SID,
-                             "to": to, "channel": "sms", "status": "pending", "valid": False}, status_code=201)
+        return JSONResponse(
+            {
+                "sid": "VE" + secrets.token_hex(16),
+                "service_sid": service_sid,
+                "account_sid": ACCOUNT_SID,
+                "to": to,
+                "channel": "sms",
+                "status": "pending",
+                "valid": False,
+            },
+            status_code=201,
+        )
 
     async def check(self, service_sid: str, request: Request) -> Any:
         if not self._authorized(request):
@@ -57,11 +76,21 @@ class FakeTwilioVerify:
         form = await request.form()
         to, code = str(form.get("To", "")), str(form.get("Code", ""))
         if to not in self.pending:
-            return _error(404, 20404, f"The requested resource /Services/{service_sid}/VerificationCheck was not found")
+            return _error(
+                404, 20404, f"The requested resource /Services/{service_sid}/VerificationCheck was not found"
+            )
         if secrets.compare_digest(self.pending[to], code):
             del self.pending[to]  # approved verifications cannot be checked again
             status, valid = "approved", True
         else:
             status, valid = "pending", False
-        return JSONResponse({"sid": "VE" + secrets.token_hex(16), "service_sid": service_sid, "to": to,
-                             "channel": "sms", "status": status, "valid": valid})
+        return JSONResponse(
+            {
+                "sid": "VE" + secrets.token_hex(16),
+                "service_sid": service_sid,
+                "to": to,
+                "channel": "sms",
+                "status": status,
+                "valid": valid,
+            }
+        )
