@@ -5,7 +5,8 @@ data.json of a subgraph:
    "Mutation": {...},
    "entities": {"Type": [{...full object...}]},                     looked up by any @key
    "computed": {"Type.field": "python expression over the object's fields"},
-   "errors": {"Type.field": {"message": "...", "code": "FORBIDDEN"}}}
+   "errors": {"Type.field": {"message": "...", "code": "FORBIDDEN"}},
+   "delay": 0.1}                                                     seconds before answering
 An object {"__typename": "T", "id": "1"} in the data refers to entity T with that key. A field with
 @requires fails loudly when the representation does not carry the required fields, so tests see bad
 plans. Every request is logged in `requests` for assertions (batching, deduplication, headers).
@@ -13,6 +14,7 @@ plans. Every request is logged in `requests` for assertions (batching, deduplica
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -115,6 +117,8 @@ class FixtureSubgraph:
         body = await request.json()
         self.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
         query = body.get("query", "")
+        if self.data.get("delay"):
+            await asyncio.sleep(float(self.data["delay"]))
         if "_service" in query and "_entities" not in query:
             return web.json_response({"data": {"_service": {"sdl": self.sdl}}})
         variables = body.get("variables") or {}
