@@ -116,5 +116,6 @@ class CartridgeUse:
     lot: str
     counter: int
     user_id: str
+    client_id: str
     measurement_id: str
     used_at: datetime

@@ -91,6 +91,7 @@ class CartridgeUseDocument(Document):
     lot: str
     counter: int
     user_id: str
+    client_id: str = ""
     measurement_id: str
     used_at: datetime
 

@@ -300,6 +300,7 @@ class CartridgeRepository:
             lot=use.lot,
             counter=use.counter,
             user_id=use.user_id,
+            client_id=use.client_id,
             measurement_id=use.measurement_id,
             used_at=use.used_at,
         )
@@ -309,7 +310,13 @@ class CartridgeRepository:
             prev = await CartridgeUseDocument.find_one({"uid": use.uid})
             raise AlreadyExists(
                 CartridgeUse(
-                    prev.uid, prev.lot, prev.counter, prev.user_id, prev.measurement_id, prev.used_at
+                    prev.uid,
+                    prev.lot,
+                    prev.counter,
+                    prev.user_id,
+                    prev.client_id,
+                    prev.measurement_id,
+                    prev.used_at,
                 )
                 if prev
                 else None

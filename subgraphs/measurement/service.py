@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from subgraphs.measurement import sun
@@ -52,6 +52,8 @@ MAX_BATCH = 500  # an offline week of CGM readings every 5 min is ~2000: the app
 SERIAL = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
 LOT = re.compile(r"^[A-Za-z0-9\-]{2,64}$")
 MAX_CALIBRATION = 16
+# How long after a lot's expiry a reading taken before it may still be uploaded (a reader offline for weeks).
+EXPIRED_LOT_UPLOAD_GRACE = timedelta(days=30)
 
 
 class EventSink(Protocol):
@@ -64,6 +66,7 @@ class EventSink(Protocol):
 class _Prepared:
     measurement: Measurement
     reading: sun.SunReading | None = None
+    prefix: str = ""  # `inputs[3].` inside a batch, for error fields
 
 
 class MeasurementService:
@@ -131,7 +134,7 @@ class MeasurementService:
             if device is None or device.user_id != m.user_id:
                 raise DeviceNotYours()
         if cartridge is None:
-            return _Prepared(m)
+            return _Prepared(m, prefix=prefix)
         lot = await self.cartridges.lot(cartridge.lot)
         if lot is None:
             raise UnknownCartridgeLot(cartridge.lot)
@@ -141,8 +144,9 @@ class MeasurementService:
                 reason="WRONG_TYPE",
                 field=f"{prefix}type",
             )
-        # Against the reading's time, so an offline reading uploaded after the lot expired still counts.
-        if m.taken_at >= lot.expires_at:
+        # Against the reading's time, so an offline reading uploaded after the lot expired still counts; but
+        # not long after, or a backdated takenAt would revive expired stock.
+        if m.taken_at >= lot.expires_at or self.clock() >= lot.expires_at + EXPIRED_LOT_UPLOAD_GRACE:
             raise CartridgeRejected(
                 f"cartridge lot {lot.lot} expired on {lot.expires_at.date().isoformat()}",
                 reason="LOT_EXPIRED",
@@ -170,7 +174,7 @@ class MeasurementService:
                 reason="UID_MISMATCH",
                 field=f"{prefix}cartridge.uid",
             )
-        return _Prepared(replace(m, cartridge_uid=reading.uid), reading)
+        return _Prepared(replace(m, cartridge_uid=reading.uid), reading, prefix)
 
     @staticmethod
     def _refuse_cartridge_twice_in_batch(todo: Sequence[tuple[int, _Prepared]]) -> None:
@@ -189,43 +193,53 @@ class MeasurementService:
     async def _store(self, p: _Prepared) -> Measurement:
         m, id_, event_id = p.measurement, new_id(), str(uuid.uuid4())
         if p.reading is not None:
-            await self._claim_cartridge(m, p.reading, id_)
+            id_ = await self._claim_cartridge(m, p.reading, id_, p.prefix)
         try:
             stored = await self.measurements.insert(m, id_, pending_event_id=event_id)
         except AlreadyExists as e:  # the same clientId raced us: theirs is the measurement
-            if p.reading is not None:
+            existing = e.existing if isinstance(e.existing, Measurement) else None
+            if p.reading is not None and (existing is None or existing.id != id_):
                 await self.cartridges.release(p.reading.uid, id_)
-            if isinstance(e.existing, Measurement):
-                return e.existing
+            if existing is not None:
+                return existing
             raise
+        # No release on other failures: the insert may have happened. A retry with the same clientId takes the
+        # claim over (below), so a transient error never burns the user's cartridge.
         if await self.events.measurement_recorded(stored, event_id):
             await self.measurements.clear_pending_event(stored.id, event_id)
         return stored
 
-    async def _claim_cartridge(self, m: Measurement, reading: sun.SunReading, measurement_id: str) -> None:
+    async def _claim_cartridge(
+        self, m: Measurement, reading: sun.SunReading, measurement_id: str, prefix: str
+    ) -> str:
+        """Marks the cartridge used by this measurement; returns the measurement id the claim names."""
         use = CartridgeUse(
             uid=reading.uid,
             lot=m.cartridge_lot or "",
             counter=reading.counter,
             user_id=m.user_id,
+            client_id=m.client_id,
             measurement_id=measurement_id,
             used_at=to_millis(self.clock()),
         )
         try:
             await self.cartridges.claim(use)
+            return measurement_id
         except AlreadyExists as e:
             prev = e.existing
+            if isinstance(prev, CartridgeUse) and (prev.user_id, prev.client_id) == (m.user_id, m.client_id):
+                return prev.measurement_id  # our own earlier attempt, interrupted before its insert
             # The tag's read counter only grows: a counter we have seen before is a captured message replayed.
             if isinstance(prev, CartridgeUse) and reading.counter <= prev.counter:
                 raise CartridgeRejected(
                     "this authentication message was already used (replayed read counter)",
                     reason="REPLAYED",
-                    field="cartridge.authMessage",
+                    field=f"{prefix}cartridge.authMessage",
                 )
             raise CartridgeRejected(
                 "this cartridge was already used: cartridges are single-use",
                 reason="ALREADY_USED",
-                field="cartridge.uid",
+                field=f"{prefix}cartridge.uid",
             )
 
     # ---- reading ----

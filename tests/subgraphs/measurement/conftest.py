@@ -20,6 +20,7 @@ LOT = "GLU-TEST-01"
 LOT_KEY = "000102030405060708090a0b0c0d0e0f"
 OLD_LOT = "GLU-OLD-01"
 OLD_LOT_KEY = "f0e0d0c0b0a090807060504030201000"
+ANCIENT_LOT = "GLU-ANCIENT-01"
 
 RECORD = """
 mutation($input: RecordMeasurementInput!) {
@@ -32,7 +33,9 @@ mutation($input: RecordMeasurementInput!) {
 
 @pytest.fixture(scope="module")
 def msettings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY}"})
+    return settings.model_copy(
+        update={"cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY},{ANCIENT_LOT}:{OLD_LOT_KEY}"}
+    )
 
 
 @pytest.fixture(scope="module")

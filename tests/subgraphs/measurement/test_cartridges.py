@@ -10,7 +10,7 @@ import pytest
 
 from libs.testing.graphql import error_codes
 from subgraphs.measurement import sun
-from tests.subgraphs.measurement.conftest import LOT, LOT_KEY, OLD_LOT, OLD_LOT_KEY
+from tests.subgraphs.measurement.conftest import ANCIENT_LOT, LOT, LOT_KEY, OLD_LOT, OLD_LOT_KEY
 
 REGISTER_LOT = """mutation($i: RegisterCartridgeLotInput!) {
   registerCartridgeLot(input: $i) { lot type expiresAt calibration } }"""
@@ -27,6 +27,7 @@ async def lots(msettings, url) -> None:
     for lot, type_, expires in (
         (LOT, "BLOOD_GLUCOSE", now + timedelta(days=180)),
         (OLD_LOT, "BLOOD_GLUCOSE", now - timedelta(days=1)),
+        (ANCIENT_LOT, "BLOOD_GLUCOSE", now - timedelta(days=40)),
         (HBA1C_LOT, "HBA1C", now + timedelta(days=180)),
     ):
         r = await admin.gql(
@@ -201,3 +202,46 @@ async def test_devices_registered_per_user_by_serial(new_user) -> None:
     assert listed["data"]["_entities"][0]["devices"] == [
         {"id": first["id"], "serial": serial.upper(), "name": "kitchen"}
     ]
+
+
+async def test_offline_reading_from_before_expiry_within_grace(lots, new_user) -> None:
+    u = new_user()
+    device = await _reader(u)
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    ok = _reading(device, _uid(), 1, lot=OLD_LOT, key=OLD_LOT_KEY) | {"takenAt": two_days_ago}
+    assert "errors" not in await u.record(**ok)
+    # Backdating a reading from a lot that expired 40 days ago is refused: past the 30-day upload grace.
+    backdated = (datetime.now(UTC) - timedelta(days=41)).isoformat()
+    old = _reading(device, _uid(), 1, lot=ANCIENT_LOT, key=OLD_LOT_KEY) | {"takenAt": backdated}
+    assert _rejection(await u.record(**old))[1] == "LOT_EXPIRED"
+
+
+async def test_retry_after_an_interrupted_store_keeps_the_cartridge(lots, new_user, msettings) -> None:
+    """A crash between claiming the cartridge and storing the measurement must not burn the cartridge."""
+    from bson import ObjectId
+    from pymongo import AsyncMongoClient
+
+    u = new_user()
+    device, uid = await _reader(u), _uid()
+    measurement_id = str(ObjectId())
+    client: AsyncMongoClient = AsyncMongoClient(msettings.mongodb_url, tz_aware=True)
+    try:  # the state such a crash leaves: a claim naming a measurement that was never inserted
+        await client[msettings.database_name("measurement")]["cartridge_uses"].insert_one(
+            {
+                "uid": uid,
+                "lot": LOT,
+                "counter": 3,
+                "user_id": u.id,
+                "client_id": "interrupted",
+                "measurement_id": measurement_id,
+                "used_at": datetime.now(UTC),
+            }
+        )
+    finally:
+        await client.close()
+    retry = await u.record(**_reading(device, uid, 3, client_id="interrupted"))
+    assert retry["data"]["recordMeasurement"]["id"] == measurement_id
+    assert _rejection(await u.record(**_reading(device, uid, 4)))[1] == "ALREADY_USED"
+    thief = new_user()
+    stolen = await thief.record(**_reading(await _reader(thief), uid, 3, client_id="interrupted"))
+    assert _rejection(stolen)[1] == "REPLAYED"
