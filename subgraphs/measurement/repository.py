@@ -146,9 +146,7 @@ class MeasurementRepository:
                 {"taken_at": {"$lt": after.taken_at}},
                 {"taken_at": after.taken_at, "_id": {"$lt": after_oid}},
             ]
-        docs = await (
-            MeasurementDocument.find(query).sort([("taken_at", -1), ("_id", -1)]).limit(first + 1).to_list()
-        )
+        docs = await MeasurementDocument.find(query).sort("-taken_at", "-_id").limit(first + 1).to_list()
         return Page(items=[_to_measurement(d) for d in docs[:first]], has_next=len(docs) > first)
 
     async def summary(
@@ -197,7 +195,7 @@ class MeasurementRepository:
             MeasurementDocument.find(
                 {"pending_event_id": {"$exists": True}, "recorded_at": {"$lt": recorded_before}}
             )
-            .sort([("recorded_at", 1)])
+            .sort("+recorded_at")
             .limit(limit)
             .to_list()
         )
@@ -244,9 +242,7 @@ class DeviceRepository:
 
     async def for_users(self, user_ids: Iterable[str]) -> list[Device]:
         docs = (
-            await DeviceDocument.find({"user_id": {"$in": list(user_ids)}})
-            .sort([("registered_at", 1)])
-            .to_list()
+            await DeviceDocument.find({"user_id": {"$in": list(user_ids)}}).sort("+registered_at").to_list()
         )
         return [_to_device(d) for d in docs]
 

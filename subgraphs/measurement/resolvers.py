@@ -8,7 +8,7 @@ import strawberry
 
 from libs.auth import Role, require_role, require_viewer
 from libs.errors import Forbidden
-from subgraphs.measurement.catalogue import CATALOGUE
+from subgraphs.measurement.catalogue import CATALOGUE, MeasurementType
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.loaders import authorized_user_ids, devices_by_user, latest_by_user
 from subgraphs.measurement.service import encode_cursor
@@ -19,7 +19,6 @@ from subgraphs.measurement.types import (
     MeasurementConnection,
     MeasurementEdge,
     MeasurementSummary,
-    MeasurementType,
     MeasurementTypeInfo,
     PageInfo,
     RecordMeasurementInput,
@@ -55,7 +54,7 @@ class User:
         self,
         info: Info,
         type: MeasurementType,
-        since: datetime | None = None,  # type: ignore[valid-type]
+        since: datetime | None = None,
         until: datetime | None = None,
         first: int = 20,
         after: str | None = None,
@@ -78,14 +77,14 @@ class User:
         self,
         info: Info,
         type: MeasurementType,
-        since: datetime | None = None,  # type: ignore[valid-type]
+        since: datetime | None = None,
         until: datetime | None = None,
         component: str | None = None,
     ) -> MeasurementSummary:
         user_id = _require_owner(info, str(self.id))
         s = await info.context.service.summary(user_id, type, since, until, component)
-        spec = CATALOGUE[type]
-        unit = spec.component(component).unit if component and spec.component(component) else spec.unit
+        quantity = CATALOGUE[type].component(component) if component else CATALOGUE[type].value
+        unit = quantity.unit if quantity else None
         return MeasurementSummary(count=s.count, average=s.average, min=s.min, max=s.max, unit=unit)
 
     @strawberry.field(description="Readers registered to this user")

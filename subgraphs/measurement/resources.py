@@ -49,7 +49,7 @@ class MeasurementResources:
     async def ready(self) -> dict[str, str]:
         await self.mongo.admin.command("ping")
         try:
-            await asyncio.wait_for(self.events_redis.ping(), 2)  # type: ignore[misc]
+            await asyncio.wait_for(self.events_redis.ping(), 2)
             redis = "ok"
         except Exception:
             # Measurements are still stored (events wait in the outbox), so Redis down is degraded, not down.

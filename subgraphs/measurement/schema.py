@@ -11,4 +11,4 @@ from subgraphs.measurement.types import Measurement
 schema = build_schema(query=Query, mutation=Mutation, types=[User, Measurement])
 # Re-parsing and re-validating the same operation text cost ~40 % of a recordMeasurement (profiled). Both
 # caches are bounded LRUs keyed by text (parser) and schema + document (validation). Belongs in build_schema.
-schema.extensions = [*schema.extensions, ParserCache, ValidationCache]
+schema.extensions = (*schema.extensions, ParserCache, ValidationCache)

@@ -9,15 +9,17 @@ import strawberry
 from libs.auth import require_viewer
 from libs.errors import Forbidden
 from subgraphs.measurement import catalogue, domain
+from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
 
-MeasurementType = strawberry.enum(
-    catalogue.MeasurementType,
+strawberry.enum(
+    MeasurementType,
     name="MeasurementType",
     description="Cartridge panels of the reader, and vitals from wearables or manual entry",
 )
-MeasurementSource = strawberry.enum(catalogue.MeasurementSource, name="MeasurementSource")
-MeasurementContext = strawberry.enum(catalogue.ReadingContext, name="MeasurementContext")
+strawberry.enum(MeasurementSource, name="MeasurementSource")
+# In Python `MeasurementContext` is the request context (libs convention), so the enum is ReadingContext.
+strawberry.enum(ReadingContext, name="MeasurementContext")
 
 
 @strawberry.type(description="One part of a panel (blood pressure, lipid panel), in its canonical UCUM unit")
@@ -31,7 +33,7 @@ class MeasurementComponent:
 @strawberry.federation.type(keys=["id"], description="A measurement, stored in canonical UCUM units")
 class Measurement:
     id: strawberry.ID
-    type: MeasurementType  # type: ignore[valid-type]
+    type: MeasurementType
     loinc: str = strawberry.field(
         description="LOINC code of what was measured (and how, when the source says)"
     )
@@ -40,8 +42,8 @@ class Measurement:
     components: list[MeasurementComponent]
     taken_at: datetime
     recorded_at: datetime
-    source: MeasurementSource  # type: ignore[valid-type]
-    context: MeasurementContext | None  # type: ignore[valid-type]
+    source: MeasurementSource
+    context: ReadingContext | None
     client_id: str
     device_id: strawberry.ID | None
     cartridge_lot: str | None
@@ -131,7 +133,7 @@ class Device:
 @strawberry.type(description="A production lot of cartridges: what it measures, until when, how to calibrate")
 class CartridgeLot:
     lot: str
-    type: MeasurementType  # type: ignore[valid-type]
+    type: MeasurementType
     expires_at: datetime
     calibration: list[float] = strawberry.field(description="coefficients the reader applies to this lot")
 
@@ -152,10 +154,10 @@ class QuantityInfo:
 
 @strawberry.type
 class MeasurementTypeInfo:
-    type: MeasurementType  # type: ignore[valid-type]
+    type: MeasurementType
     loinc: str
     category: str
-    sources: list[MeasurementSource]  # type: ignore[valid-type]
+    sources: list[MeasurementSource]
     value: QuantityInfo | None
     components: list[QuantityInfo]
 
@@ -197,15 +199,15 @@ class CartridgeReadingInput:
 
 @strawberry.input
 class RecordMeasurementInput:
-    type: MeasurementType  # type: ignore[valid-type]
+    type: MeasurementType
     value: float | None = None
     unit: str | None = strawberry.field(default=None, description="UCUM, e.g. mg/dL, mmol/L, %, mm[Hg], /min")
     components: list[MeasurementComponentInput] | None = None
     taken_at: datetime | None = strawberry.field(default=None, description="default: now")
-    source: MeasurementSource = catalogue.MeasurementSource.MANUAL  # type: ignore[valid-type]
+    source: MeasurementSource = MeasurementSource.MANUAL
     device_id: strawberry.ID | None = None
     cartridge: CartridgeReadingInput | None = None
-    context: MeasurementContext | None = None  # type: ignore[valid-type]
+    context: ReadingContext | None = None
     client_id: str | None = strawberry.field(default=None, description="idempotency key chosen by the app")
 
     def to_domain(self) -> domain.MeasurementInput:
@@ -239,6 +241,6 @@ class RegisterDeviceInput:
 @strawberry.input
 class RegisterCartridgeLotInput:
     lot: str
-    type: MeasurementType  # type: ignore[valid-type]
+    type: MeasurementType
     expires_at: datetime
     calibration: list[float] = strawberry.field(default_factory=list)
