@@ -1,6 +1,6 @@
 """Who is asking: access-token verification, the request's viewer, roles and permission checks."""
 
-from libs.auth.permissions import require_role, require_self_or_role, require_viewer
+from libs.auth.permissions import can_access, require_role, require_self_or_role, require_viewer
 from libs.auth.tokens import Authenticator, TokenError
 from libs.auth.viewer import ANONYMOUS, Role, Viewer
 
@@ -10,6 +10,7 @@ __all__ = [
     "Role",
     "TokenError",
     "Viewer",
+    "can_access",
     "require_role",
     "require_self_or_role",
     "require_viewer",

@@ -39,11 +39,12 @@ class AuthContext(Context[AuthResources]):
         if request is None:
             return ClientInfo()
         ip = request.client.host if request.client else None
-        if self.resources.settings.trust_forwarded_for:
+        trusted = self.resources.settings.trust_forwarded_for
+        forwarded = request.headers.get("x-forwarded-for") if trusted else None
+        if forwarded and forwarded.split(",")[-1].strip():
             # The router appends the caller's address: the right-most entry is the one it saw.
-            forwarded = request.headers.get("x-forwarded-for")
-            if forwarded:
-                ip = forwarded.split(",")[-1].strip() or ip
+            return ClientInfo(ip=forwarded.split(",")[-1].strip()[:64], ip_from_proxy=True,
+                              user_agent=request.headers.get("user-agent", "")[:200])
         return ClientInfo(ip=ip, user_agent=request.headers.get("user-agent", "")[:200])
 
 

@@ -83,12 +83,15 @@ class AccountService:
         normalized = validation.normalize_email(email)
         if not password:
             raise BadUserInput("password is required", field="password")
-        await self.deps.throttle.check(normalized, client.ip)
+        # Per IP only with the caller's own address: behind a router that does not report it, every client
+        # would share the router's address and one attacker could lock everyone out.
+        ip = client.ip if client.ip_from_proxy else None
+        await self.deps.throttle.check(normalized, ip)
         user = await self.repo.user_by_email(normalized)
         # Unknown email: verify against a dummy hash anyway, so timing does not tell the two apart.
         ok = await self.deps.passwords.verify(user.password_hash if user else None, password)
         if user is None or not ok or self._refuse_demo_in_prod(normalized):
-            await self.deps.throttle.failed(normalized, client.ip)
+            await self.deps.throttle.failed(normalized, ip)
             raise InvalidCredentials()
         await self.deps.throttle.succeeded(normalized)
         if user.status == SUSPENDED:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 class ClientInfo:
     ip: str | None = None
     user_agent: str = ""
+    # True when a proxy (the router) reported the caller's address; only then is `ip` the client's own.
+    ip_from_proxy: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ async def test_wrong_password_and_unknown_email_answer_alike(auth_url: str) -> N
     known_t = statistics.median([await timed(email) for _ in range(3)])
     unknown_t = statistics.median([await timed(unique_email("nobody")) for _ in range(3)])
     # Both verify one argon2id hash; without the dummy hash the unknown email would answer ~10x faster.
-    assert unknown_t > known_t * 0.5, (known_t, unknown_t)
+    assert unknown_t > known_t * 0.3, (known_t, unknown_t)
 
 
 async def test_me_without_token_is_unauthenticated(auth_url: str) -> None:
