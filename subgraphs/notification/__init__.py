@@ -1,0 +1,1 @@
+"""The notification subgraph: in-app notifications, preferences with quiet hours, push through FCM HTTP v1."""

@@ -1,0 +1,125 @@
+"""Pure rules: which event becomes which notification, and when quiet hours hold a push back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from subgraphs.notification.templates import NotificationType as T
+
+
+class Priority(Enum):
+    LOW = "LOW"  # in-app only, never pushed
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+    URGENT = "URGENT"  # pushed even during quiet hours
+
+
+class Channel(Enum):
+    IN_APP = "IN_APP"
+    PUSH = "PUSH"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: str
+    type: T
+    priority: Priority
+    params: Mapping[str, Any]  # a value may be {"ko": ..., "en": ...}: picked by the owner's language
+    data: Mapping[str, str] = field(default_factory=dict)  # for the app (deep links), also the FCM data
+    locale: str | None = None
+    time_zone: str | None = None
+
+
+_SEVERITY_PRIORITY = {"URGENT": Priority.URGENT, "WARNING": Priority.HIGH, "CAUTION": Priority.NORMAL}
+# event type -> (notification type, priority)
+_SIMPLE: dict[str, tuple[T, Priority]] = {
+    "payment.succeeded": (T.PAYMENT_SUCCEEDED, Priority.NORMAL),
+    "payment.failed": (T.PAYMENT_FAILED, Priority.HIGH),
+    "subscription.activated": (T.SUBSCRIPTION_ACTIVATED, Priority.NORMAL),
+    "consultation.created": (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
+    "consultation.scheduled": (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
+    "consultation.started": (T.CONSULTATION_STARTED, Priority.HIGH),
+    "consultation.ended": (T.CONSULTATION_ENDED, Priority.NORMAL),
+    "prescription.issued": (T.PRESCRIPTION_ISSUED, Priority.HIGH),
+    "user.signed_up": (T.WELCOME, Priority.LOW),
+}
+HANDLED_TYPES = frozenset({"coaching.insight_created", *_SIMPLE})
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def draft_from_event(type_: str, data: Mapping[str, Any]) -> Draft | None:
+    """None when the event is not one we notify about (or names no user)."""
+    user_id = _str(data.get("userId")) or _str(data.get("patientId"))
+    if user_id is None or type_ not in HANDLED_TYPES:
+        return None
+    locale, tz = _str(data.get("locale")), _str(data.get("timeZone"))
+    if type_ == "coaching.insight_created":
+        priority = _SEVERITY_PRIORITY.get(str(data.get("severity")), Priority.LOW)
+        keys = ("insightId", "measurementId", "severity")
+        links = {k: str(data[k]) for k in keys if data.get(k) is not None}
+        return Draft(user_id, T.COACHING_INSIGHT, priority,
+                     {"title": data.get("title") or {}, "message": data.get("message") or {}},
+                     links, locale, tz)
+    notification_type, priority = _SIMPLE[type_]
+    links = {k: str(v) for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
+    return Draft(user_id, notification_type, priority, dict(data), links, locale, tz)
+
+
+def localised(params: Mapping[str, Any], language: str, tz: ZoneInfo) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            value = value.get(language) or value.get("en") or next(iter(value.values()), "")
+        out[key] = value
+    scheduled = params.get("scheduledAt")
+    if isinstance(scheduled, str):
+        try:
+            at = datetime.fromisoformat(scheduled.replace("Z", "+00:00")).astimezone(tz)
+            out["scheduledAtLocal"] = at.strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
+    return out
+
+
+def zone(*names: str | None) -> ZoneInfo:
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def parse_clock(value: str) -> int:
+    """"22:30" -> minutes after midnight; ValueError otherwise."""
+    t = time.fromisoformat(value)
+    return t.hour * 60 + t.minute
+
+
+def quiet_until(now: datetime, tz: ZoneInfo, start_min: int | None, end_min: int | None) -> datetime | None:
+    """When the owner's quiet hours end, if `now` falls inside them (windows may cross midnight)."""
+    if start_min is None or end_min is None or start_min == end_min:
+        return None
+    local = now.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if start_min < end_min:
+        inside = start_min <= minute < end_min
+        end_day = midnight
+    else:
+        inside = minute >= start_min or minute < end_min
+        end_day = midnight + timedelta(days=1) if minute >= start_min else midnight
+    if not inside:
+        return None
+    # Wall-clock arithmetic in the zone, so a DST change inside the window still ends it at the local time.
+    end = datetime.combine(end_day.date(), time(end_min // 60, end_min % 60), tzinfo=tz)
+    return end

@@ -1,0 +1,81 @@
+# ruff: noqa: E501  (a table of texts reads better unwrapped)
+"""Notification texts per type and language. Events bring the facts; these sentences frame them.
+
+Coaching insights arrive already written in both languages by the coaching rules, so their template only
+places them. Placeholders missing from an event render as an empty string rather than failing the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from string import Formatter
+from typing import Any
+
+
+class NotificationType(Enum):
+    COACHING_INSIGHT = "COACHING_INSIGHT"
+    PAYMENT_SUCCEEDED = "PAYMENT_SUCCEEDED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    SUBSCRIPTION_ACTIVATED = "SUBSCRIPTION_ACTIVATED"
+    CONSULTATION_SCHEDULED = "CONSULTATION_SCHEDULED"
+    CONSULTATION_STARTED = "CONSULTATION_STARTED"
+    CONSULTATION_ENDED = "CONSULTATION_ENDED"
+    PRESCRIPTION_ISSUED = "PRESCRIPTION_ISSUED"
+    WELCOME = "WELCOME"
+
+
+T = NotificationType
+
+# type -> language -> (title, body)
+TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
+    T.COACHING_INSIGHT: {"ko": ("{title}", "{message}"), "en": ("{title}", "{message}")},
+    T.PAYMENT_SUCCEEDED: {
+        "ko": ("결제 완료", "{amount} {currency} 결제가 완료되었습니다."),
+        "en": ("Payment received", "Your payment of {amount} {currency} went through."),
+    },
+    T.PAYMENT_FAILED: {
+        "ko": ("결제 실패", "{amount} {currency} 결제에 실패했습니다. 결제 수단을 확인해 주세요."),
+        "en": ("Payment failed", "Your payment of {amount} {currency} failed. Please check your payment method."),
+    },
+    T.SUBSCRIPTION_ACTIVATED: {
+        "ko": ("구독 시작", "{plan} 구독이 시작되었습니다."),
+        "en": ("Subscription active", "Your {plan} subscription is now active."),
+    },
+    T.CONSULTATION_SCHEDULED: {
+        "ko": ("상담 예약 완료", "{doctorName} 선생님과의 상담이 {scheduledAtLocal}에 예약되었습니다."),
+        "en": ("Consultation booked", "Your consultation with {doctorName} is booked for {scheduledAtLocal}."),
+    },
+    T.CONSULTATION_STARTED: {
+        "ko": ("상담 시작", "{doctorName} 선생님이 상담실에 들어왔습니다."),
+        "en": ("Consultation starting", "{doctorName} has joined your consultation."),
+    },
+    T.CONSULTATION_ENDED: {
+        "ko": ("상담 종료", "상담이 끝났습니다. 기록을 확인해 보세요."),
+        "en": ("Consultation ended", "Your consultation has ended. Its notes are in the app."),
+    },
+    T.PRESCRIPTION_ISSUED: {
+        "ko": ("처방전 발급", "{doctorName} 선생님이 처방전을 발급했습니다."),
+        "en": ("Prescription issued", "{doctorName} has issued a prescription for you."),
+    },
+    T.WELCOME: {
+        "ko": ("만파식에 오신 것을 환영합니다", "{displayName}님, 첫 측정을 시작해 보세요."),
+        "en": ("Welcome to ManPaSik", "Welcome, {displayName}. Start with your first measurement."),
+    },
+}
+
+
+class _Lenient(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def language(locale: str | None) -> str:
+    return "ko" if (locale or "ko").lower().startswith("ko") else "en"
+
+
+def render(type_: NotificationType, locale: str | None, params: Mapping[str, Any]) -> tuple[str, str]:
+    title, body = TEMPLATES[type_][language(locale)]
+    values = _Lenient({k: str(v) for k, v in params.items() if v is not None})
+    fmt = Formatter()
+    return fmt.vformat(title, (), values).strip(), fmt.vformat(body, (), values).strip()

@@ -1,0 +1,169 @@
+"""GraphQL types of the notification subgraph (never the tables themselves)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from libs.auth import require_viewer
+from libs.errors import Forbidden
+from subgraphs.notification import loaders
+from subgraphs.notification.context import Info
+from subgraphs.notification.domain import Channel, Priority
+from subgraphs.notification.models import NotificationRow, as_utc
+from subgraphs.notification.service import NotificationSettings as SettingsData
+from subgraphs.notification.service import encode_cursor
+from subgraphs.notification.templates import NotificationType
+
+NotificationTypeEnum = strawberry.enum(NotificationType, name="NotificationType")
+NotificationPriority = strawberry.enum(Priority, name="NotificationPriority",
+                                       description="LOW: in-app only; URGENT: pushed even in quiet hours")
+NotificationChannel = strawberry.enum(Channel, name="NotificationChannel")
+
+
+@strawberry.enum
+class PushPlatform(Enum):
+    ANDROID = "ANDROID"
+    IOS = "IOS"
+    WEB = "WEB"
+
+
+@strawberry.type
+class Notification:
+    id: strawberry.ID
+    row: strawberry.Private[NotificationRow]
+
+    @classmethod
+    def from_row(cls, row: NotificationRow) -> Notification:
+        return cls(id=strawberry.ID(row.id), row=row)
+
+    @strawberry.field
+    def type(self) -> NotificationTypeEnum:  # type: ignore[valid-type]
+        return NotificationType(self.row.type)
+
+    @strawberry.field
+    def priority(self) -> NotificationPriority:  # type: ignore[valid-type]
+        return Priority(self.row.priority)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def body(self) -> str:
+        return self.row.body
+
+    @strawberry.field(description="ids the app links to, e.g. insightId, measurementId")
+    def links(self) -> list[NotificationLink]:
+        return [NotificationLink(key=k, value=str(v)) for k, v in sorted(self.row.data.items())]
+
+    @strawberry.field
+    def read_at(self) -> datetime | None:
+        return as_utc(self.row.read_at) if self.row.read_at else None
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return as_utc(self.row.created_at)
+
+
+@strawberry.type
+class NotificationLink:
+    key: str
+    value: str
+
+
+@strawberry.type
+class NotificationEdge:
+    node: Notification
+    cursor: str
+
+
+@strawberry.type
+class NotificationPageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: NotificationPageInfo
+
+
+@strawberry.type
+class QuietHours:
+    start: str = strawberry.field(description="HH:MM in the user's time zone")
+    end: str
+
+
+@strawberry.type
+class NotificationPreference:
+    type: NotificationTypeEnum  # type: ignore[valid-type]
+    channel: NotificationChannel  # type: ignore[valid-type]
+    enabled: bool
+
+
+@strawberry.type
+class NotificationSettings:
+    time_zone: str
+    locale: str | None
+    quiet_hours: QuietHours | None
+    preferences: list[NotificationPreference]
+
+    @classmethod
+    def from_data(cls, s: SettingsData) -> NotificationSettings:
+        quiet = QuietHours(start=s.quiet_start, end=s.quiet_end) if s.quiet_start and s.quiet_end else None
+        prefs = [NotificationPreference(type=t, channel=c,
+                                        enabled=s.preferences.get((t.value, c.value), True))
+                 for t in NotificationType for c in Channel]
+        return cls(time_zone=s.time_zone, locale=s.locale, quiet_hours=quiet, preferences=prefs)
+
+
+def _own(info: Info, user_id: str) -> str:
+    viewer = require_viewer(info.context.viewer)
+    if viewer.user_id != user_id:
+        raise Forbidden("you may only access your own notifications")
+    return user_id
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
+        return cls(id=id)
+
+    @strawberry.field
+    async def unread_notification_count(self, info: Info) -> int:
+        return await loaders.unread_counts(info.context).load(_own(info, str(self.id)))
+
+    @strawberry.field(description="newest first")
+    async def notifications(self, info: Info, first: int = 20,
+                            after: str | None = None) -> NotificationConnection:
+        page = await info.context.resources.service.page(_own(info, str(self.id)), first, after)
+        edges = [NotificationEdge(node=Notification.from_row(r), cursor=encode_cursor(r)) for r in page.rows]
+        return NotificationConnection(edges=edges, page_info=NotificationPageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field
+    async def notification_settings(self, info: Info) -> NotificationSettings:
+        data = await info.context.resources.service.settings_for(_own(info, str(self.id)))
+        return NotificationSettings.from_data(data)
+
+
+@strawberry.input
+class RegisterPushTokenInput:
+    token: str = strawberry.field(description="the FCM registration token of this app install")
+    platform: PushPlatform
+
+
+@strawberry.input
+class NotificationSettingsInput:
+    time_zone: str | None = strawberry.field(default=None, description="IANA name, e.g. Asia/Seoul")
+    locale: str | None = None
+    quiet_hours_start: str | None = strawberry.field(default=None, description="HH:MM, local time")
+    quiet_hours_end: str | None = None
+    clear_quiet_hours: bool = False

@@ -1,0 +1,73 @@
+"""The notification subgraph's background work: consume domain events, relay the outbox, send pushes, and
+fan `notification.created` out live. Runs in the subgraph process (NOTIFICATION_WORKERS) or on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from libs.events import CloudEvent, EventConsumer, OutboxRelay
+from libs.events.streams import NOTIFICATION_CREATED, NOTIFICATION_STREAM
+from subgraphs.notification.models import NotificationOutbox
+from subgraphs.notification.push import PushDispatcher
+from subgraphs.notification.resources import NotificationResources
+from subgraphs.notification.service import CONSUMER_GROUP
+
+log = logging.getLogger("manpasik.notification.worker")
+
+LIVE_TOPIC = "notification"
+LIVE_GROUP = "notification-live"
+
+
+class NotificationWorkers:
+    def __init__(self, res: NotificationResources, *, consumer_name: str | None = None,
+                 block_ms: int = 1000) -> None:
+        self.res = res
+        self.relay = OutboxRelay(res.sessions, NotificationOutbox, res.publisher, interval_s=0.5)
+        self.push = PushDispatcher(res.sessions, res.fcm, interval_s=0.5)
+        streams = [s.strip() for s in res.settings.notification_streams.split(",") if s.strip()]
+        self.consumers = [
+            EventConsumer(res.redis, res.settings, stream=s, group=CONSUMER_GROUP, handler=self._on_event,
+                          consumer=consumer_name, dedupe=False, block_ms=block_ms)
+            for s in streams
+        ]
+        self.live = EventConsumer(res.redis, res.settings, stream=NOTIFICATION_STREAM, group=LIVE_GROUP,
+                                  handler=self._on_created, consumer=consumer_name, block_ms=block_ms,
+                                  start_id="$")
+
+    async def _on_event(self, event: CloudEvent) -> None:
+        if await self.res.service.handle_event(event):
+            self.relay.wake()
+            self.push.wake()
+
+    async def _on_created(self, event: CloudEvent) -> None:
+        data = event.data
+        if event.type != NOTIFICATION_CREATED or not data.get("inApp", True) or not isinstance(
+                data.get("userId"), str):
+            return
+        await self.res.live.publish(LIVE_TOPIC, data["userId"], {"notificationId": data["notificationId"]})
+
+    async def prepare(self) -> None:
+        for c in [*self.consumers, self.live]:
+            await c.ensure_group()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.prepare()
+        await asyncio.gather(*(c.run(stop) for c in self.consumers), self.live.run(stop),
+                             self.relay.run(stop), self.push.run(stop))
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[NotificationWorkers]:
+        stop = asyncio.Event()
+        await self.prepare()
+        task = asyncio.create_task(self.run(stop))
+        try:
+            yield self
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                log.warning("notification workers did not stop in time")

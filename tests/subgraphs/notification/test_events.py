@@ -1,0 +1,127 @@
+"""Events -> notifications: templates per type and language, preferences, quiet hours, idempotency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from libs.events import CloudEvent
+from subgraphs.notification.domain import Channel, quiet_until
+from subgraphs.notification.models import NotificationOutbox, PushDeliveryRow
+from subgraphs.notification.resources import NotificationResources
+from subgraphs.notification.templates import NotificationType
+from tests.subgraphs.notification.conftest import device_token, insight_event, new_user
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+async def _deliveries(res: NotificationResources, notification_id: str) -> list[PushDeliveryRow]:
+    async with res.sessions() as s:
+        stmt = select(PushDeliveryRow).where(PushDeliveryRow.notification_id == notification_id)  # type: ignore[arg-type]
+        return list((await s.execute(stmt)).scalars())
+
+
+async def test_an_insight_becomes_a_notification_with_a_push_per_device(
+    notification: NotificationResources,
+) -> None:
+    user = new_user()
+    tokens = [device_token(), device_token()]
+    for t in tokens:
+        await notification.service.register_push_token(user, t, "ANDROID")
+    event = insight_event(user, "WARNING")
+    [row] = await notification.service.handle_event(event)
+    assert (row.user_id, row.type, row.priority) == (user, "COACHING_INSIGHT", "HIGH")
+    assert (row.title, row.body, row.locale) == ("높은 공복 혈당", "공복 혈당 250 mg/dL", "ko-KR")
+    assert row.data["insightId"] == event.data["insightId"]
+    deliveries = await _deliveries(notification, row.id)
+    assert sorted(d.token for d in deliveries) == sorted(tokens)
+    assert all(d.status == "PENDING" for d in deliveries)
+    async with notification.sessions() as s:
+        outbox = [o for o in (await s.execute(select(NotificationOutbox))).scalars()
+                  if o.envelope["data"]["notificationId"] == row.id]
+    assert [o.event_type for o in outbox] == ["notification.created"]
+    assert await notification.service.handle_event(event) == []  # redelivered: nothing twice
+
+
+async def test_the_users_language_setting_wins_over_the_event(notification: NotificationResources) -> None:
+    user = new_user()
+    await notification.service.update_settings(user, time_zone="America/New_York", locale="en-US",
+                                               quiet_start=None, quiet_end=None, clear_quiet_hours=False)
+    [row] = await notification.service.handle_event(insight_event(user))
+    assert (row.title, row.locale) == ("High fasting glucose", "en-US")
+
+
+async def test_other_domains_events_use_the_templates(notification: NotificationResources) -> None:
+    user = new_user()
+    paid = CloudEvent.new("payment.succeeded", "/subgraphs/payment", None,
+                          {"userId": user, "amount": 9900, "currency": "KRW", "paymentId": "p1"})
+    [row] = await notification.service.handle_event(paid)
+    assert (row.type, row.title) == ("PAYMENT_SUCCEEDED", "결제 완료")
+    assert row.body == "9900 KRW 결제가 완료되었습니다."
+    assert row.data == {"paymentId": "p1", "userId": user}
+    booked = CloudEvent.new("consultation.created", "/subgraphs/video", None, {
+        "patientId": user, "doctorName": "김의사", "scheduledAt": "2026-12-01T01:30:00Z", "locale": "en-US"})
+    [row] = await notification.service.handle_event(booked)
+    assert row.body == "Your consultation with 김의사 is booked for 2026-12-01 10:30."  # Seoul time
+    ignored = CloudEvent.new("payment.refund_requested", "/subgraphs/payment", None, {"userId": user})
+    assert await notification.service.handle_event(ignored) == []
+
+
+async def test_info_insights_stay_in_the_app(notification: NotificationResources) -> None:
+    user = new_user()
+    await notification.service.register_push_token(user, device_token(), "IOS")
+    [row] = await notification.service.handle_event(insight_event(user, "INFO"))
+    assert row.priority == "LOW" and await _deliveries(notification, row.id) == []
+
+
+async def test_preferences_per_type_and_channel(notification: NotificationResources) -> None:
+    user = new_user()
+    await notification.service.register_push_token(user, device_token(), "ANDROID")
+    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
+    [row] = await notification.service.handle_event(insight_event(user))
+    assert row.in_app and await _deliveries(notification, row.id) == []
+
+    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, True)
+    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.IN_APP, False)
+    [row] = await notification.service.handle_event(insight_event(user))
+    assert not row.in_app and len(await _deliveries(notification, row.id)) == 1
+    assert (await notification.service.unread_counts([user])).get(user) == 1  # only the first one
+    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
+    assert await notification.service.handle_event(insight_event(user)) == []
+
+
+async def test_quiet_hours_hold_pushes_except_urgent_ones(notification: NotificationResources) -> None:
+    user = new_user()
+    await notification.service.register_push_token(user, device_token(), "ANDROID")
+    local_now = datetime.now(SEOUL)
+    start = (local_now - timedelta(hours=1)).strftime("%H:%M")
+    end = (local_now + timedelta(hours=2)).strftime("%H:%M")
+    await notification.service.update_settings(user, time_zone="Asia/Seoul", locale=None, quiet_start=start,
+                                               quiet_end=end, clear_quiet_hours=False)
+    [held] = await notification.service.handle_event(insight_event(user, "WARNING"))
+    [d] = await _deliveries(notification, held.id)
+    wait = d.next_attempt_at.astimezone(UTC) - datetime.now(UTC)
+    assert timedelta(hours=1, minutes=58) < wait <= timedelta(hours=2)
+    [urgent] = await notification.service.handle_event(insight_event(user, "URGENT"))
+    [d] = await _deliveries(notification, urgent.id)
+    assert d.next_attempt_at.astimezone(UTC) <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize(("local", "start", "end", "until"), [
+    ("2026-11-26T23:30", "22:00", "07:00", "2026-11-27T07:00"),  # across midnight, evening side
+    ("2026-11-27T06:59", "22:00", "07:00", "2026-11-27T07:00"),  # across midnight, morning side
+    ("2026-11-27T07:00", "22:00", "07:00", None),
+    ("2026-11-27T12:30", "12:00", "13:00", "2026-11-27T13:00"),
+    ("2026-11-27T13:00", "12:00", "13:00", None),
+])
+def test_quiet_until_in_the_users_zone(local: str, start: str, end: str, until: str | None) -> None:
+    def minutes(v: str) -> int:
+        return int(v[:2]) * 60 + int(v[3:])
+
+    now = datetime.fromisoformat(local).replace(tzinfo=SEOUL).astimezone(UTC)
+    got = quiet_until(now, SEOUL, minutes(start), minutes(end))
+    assert got == (datetime.fromisoformat(until).replace(tzinfo=SEOUL) if until else None)
+    assert quiet_until(now, SEOUL, None, None) is None
