@@ -3,9 +3,10 @@
     .venv/bin/python bench/measurement/record.py [--duration 10] [--concurrency 32] [--via both]
 
 Starts its own nx-27017 (or uses --mongo-url), the subgraph (uvicorn + uvloop + httptools, one process) and,
-for --via router, `python -m router` in front of it; uses the machine's Redis (--redis-url) under a throwaway
-key prefix. Each request records one glucose reading with a fresh clientId for one of --users users, so every
-request is a real insert + outbox marker + XADD + marker clear. Prints requests/s and latency percentiles.
+for --via router, the auth subgraph (SQLite, unless --no-auth) and `python -m router` composing both in front;
+uses the machine's Redis (--redis-url) under a throwaway key prefix. Each request records one glucose reading
+with a fresh clientId for one of --users users, so every request is a real insert + outbox marker + XADD +
+marker clear. Prints requests/s and latency percentiles.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ async def main() -> None:
     ap.add_argument("--via", choices=["subgraph", "router", "both"], default="both")
     ap.add_argument("--mongo-url", help="a MongoDB to use instead of a fresh nx-27017")
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    ap.add_argument("--auth-url", help="an auth subgraph for the router to compose with (optional)")
+    ap.add_argument("--no-auth", action="store_true", help="router over the measurement subgraph only")
     args = ap.parse_args()
 
     run = secrets.token_hex(4)
@@ -128,7 +129,7 @@ async def main() -> None:
     env = {**os.environ, "MANPASIK_ENV": "test", "MONGODB_URL": args.mongo_url or mongo.url,  # type: ignore[union-attr]
            "REDIS_URL": args.redis_url, "DB_SUFFIX": f"_bench{run}", "REDIS_PREFIX": f"bench:{run}:",
            "JWT_SECRET": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
-           "DATA_DIR": str(tmp / "data")}
+           "DATA_DIR": str(tmp / "data"), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'sql'}"}
     settings = Settings(**{k: v for k, v in env.items() if k in {
         "MANPASIK_ENV", "MONGODB_URL", "REDIS_URL", "DB_SUFFIX", "REDIS_PREFIX", "JWT_SECRET"}})
     tokens = [issue_access_token(settings, uuid.uuid4().hex, ["USER"], uuid.uuid4().hex)[0]
@@ -154,14 +155,20 @@ async def main() -> None:
             rport = free_port()
             cmd = [sys.executable, "-m", "router", "serve", "--subgraph", f"measurement={sub_url}/graphql",
                    "--port", str(rport)]
-            if args.auth_url:
-                cmd += ["--subgraph", f"auth={args.auth_url}"]
+            if not args.no_auth:
+                aport = free_port()
+                auth = _spawn([sys.executable, "-m", "uvicorn", "subgraphs.auth.app:create_app", "--factory",
+                               "--host", "127.0.0.1", "--port", str(aport), "--log-level", "warning"], env)
+                procs.append(auth)
+                await _wait_ready(f"http://127.0.0.1:{aport}/ready", auth)
+                cmd += ["--subgraph", f"auth=http://127.0.0.1:{aport}/graphql"]
             router = _spawn(cmd, env)
             procs.append(router)
             await _wait_ready(f"http://127.0.0.1:{rport}/health", router)
-            await _load(f"http://127.0.0.1:{rport}/graphql", tokens, args.warmup, args.concurrency)
-            _report("router -> subgraph", await _load(f"http://127.0.0.1:{rport}/graphql", tokens,
-                                                      args.duration, args.concurrency))
+            router_url = f"http://127.0.0.1:{rport}/graphql"
+            await _load(router_url, tokens, args.warmup, args.concurrency)
+            label = "router -> measurement" if args.no_auth else "router (auth + measurement)"
+            _report(label, await _load(router_url, tokens, args.duration, args.concurrency))
     finally:
         for p in reversed(procs):
             _stop(p)
