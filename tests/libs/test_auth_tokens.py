@@ -144,3 +144,14 @@ async def test_revocation_check_fails_closed_when_redis_is_unreachable(settings:
     viewer = await viewer_of(auth, token_for(unreachable))
     assert viewer.user_id is None and viewer.auth_error == "access token revoked"
     await auth.aclose()
+
+
+def test_prod_needs_a_real_signing_key() -> None:
+    from libs.config import SettingsError
+
+    stores = {"DATABASE_URL": "postgresql+asyncpg://db/x", "MONGODB_URL": "mongodb://m"}
+    prod = Settings(MANPASIK_ENV="prod", JWT_ALGORITHM="EdDSA", **stores)  # verifiers need no secret
+    with pytest.raises(SettingsError, match="JWT_PRIVATE_KEY"):
+        signing_key(prod)  # but the auth subgraph cannot sign without its key
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        Settings(MANPASIK_ENV="prod", JWT_ALGORITHM="HS256", **stores)

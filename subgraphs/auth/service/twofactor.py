@@ -99,11 +99,16 @@ class TwoFactorService:
         if attempts > self.deps.auth.challenge_max_attempts:
             await self.deps.challenges.consume(token)
             raise TooManyAttempts("too many wrong codes; log in again")
+        # Per account too: otherwise whoever knows the password could open challenge after challenge.
+        throttle_key = f"2fa:{state['user_id']}"
+        await self.deps.throttle.check(throttle_key, None)
         user = await self._user(state["user_id"], for_update=True)  # the row lock serialises replays
         if user.status == "SUSPENDED":
             raise AccountSuspended()
         if not await self._accept(user, code, state["methods"]):
+            await self.deps.throttle.failed(throttle_key, None)
             raise InvalidCode()
+        await self.deps.throttle.succeeded(throttle_key)
         if await self.deps.challenges.consume(token) is None:  # a concurrent request used it first
             raise InvalidCode("this challenge has expired; log in again")
         self.repo.record_event("TWO_FACTOR_PASSED", user_id=user.id, ip=client.ip)

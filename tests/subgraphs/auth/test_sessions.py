@@ -155,3 +155,16 @@ async def test_password_change_ends_other_sessions_and_keeps_this_one(auth_url: 
     assert error_codes(await gql(other_url, WHOAMI, token=elsewhere["accessToken"])) == ["UNAUTHENTICATED"]
     assert (await gql(other_url, WHOAMI, token=here["accessToken"]))["data"]["whoami"]
     await tokens_of(auth_url, user["user"]["email"], "a-brand-new-passphrase")
+
+
+async def test_account_deletion_request_needs_the_password_and_ends_every_session(auth_url: str,
+                                                                                  other_url: str) -> None:
+    user = await sign_up(auth_url)
+    token = user["tokens"]["accessToken"]
+    delete = "mutation($p: String) { requestAccountDeletion(password: $p) }"
+    wrong = await gql(auth_url, delete, {"p": "not-my-password"}, token=token)
+    assert error_codes(wrong) == ["BAD_USER_INPUT"]
+    assert (await gql(other_url, WHOAMI, token=token))["data"]["whoami"]
+    assert (await gql(auth_url, delete, {"p": "correct-horse-battery-42"}, token=token))["data"][
+        "requestAccountDeletion"] is True
+    assert error_codes(await gql(other_url, WHOAMI, token=token)) == ["UNAUTHENTICATED"]

@@ -146,3 +146,14 @@ async def test_sms_code_through_the_provider_as_a_second_factor(
         auth_url, VERIFY, {"input": {"challengeToken": later["challengeToken"], "code": sms_code}}
     )
     assert error_codes(replay) == ["UNAUTHENTICATED"]
+
+
+async def test_wrong_codes_are_limited_per_account_across_challenges(auth_url: str) -> None:
+    user, secret, _ = await enrolled_user(auth_url)
+    valid = {code_at(secret, s) for s in (-1, 0, 1, 2)}
+    wrong = next(c for c in ("123456", "654321", "111111") if c not in valid)
+    for _ in range(2):  # a fresh challenge each time: 3 wrong codes stay under the per-challenge limit
+        current = await challenge(auth_url, user["user"]["email"])
+        attempt = {"input": {"challengeToken": current["challengeToken"], "code": wrong}}
+        answers = [error_codes(await gql(auth_url, VERIFY, attempt)) for _ in range(3)]
+    assert answers[:2] == [["UNAUTHENTICATED"]] * 2 and answers[2] == ["RATE_LIMITED"]
