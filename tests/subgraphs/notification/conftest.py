@@ -17,6 +17,11 @@ from libs.events.streams import COACHING_INSIGHT_CREATED
 from libs.testing import free_port, running_app
 from subgraphs.notification.app import create_app
 from subgraphs.notification.resources import NotificationResources, open_resources
+from tests.subgraphs.coaching.conftest import (  # noqa: F401  (the chain test also runs coaching)
+    coaching,
+    coaching_settings,
+    coaching_url,
+)
 from tests.subgraphs.notification.fake_fcm import FakeFcm
 
 
