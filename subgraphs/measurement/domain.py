@@ -75,12 +75,15 @@ class Summary:
     average: float | None
     min: float | None
     max: float | None
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    """Keyset position in a history: (takenAt, clientId), both in the index and unique per user."""
+
     taken_at: datetime
-    id: str
+    client_id: str
 
 
 @dataclass(frozen=True, slots=True)

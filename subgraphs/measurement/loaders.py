@@ -41,7 +41,7 @@ def latest_by_user(info: Info) -> DataLoader[str, list[Measurement]]:
     service = info.context.resources.service
 
     async def load(user_ids: Sequence[str]) -> list[list[Measurement]]:
-        # One aggregation per user: each is an index-only DISTINCT_SCAN on MongoDB (see the repository).
+        # One aggregation per user, shaped for an index DISTINCT_SCAN on MongoDB (see the repository).
         return list(await asyncio.gather(*(service.latest(u) for u in user_ids)))
 
     return info.context.loader("latest_by_user", lambda: DataLoader(load_fn=load))

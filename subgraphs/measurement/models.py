@@ -41,11 +41,17 @@ class MeasurementDocument(Document):
         name = "measurements"
         keep_nulls = False  # absent fields stay absent: the sparse outbox index then holds only pending ones
         indexes = [
-            # History pages, range queries, summaries and the latest-per-type scan all use this one. The _id
-            # tie-breaker of the page sort is left out: nx-27017 0.8 fails inserts when `_id` is in an index,
-            # and only readings with the same millisecond need the extra in-memory sort on MongoDB.
+            # History pages (sorted by taken_at, client_id: the whole sort is in the index, so a page reads
+            # `first` entries however long the history), range queries, summaries and the latest-per-type
+            # scan all use this one. client_id, not _id, breaks ties: nx-27017 0.8 fails inserts when `_id`
+            # is part of an index key.
             IndexModel(
-                [("user_id", ASCENDING), ("type", ASCENDING), ("taken_at", DESCENDING)],
+                [
+                    ("user_id", ASCENDING),
+                    ("type", ASCENDING),
+                    ("taken_at", DESCENDING),
+                    ("client_id", DESCENDING),
+                ],
                 name="user_type_taken",
             ),
             IndexModel(

@@ -71,7 +71,7 @@ class User:
 
     @strawberry.field(
         description="count/average/min/max over the range, computed in the database; panels "
-        "need `component` (e.g. SYSTOLIC)"
+        "need `component` (e.g. SYSTOLIC); `unit` converts (default: the canonical unit)"
     )
     async def measurement_summary(
         self,
@@ -80,12 +80,11 @@ class User:
         since: datetime | None = None,
         until: datetime | None = None,
         component: str | None = None,
+        unit: str | None = None,
     ) -> MeasurementSummary:
         user_id = _require_owner(info, str(self.id))
-        s = await info.context.service.summary(user_id, type, since, until, component)
-        quantity = CATALOGUE[type].component(component) if component else CATALOGUE[type].value
-        unit = quantity.unit if quantity else None
-        return MeasurementSummary(count=s.count, average=s.average, min=s.min, max=s.max, unit=unit)
+        s = await info.context.service.summary(user_id, type, since, until, component, unit)
+        return MeasurementSummary(count=s.count, average=s.average, min=s.min, max=s.max, unit=s.unit)
 
     @strawberry.field(description="Readers registered to this user")
     async def devices(self, info: Info) -> list[Device]:

@@ -43,7 +43,7 @@ from subgraphs.measurement.repository import (
     MeasurementRepository,
     new_id,
 )
-from subgraphs.measurement.validation import to_millis, validate
+from subgraphs.measurement.validation import CLIENT_ID, express, express_unit, to_millis, validate
 
 log = logging.getLogger("manpasik.measurement")
 
@@ -270,6 +270,7 @@ class MeasurementService:
         since: datetime | None,
         until: datetime | None,
         component: str | None,
+        unit: str | None = None,
     ) -> Summary:
         _check_range(since, until)
         spec = spec_for(type_)
@@ -278,9 +279,19 @@ class MeasurementService:
             raise InvalidMeasurement(
                 f"{type_.value} is a panel: name a component ({codes})", field="component"
             )
-        if component is not None and spec.component(component) is None:
+        quantity = spec.component(component) if component is not None else spec.value
+        if quantity is None:
             raise InvalidMeasurement(f"{type_.value} has no component {component!r}", field="component")
-        return await self.measurements.summary(user_id, type_, since, until, component)
+        target = express_unit(quantity, unit) if unit is not None else None  # refused before the query
+        s = await self.measurements.summary(user_id, type_, since, until, component)
+        if target is None:
+            return replace(s, unit=quantity.unit)
+
+        # Conversions are affine, so converting the average equals averaging the converted values.
+        def conv(v: float | None) -> float | None:
+            return None if v is None else express(quantity, v, target)
+
+        return Summary(s.count, conv(s.average), conv(s.min), conv(s.max), target)
 
     # ---- devices and cartridge lots ----
     async def register_device(self, user_id: str, serial: str, model: str | None, name: str | None) -> Device:
@@ -339,7 +350,7 @@ def _check_range(since: datetime | None, until: datetime | None) -> None:
 
 
 def encode_cursor(m: Measurement) -> str:
-    raw = f"{round(m.taken_at.timestamp() * 1000)}:{m.id}"
+    raw = f"{round(m.taken_at.timestamp() * 1000)}:{m.client_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -348,9 +359,9 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        millis, id_ = raw.split(":", 1)
-        if not re.fullmatch(r"[0-9a-f]{24}", id_):
-            raise ValueError(id_)
-        return Cursor(taken_at=datetime.fromtimestamp(int(millis) / 1000, UTC), id=id_)
+        millis, client_id = raw.split(":", 1)
+        if not CLIENT_ID.match(client_id):
+            raise ValueError(client_id)
+        return Cursor(taken_at=datetime.fromtimestamp(int(millis) / 1000, UTC), client_id=client_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidMeasurement("after is not a cursor from this list", field="after")

@@ -11,6 +11,7 @@ from libs.errors import Forbidden
 from subgraphs.measurement import catalogue, domain
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
+from subgraphs.measurement.validation import express
 
 strawberry.enum(
     MeasurementType,
@@ -28,6 +29,13 @@ class MeasurementComponent:
     loinc: str
     value: float
     unit: str
+    measurement_type: strawberry.Private[MeasurementType]
+
+    @strawberry.field(description="value converted to another accepted UCUM unit (e.g. mmol/L)")
+    def value_in(self, unit: str) -> float:
+        quantity = catalogue.spec_for(self.measurement_type).component(self.code)
+        assert quantity is not None
+        return express(quantity, self.value, unit)
 
 
 @strawberry.federation.type(keys=["id"], description="A measurement, stored in canonical UCUM units")
@@ -51,6 +59,13 @@ class Measurement:
     entered_unit: str | None
     owner_id: strawberry.Private[str]
 
+    @strawberry.field(description="value converted to another accepted UCUM unit; null for panels")
+    def value_in(self, unit: str) -> float | None:
+        quantity = catalogue.spec_for(self.type).value
+        if quantity is None or self.value is None:
+            return None
+        return express(quantity, self.value, unit)
+
     @classmethod
     def from_domain(cls, m: domain.Measurement) -> Measurement:
         return cls(
@@ -60,7 +75,9 @@ class Measurement:
             value=m.value,
             unit=m.unit,
             components=[
-                MeasurementComponent(code=c.code, loinc=c.loinc, value=c.value, unit=c.unit)
+                MeasurementComponent(
+                    code=c.code, loinc=c.loinc, value=c.value, unit=c.unit, measurement_type=m.type
+                )
                 for c in m.components
             ],
             taken_at=m.taken_at,

@@ -129,6 +129,21 @@ def _quantity(q: Quantity, value: float, unit: str, value_field: str, unit_field
     return canonical, q.unit
 
 
+def express_unit(q: Quantity, unit: str, field: str = "unit") -> str:
+    """The UCUM code of `unit` among the units of `q` (any spelling the input accepts)."""
+    code = normalise_unit(unit, q.units)
+    if code is None:
+        raise InvalidMeasurement(
+            f"unit {unit!r} is not available for {q.code} (use one of: {', '.join(q.units)})", field=field
+        )
+    return code
+
+
+def express(q: Quantity, value: float, unit: str, field: str = "unit") -> float:
+    """A canonical value in another accepted unit."""
+    return round_value(q.units[express_unit(q, unit, field)].from_canonical(value))
+
+
 def _components(spec: MeasurementSpec, raw: MeasurementInput, f: _Fields) -> tuple[Component, ...]:
     if raw.value is not None:
         raise InvalidMeasurement(

@@ -18,7 +18,7 @@ async def test_indexes_exist(url, msettings) -> None:
     def keys(info: dict) -> dict[tuple, bool]:
         return {tuple(k for k, _ in i["key"]): bool(i.get("unique")) for i in info.values()}
 
-    assert keys(measurements)[("user_id", "type", "taken_at")] is False
+    assert keys(measurements)[("user_id", "type", "taken_at", "client_id")] is False
     assert keys(measurements)[("user_id", "client_id")] is True
     assert ("pending_event_id",) in keys(measurements)
     assert keys(uses)[("uid",)] is True

@@ -32,7 +32,7 @@ async def _history(u, since: datetime | None, first: int, after: str | None) -> 
 async def test_cursor_pages_newest_first_with_since(new_user) -> None:
     u = new_user()
     now = datetime.now(UTC).replace(microsecond=0)
-    # Two readings in the same second test the id tie-breaker.
+    # Two readings at the same instant test the clientId tie-breaker.
     times = [now - timedelta(hours=h) for h in range(7)] + [now - timedelta(hours=3)]
     q = "mutation($i: [RecordMeasurementInput!]!) { recordMeasurements(inputs: $i) { id } }"
     ids = await u.gql(
@@ -145,3 +145,56 @@ async def test_panel_summary_needs_a_component(new_user) -> None:
     u = new_user()
     r = await u.entities("measurementSummary(type: BLOOD_PRESSURE) { count }")
     assert r["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "component"}
+
+
+async def test_values_read_back_in_another_unit(new_user) -> None:
+    u = new_user()
+    await u.record(type="BLOOD_GLUCOSE", value=7.0, unit="mmol/L")
+    await u.record(
+        type="BLOOD_PRESSURE",
+        unit="mm[Hg]",
+        components=[{"code": "SYSTOLIC", "value": 150}, {"code": "DIASTOLIC", "value": 75}],
+    )
+    r = await u.entities(
+        'latestMeasurements { type value valueIn(unit: "mmol/L") } '
+        'bp: latestMeasurements { components { code valueIn(unit: "kPa") } }'
+    )
+    latest = {m["type"]: m for m in r["data"]["_entities"][0]["latestMeasurements"]}
+    assert latest["BLOOD_GLUCOSE"]["value"] == 126.1092 and latest["BLOOD_GLUCOSE"]["valueIn"] == 7.0
+    assert latest["BLOOD_PRESSURE"]["valueIn"] is None  # a panel: its components convert
+    bp = next(m for m in r["data"]["_entities"][0]["bp"] if m["components"])
+    assert bp["components"] == [
+        {"code": "SYSTOLIC", "valueIn": 19.9983},
+        {"code": "DIASTOLIC", "valueIn": 9.9992},
+    ]
+    bad = await u.entities('latestMeasurements { valueIn(unit: "kg") }')
+    assert bad["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "unit"}
+
+
+async def test_summary_until_and_unit(new_user) -> None:
+    u = new_user()
+    now = datetime.now(UTC)
+    for mmol, days in ((5.0, 1), (6.0, 2), (9.0, 3)):
+        await u.record(
+            type="BLOOD_GLUCOSE", value=mmol, unit="mmol/L", takenAt=(now - timedelta(days=days)).isoformat()
+        )
+    q = (
+        "query($r: [_Any!]!, $since: DateTime, $until: DateTime) {"
+        " _entities(representations: $r) { ... on User {"
+        ' measurementSummary(type: BLOOD_GLUCOSE, since: $since, until: $until, unit: "mmol/L")'
+        " { count average min max unit } } } }"
+    )
+    r = await u.gql(
+        q,
+        {
+            "r": [{"__typename": "User", "id": u.id}],
+            "since": (now - timedelta(days=4)).isoformat(),
+            "until": (now - timedelta(days=1, hours=12)).isoformat(),
+        },
+    )
+    s = r["data"]["_entities"][0]["measurementSummary"]
+    assert s == {"count": 2, "average": pytest.approx(7.5), "min": 6.0, "max": 9.0, "unit": "mmol/L"}
+    inverted = await u.gql(
+        q, {"r": [{"__typename": "User", "id": u.id}], "since": now.isoformat(), "until": now.isoformat()}
+    )
+    assert inverted["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "until"}
