@@ -133,6 +133,8 @@ class PlanExecutor:
         ext = dict(e["extensions"]) if isinstance(e.get("extensions"), dict) else {}
         ext.pop("stacktrace", None)
         ext.pop("exception", None)
+        # Like Hive Gateway: an error without a code gets one, so clients can always switch on it.
+        ext.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")
         ext["serviceName"] = node.service
         out["extensions"] = ext
         return out

@@ -74,7 +74,8 @@ def test_shareable_and_key_fields_may_be_resolved_twice() -> None:
         ),
         (
             {
-                "a": 'type Query { a: T } type T @key(fields: "id") { id: ID! x: Int @requires(fields: "y") }',
+                "a": 'type Query { a: T } type T @key(fields: "id") '
+                '{ id: ID! x: Int @requires(fields: "y") }',
             },
             "REQUIRES_INVALID_FIELDS",
             ['"T.x"', '"y"'],

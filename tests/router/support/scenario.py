@@ -59,7 +59,7 @@ def load_scenario(path: Path) -> Scenario:
         path=path,
         sdls=sdls,
         data=data,
-        operation=(path / "operation.graphql").read_text(),
+        operation=(path / "operation.graphql").read_text() if (path / "operation.graphql").exists() else "",
         expected=json.loads(expected_file.read_text()) if expected_file.exists() else None,
         meta=meta,
     )

@@ -1,5 +1,7 @@
-"""Semantic comparison of two supergraphs (ours vs another composer's): same API schema, same subgraphs,
-and the same effective ownership of every type and field, however each composer spells its join__ directives."""
+"""Semantic comparison of two supergraphs (ours vs another composer's).
+
+Same API schema, same subgraphs, and the same effective ownership of every type and field, however each
+composer spells its join__ directives."""
 
 from __future__ import annotations
 
