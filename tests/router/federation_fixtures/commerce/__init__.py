@@ -168,8 +168,10 @@ def _restock(_: Any, a: dict[str, Any]) -> list[dict[str, Any]]:
     out = [s for s in STOCK if f.get("category") in (None, CATEGORY_BY_UPC[s["upc"]])]
     if f.get("inStockOnly"):
         out = [s for s in out if s["inStock"]]
-    return [ref("Product", upc=s["upc"]) for s in sorted(out, key=lambda s: s["upc"],
-                                                           reverse=a.get("order") == "DESC")]
+    return [
+        ref("Product", upc=s["upc"])
+        for s in sorted(out, key=lambda s: s["upc"], reverse=a.get("order") == "DESC")
+    ]
 
 
 inventory = Fixture(
@@ -185,8 +187,18 @@ CARRIERS = [
     {"code": "DH", "region": {"country": "DE", "zone": 2}, "name": "DHL"},
 ]
 PARCELS = [
-    {"carrierCode": "KP", "trackingNo": "T1", "status": "IN_TRANSIT", "recipient": ref("User", email="ada@example.com")},
-    {"carrierCode": "DH", "trackingNo": "T9", "status": "DELIVERED", "recipient": ref("User", email="linus@example.com")},
+    {
+        "carrierCode": "KP",
+        "trackingNo": "T1",
+        "status": "IN_TRANSIT",
+        "recipient": ref("User", email="ada@example.com"),
+    },
+    {
+        "carrierCode": "DH",
+        "trackingNo": "T9",
+        "status": "DELIVERED",
+        "recipient": ref("User", email="linus@example.com"),
+    },
 ]
 SHIPPING = [
     {"upc": "1", "carrier": ref("Carrier", code="KP", region={"country": "KR", "zone": 1})},
