@@ -52,7 +52,7 @@ class MeasurementDocument(Document):
                     ("taken_at", DESCENDING),
                     ("client_id", DESCENDING),
                 ],
-                name="user_type_taken",
+                name="user_type_taken_client",
             ),
             IndexModel(
                 [("user_id", ASCENDING), ("client_id", ASCENDING)], unique=True, name="user_client_id"

@@ -118,7 +118,7 @@ class MeasurementRepository:
         return {str(d.id): _to_measurement(d) for d in docs}
 
     async def latest_per_type(self, user_id: str) -> list[Measurement]:
-        # The $sort is exactly the user_type_taken index and the group key its next field, with $first only:
+        # The $sort is a prefix of the history index and the group key its next field, with $first only:
         # the shape MongoDB can serve with a DISTINCT_SCAN (one index seek per type) however long the history
         # (not measured here: no MongoDB on this machine). `_id: "$type"`, not a compound key: nx-27017 0.8
         # does not evaluate object expressions as $group keys.
@@ -161,7 +161,7 @@ class MeasurementRepository:
     ) -> Summary:
         field = "$value"
         # The range sits inside $and: nx-27017 0.8 ignores date comparisons at the top level of an aggregation
-        # $match (find is fine). MongoDB reads both forms the same and still uses the user_type_taken index.
+        # $match (find is fine). MongoDB reads both forms the same and still uses the history index.
         match = _range(user_id, type_, since, until)
         pipeline: list[dict[str, Any]] = [{"$match": {"$and": [{k: v} for k, v in match.items()]}}]
         if component is not None:
