@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,13 +41,18 @@ class AuthRepository:
         result = await self.session.exec(select(UserRow).where(col(UserRow.id).in_(list(ids))))
         return list(result.all())
 
-    async def search_users(self, search: str | None, limit: int, after_id: str | None) -> list[UserRow]:
-        q = select(UserRow).order_by(col(UserRow.id)).limit(limit)
+    async def search_users(self, search: str | None, limit: int,
+                           after: tuple[datetime, str] | None) -> list[UserRow]:
+        """Newest first; keyset pagination on (created_at, id)."""
+        q = select(UserRow).order_by(col(UserRow.created_at).desc(), col(UserRow.id).desc()).limit(limit)
         if search:
-            pattern = f"%{search.lower()}%"
-            q = q.where(or_(col(UserRow.email).like(pattern), func.lower(UserRow.display_name).like(pattern)))
-        if after_id:
-            q = q.where(col(UserRow.id) > after_id)
+            pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            q = q.where(or_(col(UserRow.email).like(pattern, escape="\\"),
+                            func.lower(UserRow.display_name).like(pattern, escape="\\")))
+        if after is not None:
+            created, user_id = after
+            q = q.where(or_(col(UserRow.created_at) < created,
+                            and_(col(UserRow.created_at) == created, col(UserRow.id) < user_id)))
         return list((await self.session.exec(q)).all())
 
     def add(self, row: object) -> None:

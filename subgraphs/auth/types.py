@@ -234,3 +234,21 @@ class ChangePasswordInput:
 class ResetPasswordInput:
     token: str | None = None
     new_password: str | None = None
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class UserEdge:
+    node: User
+    cursor: str
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo

@@ -3,12 +3,12 @@
 from strawberry.tools import merge_types
 
 from subgraphs.auth.resolvers.accounts import AccountMutation, AccountQuery
-from subgraphs.auth.resolvers.admin import AdminMutation
+from subgraphs.auth.resolvers.admin import AdminMutation, AdminQuery
 from subgraphs.auth.resolvers.sessions import SessionMutation
 from subgraphs.auth.resolvers.social import SocialMutation
 from subgraphs.auth.resolvers.twofactor import TwoFactorMutation
 
-Query = merge_types("Query", (AccountQuery,))
+Query = merge_types("Query", (AccountQuery, AdminQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, SessionMutation, TwoFactorMutation, SocialMutation, AdminMutation)
 )

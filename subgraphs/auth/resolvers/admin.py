@@ -6,9 +6,23 @@ import strawberry
 
 from libs.auth import Role, require_role
 from subgraphs.auth.context import Info
-from subgraphs.auth.service.admin import AdminService
+from subgraphs.auth.service.admin import AdminService, encode_cursor
+from subgraphs.auth.types import PageInfo, User, UserConnection, UserEdge
 from subgraphs.auth.types import Role as RoleType
-from subgraphs.auth.types import User
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(description="ADMIN and SUPPORT: accounts, newest first; search matches email or name.")
+    async def admin_users(self, info: Info, first: int, search: str | None = None,
+                          after: str | None = None) -> UserConnection:
+        require_role(info.context.viewer, Role.ADMIN, Role.SUPPORT)
+        async with info.context.read() as repo:
+            service = AdminService(repo, info.context.resources.deps)
+            rows, more = await service.list_users(search, first, after)
+        edges = [UserEdge(node=User.from_row(r), cursor=encode_cursor(r)) for r in rows]
+        return UserConnection(edges=edges, page_info=PageInfo(has_next_page=more,
+                                                              end_cursor=edges[-1].cursor if edges else None))
 
 
 @strawberry.type

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
+from datetime import datetime
 
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
 from subgraphs.auth.errors import UserNotFound
-from subgraphs.auth.models import UserRow
+from subgraphs.auth.models import UserRow, as_utc
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.service.common import AuthDeps
 from subgraphs.auth.service.sessions import SessionService
 
 security_log = logging.getLogger("manpasik.security")
+MAX_PAGE = 100
+
+
+def encode_cursor(user: UserRow) -> str:
+    return base64.urlsafe_b64encode(f"{as_utc(user.created_at).isoformat()}|{user.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        created, _, user_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), user_id
+    except (ValueError, binascii.Error):
+        raise BadUserInput("invalid cursor", field="after")
 
 
 class AdminService:
@@ -50,6 +68,14 @@ class AdminService:
         user.status = "ACTIVE"
         self.repo.record_event("USER_REINSTATED", user_id=user.id, actor_id=actor_id, reason=why)
         return user
+
+    async def list_users(self, search: str | None, first: int,
+                         after: str | None) -> tuple[list[UserRow], bool]:
+        """One page, newest first, and whether more follow."""
+        if not 1 <= first <= MAX_PAGE:
+            raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+        rows = await self.repo.search_users((search or "").strip() or None, first + 1, decode_cursor(after))
+        return rows[:first], len(rows) > first
 
     async def grant_role(self, actor_id: str, user_id: str, role: Role) -> UserRow:
         user = await self._target(user_id)

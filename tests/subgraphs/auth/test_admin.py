@@ -87,3 +87,43 @@ async def test_grant_role_shows_in_the_next_token(auth_url: str, settings: Setti
             token=doctor["tokens"]["accessToken"],
         )
     ) == ["FORBIDDEN"]
+
+
+ADMIN_USERS = """
+query AdminUsers($search: String, $first: Int!, $after: String) {
+  adminUsers(search: $search, first: $first, after: $after) {
+    edges { node { id email displayName status roles createdAt lastLoginAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def test_admin_users_search_and_pages_for_staff_only(auth_url: str, settings: Settings) -> None:
+    import secrets
+
+    from tests.subgraphs.auth.helpers import set_roles, tokens_of
+
+    tag = secrets.token_hex(4)
+    made = [await sign_up(auth_url, f"patient-{tag}-{i}@example.com") for i in range(3)]
+    support = await sign_up(auth_url)
+    await set_roles(settings, support["user"]["id"], "USER,SUPPORT")
+    staff = (await tokens_of(auth_url, support["user"]["email"]))["accessToken"]
+
+    page1 = (await gql(auth_url, ADMIN_USERS, {"search": tag, "first": 2}, token=staff))["data"]["adminUsers"]
+    newest_first = [made[2]["user"]["email"], made[1]["user"]["email"]]
+    assert [e["node"]["email"] for e in page1["edges"]] == newest_first
+    assert page1["pageInfo"]["hasNextPage"] is True
+    after = {"search": tag, "first": 2, "after": page1["pageInfo"]["endCursor"]}
+    page2 = (await gql(auth_url, ADMIN_USERS, after, token=staff))["data"]["adminUsers"]
+    assert [e["node"]["id"] for e in page2["edges"]] == [made[0]["user"]["id"]]
+    assert page2["pageInfo"]["hasNextPage"] is False
+    assert page2["edges"][0]["node"]["status"] == "ACTIVE"
+
+    # A wildcard typed by the admin is a literal, not a pattern that lists everyone.
+    assert (await gql(auth_url, ADMIN_USERS, {"search": "%", "first": 5}, token=staff))["data"]["adminUsers"][
+        "edges"] == []
+    as_user = await gql(auth_url, ADMIN_USERS, {"first": 5}, token=made[0]["tokens"]["accessToken"])
+    assert error_codes(as_user) == ["FORBIDDEN"]
+    # SUPPORT may read but not act.
+    act = await gql(auth_url, SUSPEND, {"userId": made[0]["user"]["id"], "reason": "x"}, token=staff)
+    assert error_codes(act) == ["FORBIDDEN"]
