@@ -52,7 +52,7 @@ class CoachingRepository:
     async def recent_rule_ids(self, user_id: str, rule_ids: Sequence[str], since: datetime) -> set[str]:
         if not rule_ids:
             return set()
-        stmt = select(InsightRow.rule_id).where(
+        stmt = select(col(InsightRow.rule_id)).where(
             col(InsightRow.user_id) == user_id, col(InsightRow.rule_id).in_(rule_ids),
             col(InsightRow.created_at) > since).distinct()
         return set((await self.session.execute(stmt)).scalars())

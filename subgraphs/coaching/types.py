@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 from libs.auth import require_viewer
 from libs.errors import BadUserInput, Forbidden
@@ -32,7 +33,7 @@ class InsightKind(Enum):
 
 
 # A stub: the router fetches every other field from the measurement subgraph, which owns the entity.
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
 class Measurement:
     id: strawberry.ID
 

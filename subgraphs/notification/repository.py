@@ -78,7 +78,7 @@ class NotificationRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def unread_counts(self, user_ids: Sequence[str]) -> dict[str, int]:
-        stmt = (select(NotificationRow.user_id, func.count())
+        stmt = (select(col(NotificationRow.user_id), func.count())
                 .where(col(NotificationRow.user_id).in_(user_ids), col(NotificationRow.read_at).is_(None),
                        col(NotificationRow.in_app).is_(True))
                 .group_by(col(NotificationRow.user_id)))
@@ -123,7 +123,7 @@ class NotificationRepository:
                 .where(col(PushDeliveryRow.status) == "PENDING", col(PushDeliveryRow.next_attempt_at) <= now)
                 .order_by(col(PushDeliveryRow.next_attempt_at)).limit(limit))
         if self.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=PushDeliveryRow, skip_locked=True)  # type: ignore[arg-type]
+            stmt = stmt.with_for_update(of=PushDeliveryRow, skip_locked=True)
         return [(d, n) for d, n in (await self.session.execute(stmt)).all()]
 
     async def deliveries_for(self, notification_ids: Sequence[str]) -> list[PushDeliveryRow]:

@@ -12,10 +12,8 @@ from subgraphs.notification.domain import Channel
 from subgraphs.notification.templates import NotificationType
 from subgraphs.notification.types import (
     Notification,
-    NotificationChannel,
     NotificationSettings,
     NotificationSettingsInput,
-    NotificationTypeEnum,
     RegisterPushTokenInput,
 )
 from subgraphs.notification.worker import LIVE_TOPIC
@@ -60,13 +58,11 @@ class Mutation:
         return NotificationSettings.from_data(await service.settings_for(str(viewer.user_id)))
 
     @strawberry.mutation
-    async def set_notification_preference(self, info: Info, type: NotificationTypeEnum,  # type: ignore[valid-type]
-                                          channel: NotificationChannel,  # type: ignore[valid-type]
+    async def set_notification_preference(self, info: Info, type: NotificationType, channel: Channel,
                                           enabled: bool) -> NotificationSettings:
         viewer = require_viewer(info.context.viewer)
         service = info.context.resources.service
-        await service.set_preference(str(viewer.user_id), NotificationType(type.value),
-                                     Channel(channel.value), enabled)
+        await service.set_preference(str(viewer.user_id), type, channel, enabled)
         return NotificationSettings.from_data(await service.settings_for(str(viewer.user_id)))
 
 

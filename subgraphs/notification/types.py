@@ -17,10 +17,11 @@ from subgraphs.notification.service import NotificationSettings as SettingsData
 from subgraphs.notification.service import encode_cursor
 from subgraphs.notification.templates import NotificationType
 
-NotificationTypeEnum = strawberry.enum(NotificationType, name="NotificationType")
-NotificationPriority = strawberry.enum(Priority, name="NotificationPriority",
-                                       description="LOW: in-app only; URGENT: pushed even in quiet hours")
-NotificationChannel = strawberry.enum(Channel, name="NotificationChannel")
+# The domain enums become GraphQL enums in place (strawberry.enum registers and returns the same class).
+strawberry.enum(NotificationType, name="NotificationType")
+strawberry.enum(Priority, name="NotificationPriority",
+                description="LOW: in-app only; URGENT: pushed even in quiet hours")
+strawberry.enum(Channel, name="NotificationChannel")
 
 
 @strawberry.enum
@@ -40,11 +41,11 @@ class Notification:
         return cls(id=strawberry.ID(row.id), row=row)
 
     @strawberry.field
-    def type(self) -> NotificationTypeEnum:  # type: ignore[valid-type]
+    def type(self) -> NotificationType:
         return NotificationType(self.row.type)
 
     @strawberry.field
-    def priority(self) -> NotificationPriority:  # type: ignore[valid-type]
+    def priority(self) -> Priority:
         return Priority(self.row.priority)
 
     @strawberry.field
@@ -100,8 +101,8 @@ class QuietHours:
 
 @strawberry.type
 class NotificationPreference:
-    type: NotificationTypeEnum  # type: ignore[valid-type]
-    channel: NotificationChannel  # type: ignore[valid-type]
+    type: NotificationType
+    channel: Channel
     enabled: bool
 
 

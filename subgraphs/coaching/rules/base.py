@@ -34,6 +34,7 @@ def fmt(value: float, digits: int = 0) -> str:
     return f"{value:.{digits}f}" if digits else str(round(value))
 
 
-def finding(rule_id: str, severity: Severity, source: Source, reading: Reading, *, high: bool = False,
+def finding(rule_id: str, severity: Severity, source: Source, reading: Reading, high: bool = False, /,
             **params: str) -> Finding:
+    """`high` (positional): the reading is above a limit, so it counts for the same-time-of-day trend."""
     return Finding(rule_id, severity, source, (reading.id,), dict(params), high=high)

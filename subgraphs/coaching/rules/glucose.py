@@ -18,7 +18,7 @@ def glucose(r: Reading, _: Person) -> list[Finding]:
     p = {"value": fmt(v), "mmol": fmt(v / 18.0156, 1)}
 
     def high(rule: str, severity: Severity, source: Source) -> list[Finding]:
-        return [finding(rule, severity, source, r, high=True, **p)]
+        return [finding(rule, severity, source, r, True, **p)]
 
     if v < 54:
         return [finding("glucose.hypo.level2", Severity.URGENT, S.ADA_HYPO, r, **p)]
@@ -46,10 +46,10 @@ def hba1c(r: Reading, _: Person) -> list[Finding]:
     if v is None:
         return []
     if v >= 6.5:
-        return [finding("hba1c.diabetes_range", Severity.WARNING, S.ADA_DIAGNOSIS, r, high=True,
+        return [finding("hba1c.diabetes_range", Severity.WARNING, S.ADA_DIAGNOSIS, r, True,
                         value=fmt(v, 1))]
     if v >= 5.7:
-        return [finding("hba1c.prediabetes_range", Severity.CAUTION, S.ADA_DIAGNOSIS, r, high=True,
+        return [finding("hba1c.prediabetes_range", Severity.CAUTION, S.ADA_DIAGNOSIS, r, True,
                         value=fmt(v, 1))]
     return []
 
@@ -59,9 +59,9 @@ def ketone(r: Reading, _: Person) -> list[Finding]:
     if v is None:
         return []
     if v >= 3.0:
-        return [finding("ketone.dka_range", Severity.URGENT, S.DKA_2024, r, high=True, value=fmt(v, 1))]
+        return [finding("ketone.dka_range", Severity.URGENT, S.DKA_2024, r, True, value=fmt(v, 1))]
     if v > 1.5:
-        return [finding("ketone.significant", Severity.WARNING, S.KETONE_LAB, r, high=True, value=fmt(v, 1))]
+        return [finding("ketone.significant", Severity.WARNING, S.KETONE_LAB, r, True, value=fmt(v, 1))]
     if v > 0.6:
-        return [finding("ketone.raised", Severity.CAUTION, S.KETONE_LAB, r, high=True, value=fmt(v, 1))]
+        return [finding("ketone.raised", Severity.CAUTION, S.KETONE_LAB, r, True, value=fmt(v, 1))]
     return []

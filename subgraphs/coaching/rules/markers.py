@@ -32,7 +32,7 @@ def reference_range(r: Reading, _: Person) -> list[Finding]:
         return []
     p = {"value": f"{r.value:g}", "lower": f"{low:g}", "upper": f"{high:g}", "unit": unit}
     if r.value > high:
-        return [finding("marker.above_range", Severity.CAUTION, S.CARTRIDGE_RANGES, r, high=True,
+        return [finding("marker.above_range", Severity.CAUTION, S.CARTRIDGE_RANGES, r, True,
                         **p)]
     if r.value < low:
         return [finding("marker.below_range", Severity.CAUTION, S.CARTRIDGE_RANGES, r, **p)]
@@ -43,16 +43,16 @@ def lipid_panel(r: Reading, _: Person) -> list[Finding]:
     out: list[Finding] = []
     ldl, total, hdl, tg = (r.number(c) for c in ("LDL", "TOTAL", "HDL", "TRIGLYCERIDES"))
     if ldl is not None and ldl >= 190:
-        out.append(finding("lipid.ldl.very_high", Severity.WARNING, S.NCEP_ATP3, r, high=True,
+        out.append(finding("lipid.ldl.very_high", Severity.WARNING, S.NCEP_ATP3, r, True,
                            value=fmt(ldl)))
     elif ldl is not None and ldl >= 160:
-        out.append(finding("lipid.ldl.high", Severity.CAUTION, S.NCEP_ATP3, r, high=True, value=fmt(ldl)))
+        out.append(finding("lipid.ldl.high", Severity.CAUTION, S.NCEP_ATP3, r, True, value=fmt(ldl)))
     if total is not None and total >= 240:
-        out.append(finding("lipid.total.high", Severity.CAUTION, S.NCEP_ATP3, r, high=True, value=fmt(total)))
+        out.append(finding("lipid.total.high", Severity.CAUTION, S.NCEP_ATP3, r, True, value=fmt(total)))
     if hdl is not None and hdl < 40:
         out.append(finding("lipid.hdl.low", Severity.CAUTION, S.NCEP_ATP3, r, value=fmt(hdl)))
     if tg is not None and tg >= 500:
-        out.append(finding("lipid.tg.very_high", Severity.WARNING, S.NCEP_ATP3, r, high=True, value=fmt(tg)))
+        out.append(finding("lipid.tg.very_high", Severity.WARNING, S.NCEP_ATP3, r, True, value=fmt(tg)))
     elif tg is not None and tg >= 200:
-        out.append(finding("lipid.tg.high", Severity.CAUTION, S.NCEP_ATP3, r, high=True, value=fmt(tg)))
+        out.append(finding("lipid.tg.high", Severity.CAUTION, S.NCEP_ATP3, r, True, value=fmt(tg)))
     return out

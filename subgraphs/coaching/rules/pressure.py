@@ -14,7 +14,7 @@ def _values(r: Reading) -> tuple[float, float] | None:
 
 def _crisis(r: Reading, s: float, d: float) -> list[Finding]:
     if s > 180 or d > 120:
-        return [finding("bp.crisis", Severity.URGENT, S.BP_CRISIS, r, high=True, sys=fmt(s), dia=fmt(d))]
+        return [finding("bp.crisis", Severity.URGENT, S.BP_CRISIS, r, True, sys=fmt(s), dia=fmt(d))]
     return []
 
 
@@ -27,12 +27,12 @@ def korea(r: Reading, _: Person) -> list[Finding]:
     if crisis := _crisis(r, s, d):
         return crisis
     if s >= 160 or d >= 100:
-        return [finding("bp.ksh.grade2", Severity.WARNING, S.KSH_2018, r, high=True, **p)]
+        return [finding("bp.ksh.grade2", Severity.WARNING, S.KSH_2018, r, True, **p)]
     if s >= 140 or d >= 90:
         rule = "bp.ksh.isolated_systolic" if d < 90 else "bp.ksh.grade1"
-        return [finding(rule, Severity.WARNING, S.KSH_2018, r, high=True, **p)]
+        return [finding(rule, Severity.WARNING, S.KSH_2018, r, True, **p)]
     if s >= 130 or d >= 80:
-        return [finding("bp.ksh.prehypertension", Severity.CAUTION, S.KSH_2018, r, high=True, **p)]
+        return [finding("bp.ksh.prehypertension", Severity.CAUTION, S.KSH_2018, r, True, **p)]
     if s >= 120:
         return [finding("bp.ksh.elevated", Severity.INFO, S.KSH_2018, r, **p)]
     return []
@@ -47,9 +47,9 @@ def acc_aha(r: Reading, _: Person) -> list[Finding]:
     if crisis := _crisis(r, s, d):
         return crisis
     if s >= 140 or d >= 90:
-        return [finding("bp.acc_aha.stage2", Severity.WARNING, S.ACC_AHA_2017, r, high=True, **p)]
+        return [finding("bp.acc_aha.stage2", Severity.WARNING, S.ACC_AHA_2017, r, True, **p)]
     if s >= 130 or d >= 80:
-        return [finding("bp.acc_aha.stage1", Severity.CAUTION, S.ACC_AHA_2017, r, high=True, **p)]
+        return [finding("bp.acc_aha.stage1", Severity.CAUTION, S.ACC_AHA_2017, r, True, **p)]
     if s >= 120:
         return [finding("bp.acc_aha.elevated", Severity.INFO, S.ACC_AHA_2017, r, **p)]
     return []

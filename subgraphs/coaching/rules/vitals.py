@@ -12,7 +12,7 @@ def heart_rate(r: Reading, _: Person) -> list[Finding]:
     if v is None or r.context == "AFTER_EXERCISE":  # the thresholds are for a resting heart rate
         return []
     if v > 100:
-        return [finding("hr.tachycardia", Severity.CAUTION, S.HEART_RATE, r, high=True, value=fmt(v))]
+        return [finding("hr.tachycardia", Severity.CAUTION, S.HEART_RATE, r, True, value=fmt(v))]
     if v < 40:
         return [finding("hr.bradycardia.marked", Severity.CAUTION, S.HEART_RATE, r, value=fmt(v))]
     if v < 60:
@@ -38,7 +38,7 @@ def temperature(r: Reading, _: Person) -> list[Finding]:
     if v is None:
         return []
     if v >= 38.0:
-        return [finding("temperature.fever", Severity.CAUTION, S.CDC_FEVER, r, high=True, value=fmt(v, 1))]
+        return [finding("temperature.fever", Severity.CAUTION, S.CDC_FEVER, r, True, value=fmt(v, 1))]
     if v < 35.0:
         return [finding("temperature.hypothermia", Severity.URGENT, S.HYPOTHERMIA, r, value=fmt(v, 1))]
     return []
@@ -58,11 +58,11 @@ def bmi_korea(r: Reading, person: Person) -> list[Finding]:
     if bmi < 18.5:
         return [finding("bmi.underweight", Severity.CAUTION, S.KSSO_2022, r, **p)]
     if bmi >= 30:
-        return [finding("bmi.ksso.obesity2", Severity.WARNING, S.KSSO_2022, r, high=True, **p)]
+        return [finding("bmi.ksso.obesity2", Severity.WARNING, S.KSSO_2022, r, True, **p)]
     if bmi >= 25:
-        return [finding("bmi.ksso.obesity1", Severity.WARNING, S.KSSO_2022, r, high=True, **p)]
+        return [finding("bmi.ksso.obesity1", Severity.WARNING, S.KSSO_2022, r, True, **p)]
     if bmi >= 23:
-        return [finding("bmi.ksso.preobese", Severity.CAUTION, S.KSSO_2022, r, high=True, **p)]
+        return [finding("bmi.ksso.preobese", Severity.CAUTION, S.KSSO_2022, r, True, **p)]
     return []
 
 
@@ -74,7 +74,7 @@ def bmi_who(r: Reading, person: Person) -> list[Finding]:
     if bmi < 18.5:
         return [finding("bmi.underweight", Severity.CAUTION, S.WHO_BMI, r, **p)]
     if bmi >= 30:
-        return [finding("bmi.who.obese", Severity.WARNING, S.WHO_BMI, r, high=True, **p)]
+        return [finding("bmi.who.obese", Severity.WARNING, S.WHO_BMI, r, True, **p)]
     if bmi >= 25:
-        return [finding("bmi.who.overweight", Severity.CAUTION, S.WHO_BMI, r, high=True, **p)]
+        return [finding("bmi.who.overweight", Severity.CAUTION, S.WHO_BMI, r, True, **p)]
     return []
