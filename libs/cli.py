@@ -28,11 +28,19 @@ def _run_subgraph(args: argparse.Namespace) -> int:
     import uvicorn
 
     if args.name not in available_subgraphs():
-        print(f"unknown subgraph {args.name!r}; available: {', '.join(available_subgraphs())}", file=sys.stderr)
+        print(
+            f"unknown subgraph {args.name!r}; available: {', '.join(available_subgraphs())}", file=sys.stderr
+        )
         return 2
     uvicorn.run(
-        f"subgraphs.{args.name}.app:create_app", factory=True, host=args.host, port=args.port or PORTS[args.name],
-        log_level="warning", lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
+        f"subgraphs.{args.name}.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port or PORTS[args.name],
+        log_level="warning",
+        lifespan="on",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=5,
     )
     return 0
 
@@ -77,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     dev = sub.add_parser("dev", help="run the whole stack on the embedded default (what `make run` does)")
-    dev.add_argument("--data-dir", default="data", help="where SQLite files and the Mongo wire server keep data")
+    dev.add_argument(
+        "--data-dir", default="data", help="where SQLite files and the Mongo wire server keep data"
+    )
     dev.add_argument("--port-offset", type=int, default=0, help="added to every port of ARCHITECTURE.md")
     dev.add_argument("--no-router", action="store_true")
     dev.set_defaults(func=_run_dev)

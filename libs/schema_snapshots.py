@@ -87,8 +87,11 @@ def write_snapshots(allow_breaking: bool = False) -> int:
         allowed = _listed(ALLOWED_BREAKS)
         breaks = [b for b in breaking_changes(target.read_text(), files[target]) if b not in allowed]
         if breaks:
-            print("refusing to write: the change breaks clients. Mark each intended break in "
-                  f"{ALLOWED_BREAKS.relative_to(ROOT)} (one line each) or pass --allow-breaking:", file=sys.stderr)
+            print(
+                "refusing to write: the change breaks clients. Mark each intended break in "
+                f"{ALLOWED_BREAKS.relative_to(ROOT)} (one line each) or pass --allow-breaking:",
+                file=sys.stderr,
+            )
             for b in breaks:
                 print(f"  {b}", file=sys.stderr)
             return 1
@@ -109,25 +112,32 @@ def check_snapshots() -> int:
         old = path.read_text() if path.exists() else ""
         if old != text:
             stale.append(path)
-            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), str(path.relative_to(ROOT)), "code",
-                                        lineterm="", n=2)
+            diff = difflib.unified_diff(
+                old.splitlines(), text.splitlines(), str(path.relative_to(ROOT)), "code", lineterm="", n=2
+            )
             print("\n".join(list(diff)[:60]))
     extra = [p for p in (SCHEMA_DIR / "subgraphs").glob("*.graphql") if p not in files]
     if stale or extra:
-        print(f"schema snapshots are stale ({len(stale) + len(extra)} files): run `make schema` and commit",
-              file=sys.stderr)
+        print(
+            f"schema snapshots are stale ({len(stale) + len(extra)} files): run `make schema` and commit",
+            file=sys.stderr,
+        )
         return 1
     results = validate_operations(files[SCHEMA_DIR / "supergraph.graphql"])
     valid = sorted(n for n, errs in results.items() if not errs)
     required = _listed(REQUIRED_OPERATIONS)
-    broken = [f"{n}: {(results.get(n) or ['not in the contract'])[0]}" for n in sorted(required) if n not in valid]
+    broken = [
+        f"{n}: {(results.get(n) or ['not in the contract'])[0]}" for n in sorted(required) if n not in valid
+    ]
     if broken:
         print("contract operations that must validate do not:", file=sys.stderr)
         for line in broken:
             print(f"  {line}", file=sys.stderr)
         return 1
-    print(f"schema snapshots match the code; {len(valid)}/{len(results)} contract operations validate "
-          f"({len(required)} required)")
+    print(
+        f"schema snapshots match the code; {len(valid)}/{len(results)} contract operations validate "
+        f"({len(required)} required)"
+    )
     return 0
 
 

@@ -28,7 +28,9 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServ
 
 
 @pytest.fixture(scope="session")
-async def settings(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Settings]:
+async def settings(
+    mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:
     s = Settings(
         MANPASIK_ENV="test",
         DATABASE_URL=os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"),

@@ -52,7 +52,9 @@ async def ensure_database(url: str) -> None:
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            )
             if not exists:
                 await conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     finally:

@@ -3,6 +3,7 @@ orderly stop (SIGTERM to the group, SIGKILL after a grace period)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -38,8 +39,13 @@ class ManagedProcess:
 
     def start(self) -> ManagedProcess:
         self.proc = subprocess.Popen(
-            self.cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            self.cmd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         assert self.proc.stdout is not None
         self._reader = threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True)
@@ -77,9 +83,7 @@ class ManagedProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         # Grandchildren left in the group (none expected) go too.
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if self._reader is not None:
             self._reader.join(timeout=2)

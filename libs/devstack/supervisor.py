@@ -80,7 +80,8 @@ class DevStack:
         server = shutil.which("redis-server")
         cmd = (
             [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            if server else [self.python, "-m", "libs.devstack.fakeredis_server", "--port", str(port)]
+            if server
+            else [self.python, "-m", "libs.devstack.fakeredis_server", "--port", str(port)]
         )
         proc = self._spawn("redis", cmd, env)
         deadline = time.monotonic() + 15
@@ -96,8 +97,10 @@ class DevStack:
         port = 27017 + self.offset
         self.mongo = MongoServer(self.data_dir / "mongo", port=None if _port_open(port) else port)
         self.mongo.start()
-        print(f"{'mongo':>12} | nx-27017 MongoDB wire server on {self.mongo.url} (data in {self.mongo.data_dir})",
-              flush=True)
+        print(
+            f"{'mongo':>12} | nx-27017 MongoDB wire server on {self.mongo.url} (data: {self.mongo.data_dir})",
+            flush=True,
+        )
         return self.mongo.url
 
     def start(self) -> None:

@@ -43,7 +43,9 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        rid = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), None) or new_request_id()
+        rid = (
+            next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), None) or new_request_id()
+        )
         token = request_id_var.set(rid)
         try:
             await self.app(scope, receive, send)
@@ -111,7 +113,7 @@ def create_subgraph_app(
 
 
 class _SubgraphGraphQLRouter(GraphQLRouter[Any, None]):
-    """Lets graphql-transport-ws clients authenticate in `connection_init` ({"Authorization": "Bearer ..."})."""
+    """Lets graphql-transport-ws clients authenticate in `connection_init` ({"Authorization": "Bearer …"})."""
 
     def __init__(self, *args: Any, on_connect: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

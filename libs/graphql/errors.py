@@ -38,7 +38,9 @@ class AppErrors(MaskErrors):
                 out.append(error)
             elif original is None or isinstance(original, GraphQLError):
                 code = (error.extensions or {}).get("code") or _code_for_unoriginated(error)
-                out.append(self._with_extensions(error, error.message, {**(error.extensions or {}), "code": code}))
+                out.append(
+                    self._with_extensions(error, error.message, {**(error.extensions or {}), "code": code})
+                )
             else:
                 log.error("unexpected error at %s", error.path, exc_info=original)
                 out.append(
@@ -49,6 +51,10 @@ class AppErrors(MaskErrors):
     @staticmethod
     def _with_extensions(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
         return GraphQLError(
-            message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
             extensions=extensions,
         )

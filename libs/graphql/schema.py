@@ -16,7 +16,9 @@ FEDERATION_VERSION = "2.7"
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # Expected errors are answers, not incidents: only the rest is logged (by AppErrors, with traceback).
         for error in errors:
             if not isinstance(error.original_error, AppError | None):
@@ -24,8 +26,14 @@ class SubgraphSchema(strawberry.federation.Schema):
             logging.getLogger("manpasik.graphql").debug("%s at %s", error.message, error.path)
 
 
-def build_schema(*, query: type, mutation: type | None = None, subscription: type | None = None,
-                 types: list[type] | None = None, **kwargs: Any) -> SubgraphSchema:
+def build_schema(
+    *,
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: list[type] | None = None,
+    **kwargs: Any,
+) -> SubgraphSchema:
     return SubgraphSchema(
         query=query,
         mutation=mutation,

@@ -8,8 +8,13 @@ import httpx
 
 
 async def gql(
-    url: str, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
-    headers: dict[str, str] | None = None, client: httpx.AsyncClient | None = None,
+    url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> dict[str, Any]:
     """POSTs one operation to `url` (…/graphql) and returns the decoded response body."""
     h = {"content-type": "application/json", **(headers or {})}

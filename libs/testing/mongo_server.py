@@ -39,14 +39,25 @@ class MongoServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             *_server_command(),
-            "--host", self.host, "--port", str(self.port),
-            "--data-dir", str(self.data_dir),
-            "--log-file", str(self.data_dir / "nx-27017.log"),
-            "--pid-file", str(self.data_dir / "nx-27017.pid"),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--log-file",
+            str(self.data_dir / "nx-27017.log"),
+            "--pid-file",
+            str(self.data_dir / "nx-27017.pid"),
         ]
         # Own process group: a Ctrl-C meant for our parent must not kill it before we stop it in order.
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True, env={**os.environ})
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ},
+        )
         try:
             wait_for_port(self.port, self.host, timeout)
         except TimeoutError:
@@ -68,5 +79,7 @@ class MongoServer:
     def __enter__(self) -> MongoServer:
         return self.start()
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

@@ -16,8 +16,9 @@ from libs.testing.net import free_port
 async def running_app(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Yields the app's base URL (http://127.0.0.1:PORT) once its lifespan has started."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            ws="websockets-sansio")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -63,8 +63,21 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MONGODB_URL", "DATABASE_URL")}
     env["MANPASIK_ENV"] = "dev"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "libs.cli", "dev", "--data-dir", str(tmp_path / "data"), "--port-offset", str(offset)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "libs.cli",
+            "dev",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--port-offset",
+            str(offset),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output: list[str] = []
     try:

@@ -31,7 +31,10 @@ def test_every_subgraph_runs_on_its_port_and_is_routed() -> None:
 
 
 def test_environment_names_are_settings_the_code_reads() -> None:
-    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {
+        "PORT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    }
     env = _compose()["x-service"]["environment"]
     assert set(env) <= known, set(env) - known
     assert env["MANPASIK_ENV"] == "prod"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -50,13 +49,19 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
         cmd = [sys.executable, "-m", "router", "serve", "--port", str(port)]
         for name, url in urls.items():
             cmd += ["--subgraph", f"{name}={url}"]
-        router = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
+        router = await asyncio.create_subprocess_exec(
+            *cmd,
+            cwd=ROOT,
+            env={**os.environ},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             async with httpx.AsyncClient() as client:
                 for _ in range(300):
-                    if router.poll() is not None:
-                        raise RuntimeError(f"router exited: {router.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                    if router.returncode is not None:
+                        assert router.stderr is not None
+                        raise RuntimeError(f"router exited: {(await router.stderr.read()).decode()[-2000:]}")
                     try:
                         if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
                             break
@@ -68,4 +73,4 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
             yield Stack(f"http://127.0.0.1:{port}/graphql", urls)
         finally:
             router.terminate()
-            router.wait(timeout=15)
+            await asyncio.wait_for(router.wait(), 15)

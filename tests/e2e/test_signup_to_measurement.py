@@ -13,8 +13,11 @@ PASSWORD = "correct horse battery staple"
 
 async def _sign_up(stack: Stack, locale: str = "ko-KR") -> dict:
     email = f"e2e-{secrets.token_hex(4)}@example.com"
-    result = await gql(stack.url, contract_operation("SignUp"), {
-        "input": {"email": email, "password": PASSWORD, "displayName": "김민지", "locale": locale}})
+    result = await gql(
+        stack.url,
+        contract_operation("SignUp"),
+        {"input": {"email": email, "password": PASSWORD, "displayName": "김민지", "locale": locale}},
+    )
     assert "errors" not in result, result
     return result["data"]["signUp"]
 
@@ -24,15 +27,31 @@ async def test_sign_up_log_in_record_and_query_across_subgraphs(stack: Stack) ->
     assert signed_up["user"]["roles"] == ["USER"]
     assert signed_up["tokens"]["tokenType"] == "Bearer"
 
-    login = await gql(stack.url, contract_operation("LogIn"), {
-        "input": {"email": signed_up["user"]["email"], "password": PASSWORD}})
+    login = await gql(
+        stack.url,
+        contract_operation("LogIn"),
+        {"input": {"email": signed_up["user"]["email"], "password": PASSWORD}},
+    )
     assert login["data"]["logIn"]["__typename"] == "AuthSuccess", login
     token = login["data"]["logIn"]["tokens"]["accessToken"]
 
     taken_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    recorded = await gql(stack.url, contract_operation("RecordMeasurement"), {"input": {
-        "type": "BLOOD_GLUCOSE", "value": 182, "unit": "mg/dL", "takenAt": taken_at, "source": "MANUAL",
-        "context": "FASTING", "clientId": secrets.token_hex(8)}}, token=token)
+    recorded = await gql(
+        stack.url,
+        contract_operation("RecordMeasurement"),
+        {
+            "input": {
+                "type": "BLOOD_GLUCOSE",
+                "value": 182,
+                "unit": "mg/dL",
+                "takenAt": taken_at,
+                "source": "MANUAL",
+                "context": "FASTING",
+                "clientId": secrets.token_hex(8),
+            }
+        },
+        token=token,
+    )
     assert "errors" not in recorded, recorded
     measurement = recorded["data"]["recordMeasurement"]
     assert measurement["type"] == "BLOOD_GLUCOSE" and measurement["value"] == 182
@@ -54,9 +73,21 @@ async def test_without_a_token_me_is_unauthenticated(stack: Stack) -> None:
 async def test_one_user_never_sees_another_users_measurements(stack: Stack) -> None:
     alice, bob = await _sign_up(stack), await _sign_up(stack)
     a_token, b_token = alice["tokens"]["accessToken"], bob["tokens"]["accessToken"]
-    recorded = await gql(stack.url, contract_operation("RecordMeasurement"), {"input": {
-        "type": "HEART_RATE", "value": 64, "unit": "/min", "takenAt": datetime.now(UTC).isoformat(),
-        "source": "WEARABLE", "clientId": secrets.token_hex(8)}}, token=a_token)
+    recorded = await gql(
+        stack.url,
+        contract_operation("RecordMeasurement"),
+        {
+            "input": {
+                "type": "HEART_RATE",
+                "value": 64,
+                "unit": "/min",
+                "takenAt": datetime.now(UTC).isoformat(),
+                "source": "WEARABLE",
+                "clientId": secrets.token_hex(8),
+            }
+        },
+        token=a_token,
+    )
     assert "errors" not in recorded, recorded
 
     mine = await gql(stack.url, "{ me { latestMeasurements { id } } }", token=b_token)
@@ -65,8 +96,12 @@ async def test_one_user_never_sees_another_users_measurements(stack: Stack) -> N
     # Bob asks the measurement subgraph directly for Alice's entity.
     entities = """query($r: [_Any!]!) { _entities(representations: $r) {
         ... on User { latestMeasurements { id value } } } }"""
-    stolen = await gql(stack.subgraphs["measurement"], entities,
-                       {"r": [{"__typename": "User", "id": alice["user"]["id"]}]}, token=b_token)
+    stolen = await gql(
+        stack.subgraphs["measurement"],
+        entities,
+        {"r": [{"__typename": "User", "id": alice["user"]["id"]}]},
+        token=b_token,
+    )
     assert error_codes(stolen) == ["FORBIDDEN"]
     assert "64" not in str(stolen.get("data"))
     # And through the router, Bob cannot reach Alice's data by any selection.

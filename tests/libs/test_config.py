@@ -18,7 +18,9 @@ def test_prod_refuses_short_secret_but_accepts_a_real_configuration() -> None:
     with pytest.raises(ValidationError, match="JWT_SECRET"):
         Settings(MANPASIK_ENV="prod", JWT_SECRET="short", **stores)
     with pytest.raises(ValidationError, match="PostgreSQL"):
-        Settings(MANPASIK_ENV="prod", JWT_SECRET="x" * 40, DATABASE_URL="sqlite+aiosqlite:///tmp", MONGODB_URL="m")
+        Settings(
+            MANPASIK_ENV="prod", JWT_SECRET="x" * 40, DATABASE_URL="sqlite+aiosqlite:///tmp", MONGODB_URL="m"
+        )
     ok = Settings(MANPASIK_ENV="prod", JWT_SECRET="x" * 40, **stores)
     assert ok.jwt_secret != DEFAULT_JWT_SECRET
 

@@ -1,4 +1,4 @@
-"""SQLModel on PostgreSQL and SQLite from the same code: database per subgraph, migrations, one commit point."""
+"""SQLModel on PostgreSQL and SQLite from the same code: a database per subgraph, migrations, one commit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from libs.config import Settings
 from libs.db.migrations import upgrade
@@ -17,7 +18,7 @@ from sqlalchemy import MetaData
 from libs.db.migrations import run_env
 run_env(MetaData())
 """
-REVISION = '''
+REVISION = """
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -31,7 +32,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("note")
-'''
+"""
 
 
 @pytest.fixture
@@ -45,10 +46,14 @@ def migrations_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-async def test_migrate_then_commit_or_roll_back(backend: str, settings: Settings, migrations_dir: Path,
-                                                tmp_path: Path) -> None:
-    s = settings if backend == "postgresql" else settings.model_copy(
-        update={"database_url": f"sqlite+aiosqlite:///{tmp_path}"})
+async def test_migrate_then_commit_or_roll_back(
+    backend: str, settings: Settings, migrations_dir: Path, tmp_path: Path
+) -> None:
+    s = (
+        settings
+        if backend == "postgresql"
+        else settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp_path}"})
+    )
     url = s.sql_url("admin")
     await ensure_database(url)
     engine = create_engine(url)
@@ -58,7 +63,7 @@ async def test_migrate_then_commit_or_roll_back(backend: str, settings: Settings
         sessions = session_factory(engine)
         async with unit_of_work(sessions) as session:
             await session.exec(text("INSERT INTO note (body) VALUES ('kept')"))  # type: ignore[call-overload]
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError):
             async with unit_of_work(sessions) as session:
                 await session.exec(text("INSERT INTO note (body) VALUES ('rolled back')"))  # type: ignore[call-overload]
                 await session.exec(text("INSERT INTO note (body) VALUES ('kept')"))  # type: ignore[call-overload]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from router.compose import SubgraphSDL, compose
-
 from libs.schema_snapshots import api_schema, breaking_changes
+from router.compose import SubgraphSDL, compose
 
 LINK = '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])'
 
 
 def _supergraph(users_fields: str) -> str:
-    users = f"extend schema {LINK}\ntype Query {{ me: User }}\ntype User @key(fields: \"id\") {{ {users_fields} }}"
+    users = (
+        f'extend schema {LINK}\ntype Query {{ me: User }}\ntype User @key(fields: "id") {{ {users_fields} }}'
+    )
     scores = f'extend schema {LINK}\ntype User @key(fields: "id") {{ id: ID! score: Int }}'
-    return compose([SubgraphSDL("users", "http://u/graphql", users), SubgraphSDL("scores", "http://s/graphql", scores)])
+    return compose(
+        [SubgraphSDL("users", "http://u/graphql", users), SubgraphSDL("scores", "http://s/graphql", scores)]
+    )
 
 
 def test_removing_or_retyping_a_field_is_breaking_adding_one_is_not() -> None:
