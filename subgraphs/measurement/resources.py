@@ -18,6 +18,7 @@ from libs.config import Settings
 from libs.db.mongo import connect_mongo
 from libs.redis import create_redis
 from subgraphs.measurement import sun
+from subgraphs.measurement.demo import demo_keys, seed_demo_lots
 from subgraphs.measurement.events import PendingEventRelay, RedisEventSink
 from subgraphs.measurement.models import DOCUMENTS
 from subgraphs.measurement.repository import CartridgeRepository, DeviceRepository, MeasurementRepository
@@ -73,12 +74,16 @@ async def resources(
     if not settings.mongodb_url:
         raise RuntimeError("MONGODB_URL is not set (the dev stack starts nx-27017 and sets it)")
     sun_keys = parse_sun_keys(settings.cartridge_sun_keys)
+    if settings.env == "dev":
+        sun_keys = {**demo_keys(), **sun_keys}
     mongo = await connect_mongo(settings.mongodb_url, settings.database_name("measurement"), DOCUMENTS)
     redis = create_redis(settings.redis_url)
     events_redis = create_redis(events_redis_url) if events_redis_url else redis
     measurements = MeasurementRepository()
     sink = RedisEventSink(events_redis, settings)
     service = MeasurementService(measurements, DeviceRepository(), CartridgeRepository(), sink, sun_keys)
+    if settings.env == "dev":
+        await seed_demo_lots(service)
     relay = PendingEventRelay(measurements, sink, interval_s=relay_interval_s, grace_s=relay_grace_s)
     stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(stop), name="measurement-event-relay")

@@ -245,3 +245,8 @@ async def test_retry_after_an_interrupted_store_keeps_the_cartridge(lots, new_us
     thief = new_user()
     stolen = await thief.record(**_reading(await _reader(thief), uid, 3, client_id="interrupted"))
     assert _rejection(stolen)[1] == "REPLAYED"
+
+
+async def test_demo_lots_do_not_exist_outside_dev(new_user) -> None:
+    r = await new_user().gql('query { cartridgeLot(lot: "DEMO-GLU-001") { lot } }')
+    assert error_codes(r) == ["NOT_FOUND"]
