@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import JSON, DateTime, select
+from sqlalchemy import JSON, DateTime, delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,12 +61,16 @@ def add_to_outbox(session: AsyncSession, model: type[OutboxBase], stream: str,
 
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], model: type[OutboxBase],
-                 publisher: EventPublisher, *, batch_size: int = 100, interval_s: float = 1.0) -> None:
+                 publisher: EventPublisher, *, batch_size: int = 100, interval_s: float = 1.0,
+                 keep_published: timedelta = timedelta(days=7), prune_every_s: float = 600.0) -> None:
         self.sessions = sessions
         self.model = model
         self.publisher = publisher
         self.batch_size = batch_size
         self.interval_s = interval_s
+        # Published rows stay a while for audits and replays, then go: the table must not grow forever.
+        self.keep_published = keep_published
+        self.prune_every_s = prune_every_s
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -92,18 +97,29 @@ class OutboxRelay:
             await session.commit()
             return published
 
-    async def pending(self) -> int:
-        from sqlalchemy import func
+    async def prune(self, now: datetime | None = None) -> int:
+        """Deletes rows published longer than `keep_published` ago; returns how many."""
+        cutoff = (now or _utcnow()) - self.keep_published
+        async with self.sessions() as session:
+            stmt = delete(self.model).where(self.model.published_at < cutoff)  # type: ignore[operator]
+            result: Any = await session.execute(stmt)
+            await session.commit()
+            return int(result.rowcount or 0)
 
+    async def pending(self) -> int:
         async with self.sessions() as session:
             stmt = select(func.count()).select_from(self.model).where(
                 self.model.published_at.is_(None))  # type: ignore[union-attr]
             return int((await session.execute(stmt)).scalar_one())
 
     async def run(self, stop: asyncio.Event) -> None:
+        last_prune = 0.0
         while not stop.is_set():
             try:
                 n = await self.relay_once()
+                if time.monotonic() - last_prune > self.prune_every_s:
+                    last_prune = time.monotonic()
+                    await self.prune()
             except Exception:  # the database may be briefly away; the rows stay and are tried again
                 log.exception("outbox relay pass failed")
                 n = 0

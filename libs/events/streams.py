@@ -14,6 +14,20 @@ COACHING_INSIGHT_CREATED = "coaching.insight_created"
 NOTIFICATION_STREAM = "notification"
 NOTIFICATION_CREATED = "notification.created"
 
+# Streams the notification subgraph already consumes for domains still being built; the event data must carry
+# `userId` (or `patientId`) and may carry `locale` and `timeZone` (see subgraphs/notification/domain.py).
+AUTH_STREAM = "auth"
+USER_SIGNED_UP = "user.signed_up"  # displayName
+PAYMENT_STREAM = "payment"
+PAYMENT_SUCCEEDED = "payment.succeeded"  # amount, currency, paymentId
+PAYMENT_FAILED = "payment.failed"
+SUBSCRIPTION_ACTIVATED = "subscription.activated"  # plan
+CONSULTATION_STREAM = "consultation"
+CONSULTATION_CREATED = "consultation.created"  # doctorName, scheduledAt (ISO-8601)
+CONSULTATION_STARTED = "consultation.started"
+CONSULTATION_ENDED = "consultation.ended"
+PRESCRIPTION_ISSUED = "prescription.issued"
+
 
 def stream_key(settings: Settings, stream: str) -> str:
     return settings.redis_key("events", stream)

@@ -1,13 +1,15 @@
 """Optional language-model rewording of insight messages through any OpenAI-compatible endpoint.
 
 Off unless COACHING_LLM_URL is set. The rule's template stays the fallback: a slow, failing or odd answer
-never blocks or changes an insight's facts (the numbers must survive the rewording, or it is dropped).
+never blocks or changes an insight's facts (the measured values must survive the rewording and no number may
+be invented, or the answer is dropped).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 import httpx
 
@@ -32,7 +34,8 @@ class MessageEnricher:
         self.api_key = settings.coaching_llm_api_key
         self.client = client or httpx.AsyncClient(timeout=timeout_s)
 
-    async def reword(self, message: str, language: str) -> str:
+    async def reword(self, message: str, language: str, keep: Iterable[str] = ()) -> str:
+        """`keep`: the values (e.g. "250") the answer must still contain."""
         headers = {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         system = _SYSTEM.format(language=_LANGUAGE_NAMES.get(language, "English"))
         body = {
@@ -49,7 +52,10 @@ class MessageEnricher:
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as e:
             log.warning("language model unavailable, keeping the template: %s", e)
             return message
-        if not text or len(text) > 600 or sorted(_NUMBER.findall(text)) != sorted(_NUMBER.findall(message)):
+        allowed = set(_NUMBER.findall(message))
+        if not text or len(text) > 600 or not set(_NUMBER.findall(text)) <= allowed:
+            return message
+        if any(value not in text for value in keep):
             return message
         return text
 

@@ -106,7 +106,9 @@ class CoachingService:
         texts = render(f, reading.type)
         if self.enricher is not None:
             lang = person.language
-            texts[lang]["message"] = await self.enricher.reword(texts[lang]["message"], lang)
+            message = texts[lang]["message"]
+            keep = [v for v in f.params.values() if any(ch.isdigit() for ch in v) and v in message]
+            texts[lang]["message"] = await self.enricher.reword(message, lang, keep)
         return InsightRow(
             id=str(uuid.uuid4()), user_id=reading.user_id, measurement_id=reading.id,
             measurement_ids=list(f.measurement_ids), measurement_type=reading.type, kind=f.kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,23 @@ async def test_only_committed_rows_are_published_in_order(
     assert await relay.pending() == 0
     entries = await redis.xrange(stream_key(settings, stream))
     assert [CloudEvent.from_json(f["event"]) for _, f in entries] == events
+
+
+async def test_published_rows_are_pruned_after_the_retention(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
+) -> None:
+    stream = f"t{uuid.uuid4().hex[:10]}"
+    async with unit_of_work(sessions) as session:
+        for _ in range(2):
+            add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.happened", "/tests", None, {}))
+    relay = OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings),
+                        keep_published=timedelta(days=7))
+    assert await relay.relay_once() == 2
+    async with unit_of_work(sessions) as session:
+        add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.unpublished", "/tests", None, {}))
+    assert await relay.prune() == 0  # just published: kept
+    assert await relay.prune(now=datetime.now(UTC) + timedelta(days=8)) == 2
+    assert await relay.pending() == 1  # never prunes what is not yet published
 
 
 async def test_rows_wait_while_redis_is_down(
