@@ -23,8 +23,8 @@ class UnknownCartridgeLot(NotFound):
 
 
 class DeviceNotYours(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("this reader is not registered to you", field="deviceId")
+    def __init__(self, field: str = "deviceId") -> None:
+        super().__init__("this reader is not registered to you", field=field)
 
 
 class DeviceOwnedElsewhere(Conflict):

@@ -101,6 +101,14 @@ class MeasurementRepository:
         doc = await MeasurementDocument.find_one({"user_id": user_id, "client_id": client_id})
         return _to_measurement(doc) if doc else None
 
+    async def by_client_ids(self, user_id: str, client_ids: Sequence[str]) -> dict[str, Measurement]:
+        if not client_ids:
+            return {}
+        docs = await MeasurementDocument.find(
+            {"user_id": user_id, "client_id": {"$in": list(client_ids)}}
+        ).to_list()
+        return {d.client_id: _to_measurement(d) for d in docs}
+
     async def insert(self, m: Measurement, id_: str, pending_event_id: str | None) -> Measurement:
         """Stores the measurement with its outbox marker; AlreadyExists(stored) if the clientId was taken."""
         doc = _to_document(m, id_, pending_event_id)

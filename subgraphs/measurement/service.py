@@ -108,17 +108,18 @@ class MeasurementService:
         validated = [validate(user_id, r, now, prefix=f"inputs[{i}].") for i, r in enumerate(raws)]
         out: list[Measurement | None] = [None] * len(raws)
         first_of: dict[str, int] = {}
+        stored = await self.measurements.by_client_ids(user_id, [r.client_id for r in raws if r.client_id])
+        devices: dict[str, Device | None] = {}
         todo: list[tuple[int, _Prepared]] = []
         for i, (raw, m) in enumerate(zip(raws, validated, strict=True)):
             if raw.client_id is not None and raw.client_id in first_of:
                 continue  # the same measurement twice in one batch: answered by the first
             if raw.client_id is not None:
                 first_of[raw.client_id] = i
-                existing = await self.measurements.by_client_id(user_id, raw.client_id)
-                if existing is not None:
-                    out[i] = existing
+                if raw.client_id in stored:
+                    out[i] = stored[raw.client_id]
                     continue
-            todo.append((i, await self._prepare(m, raw.cartridge, prefix=f"inputs[{i}].")))
+            todo.append((i, await self._prepare(m, raw.cartridge, prefix=f"inputs[{i}].", devices=devices)))
         self._refuse_cartridge_twice_in_batch(todo)
         for i, prepared in todo:
             out[i] = await self._store(prepared)
@@ -127,12 +128,22 @@ class MeasurementService:
                 out[i] = out[first_of[raw.client_id]]
         return [m for m in out if m is not None]
 
-    async def _prepare(self, m: Measurement, cartridge: CartridgeReading | None, prefix: str) -> _Prepared:
-        """Every check that does not write: device ownership, cartridge lot, expiry and SUN authenticity."""
+    async def _prepare(
+        self,
+        m: Measurement,
+        cartridge: CartridgeReading | None,
+        prefix: str,
+        devices: dict[str, Device | None] | None = None,
+    ) -> _Prepared:
+        """Every check that does not write: device ownership, cartridge lot, expiry and SUN authenticity.
+        `devices` caches readers across a batch (one lookup per reader, not per reading)."""
         if m.device_id is not None:
-            device = await self.devices.get(m.device_id)
+            cache = devices if devices is not None else {}
+            if m.device_id not in cache:
+                cache[m.device_id] = await self.devices.get(m.device_id)
+            device = cache[m.device_id]
             if device is None or device.user_id != m.user_id:
-                raise DeviceNotYours()
+                raise DeviceNotYours(field=f"{prefix}deviceId")
         if cartridge is None:
             return _Prepared(m, prefix=prefix)
         lot = await self.cartridges.lot(cartridge.lot)

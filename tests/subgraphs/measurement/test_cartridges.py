@@ -182,6 +182,10 @@ async def test_cartridge_reading_needs_your_own_reader(lots, new_user) -> None:
     device = await _reader(owner)
     r = await thief.record(**_reading(device, _uid(), 1))
     assert error_codes(r) == ["FORBIDDEN"]
+    q = "mutation($i: [RecordMeasurementInput!]!) { recordMeasurements(inputs: $i) { id } }"
+    ok = {"type": "HEART_RATE", "value": 60, "unit": "/min"}
+    batch = await thief.gql(q, {"i": [ok, ok | {"deviceId": device}]})
+    assert batch["errors"][0]["extensions"] == {"code": "FORBIDDEN", "field": "inputs[1].deviceId"}
     no_device = _reading(device, _uid(), 1)
     del no_device["deviceId"]
     assert _rejection(await owner.record(**no_device)) == ("BAD_USER_INPUT", None, "deviceId")
