@@ -15,7 +15,7 @@ consumers are reclaimed. Handlers run once per event id per group (Redis marker 
 Stream and event-type names: `libs.events.streams`.
 """
 
-from libs.events.consumer import ConsumerLag, DropEvent, EventConsumer, Handler
+from libs.events.consumer import ConsumerLag, DropEvent, EventConsumer, Handler, group_lag
 from libs.events.envelope import CloudEvent, InvalidEvent
 from libs.events.idempotency import (
     Claim,
@@ -44,5 +44,6 @@ __all__ = [
     "RedisIdempotency",
     "add_to_outbox",
     "already_processed",
+    "group_lag",
     "record_processed",
 ]

@@ -52,6 +52,23 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+async def group_lag(redis: Redis, settings: Settings, stream: str, group: str) -> ConsumerLag | None:
+    """A group's backlog without creating anything (for /ready and dashboards); None if it does not exist."""
+    key = stream_key(settings, stream)
+    try:
+        groups: list[dict[str, Any]] = await redis.xinfo_groups(key)
+    except ResponseError:  # no such stream yet
+        return None
+    info = next((g for g in groups if g["name"] == group), None)
+    if info is None:
+        return None
+    return ConsumerLag(
+        stream_length=await redis.xlen(key), pending=int(info.get("pending") or 0), lag=info.get("lag"),
+        consumers=int(info.get("consumers") or 0),
+        dead_letters=await redis.xlen(dead_letter_key(settings, stream, group)),
+    )
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -93,6 +110,7 @@ class EventConsumer:
         self._group_ready = False
         self._autoclaim_cursor = "0-0"
         self._own_pending = 0
+        self._passes = 0
 
     # -- setup and observability ---------------------------------------------------------------------------
 
@@ -107,15 +125,30 @@ class EventConsumer:
     async def lag(self) -> ConsumerLag:
         if not self._group_ready:
             await self.ensure_group()
-        groups: list[dict[str, Any]] = await self.redis.xinfo_groups(self.key)
-        info = next((g for g in groups if g["name"] == self.group), {})
-        return ConsumerLag(
-            stream_length=await self.redis.xlen(self.key),
-            pending=int(info.get("pending") or 0),
-            lag=info.get("lag"),
-            consumers=int(info.get("consumers") or 0),
-            dead_letters=await self.redis.xlen(self.dead_letter_key),
-        )
+        found = await group_lag(self.redis, self.settings, self.stream, self.group)
+        return found or ConsumerLag(0, 0, 0, 0, 0)
+
+    async def replay_dead_letters(self, limit: int = 100) -> int:
+        """Puts dead-lettered events back on the stream (after a fix was deployed); returns how many.
+
+        Every group on the stream sees them again; the idempotency markers keep the others from acting twice.
+        """
+        entries: Any = await self.redis.xrange(self.dead_letter_key, count=limit)
+        for entry_id, fields in entries:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.xadd(self.key, {k: fields[k] for k in ("type", "id", "event") if k in fields})
+                pipe.xdel(self.dead_letter_key, entry_id)
+                await pipe.execute()
+        return len(entries)
+
+    async def forget_idle_consumers(self, idle_ms: int = 3_600_000) -> list[str]:
+        """Removes consumers (old process names) idle this long with nothing pending; returns their names."""
+        consumers: Any = await self.redis.xinfo_consumers(self.key, self.group)
+        gone = [c["name"] for c in consumers
+                if c["name"] != self.consumer and int(c["pending"]) == 0 and int(c["idle"]) >= idle_ms]
+        for name in gone:
+            await self.redis.xgroup_delconsumer(self.key, self.group, name)
+        return gone
 
     def backoff_ms(self, attempts: int) -> int:
         """Delay before attempt `attempts + 1`: exponential from `retry_base_ms`, capped."""
@@ -172,6 +205,9 @@ class EventConsumer:
         )
         cursor, claimed = reply[0], reply[1]
         self._autoclaim_cursor = cursor
+        self._passes += 1
+        if self._passes % 500 == 0:  # every restart leaves a consumer name behind; sweep them now and then
+            await self.forget_idle_consumers(max(self.claim_idle_ms, 3_600_000))
         handled = 0
         for entry_id, fields in claimed:
             await self._handle(entry_id, fields, attempt=await self._deliveries(entry_id))

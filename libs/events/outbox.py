@@ -24,7 +24,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import JSON, DateTime, delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events.envelope import CloudEvent
@@ -101,7 +101,7 @@ class OutboxRelay:
         """Deletes rows published longer than `keep_published` ago; returns how many."""
         cutoff = (now or _utcnow()) - self.keep_published
         async with self.sessions() as session:
-            stmt = delete(self.model).where(self.model.published_at < cutoff)  # type: ignore[operator]
+            stmt = delete(self.model).where(col(self.model.published_at) < cutoff)
             result: Any = await session.execute(stmt)
             await session.commit()
             return int(result.rowcount or 0)

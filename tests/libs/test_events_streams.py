@@ -9,7 +9,7 @@ from collections import Counter
 from redis.asyncio import Redis
 
 from libs.config import Settings
-from libs.events import CloudEvent, DropEvent, EventConsumer, EventPublisher
+from libs.events import CloudEvent, DropEvent, EventConsumer, EventPublisher, group_lag
 from libs.events.streams import dead_letter_key, stream_key
 
 
@@ -234,3 +234,59 @@ async def test_drop_event_skips_the_retries(redis: Redis, settings: Settings) ->
     assert calls == 1
     lag = await consumer.lag()
     assert (lag.pending, lag.dead_letters) == (0, 1)
+
+
+async def test_dead_letters_can_be_replayed_after_a_fix(redis: Redis, settings: Settings) -> None:
+    stream = _stream()
+    fixed = False
+    handled: list[str] = []
+
+    async def handler(e: CloudEvent) -> None:
+        if not fixed:
+            raise RuntimeError("bug")
+        handled.append(e.id)
+
+    consumer = EventConsumer(redis, settings, stream=stream, group="g", consumer="c", handler=handler,
+                             max_attempts=1)
+    await consumer.ensure_group()
+    e = _event()
+    await EventPublisher(redis, settings).publish(stream, e)
+    await consumer.process_once(block_ms=0)
+    assert (await consumer.lag()).dead_letters == 1
+    fixed = True
+    assert await consumer.replay_dead_letters() == 1
+    await consumer.process_once(block_ms=0)
+    assert handled == [e.id]
+    lag = await consumer.lag()
+    assert (lag.pending, lag.lag, lag.dead_letters) == (0, 0, 0)
+
+
+async def test_lag_can_be_read_without_creating_the_group(redis: Redis, settings: Settings) -> None:
+    stream = _stream()
+    assert await group_lag(redis, settings, stream, "g") is None
+    await EventPublisher(redis, settings).publish(stream, _event())
+    assert await group_lag(redis, settings, stream, "g") is None
+    await redis.xgroup_create(stream_key(settings, stream), "g", id="0")
+    lag = await group_lag(redis, settings, stream, "g")
+    assert lag is not None and (lag.stream_length, lag.lag, lag.pending) == (1, 1, 0)
+
+
+async def test_idle_consumers_without_pending_entries_are_forgotten(redis: Redis, settings: Settings) -> None:
+    stream = _stream()
+
+    async def handler(e: CloudEvent) -> None:
+        return None
+
+    old = EventConsumer(redis, settings, stream=stream, group="g", consumer="old-process", handler=handler)
+    new = EventConsumer(redis, settings, stream=stream, group="g", consumer="new-process", handler=handler)
+    await old.ensure_group()
+    pub = EventPublisher(redis, settings)
+    await pub.publish(stream, _event(1))
+    assert await old.process_once(block_ms=0) == 1
+    await pub.publish(stream, _event(2))
+    assert await new.process_once(block_ms=0) == 1
+    assert await new.forget_idle_consumers(idle_ms=60_000) == []  # still recent
+    await asyncio.sleep(0.05)
+    assert await new.forget_idle_consumers(idle_ms=10) == ["old-process"]
+    consumers = await redis.xinfo_consumers(stream_key(settings, stream), "g")
+    assert {c["name"] for c in consumers} == {"new-process"}

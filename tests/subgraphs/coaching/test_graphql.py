@@ -116,3 +116,14 @@ async def test_subscription_requires_a_token(coaching_url: str) -> None:
             assert "authentication required" in str(e)
         else:
             assert error_codes(payload) == ["UNAUTHENTICATED"] and not payload.get("data")
+
+
+async def test_ready_reports_the_stores_and_the_event_backlog(coaching_url: str) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        r = await client.get(coaching_url + "/ready")
+    assert r.status_code == 200
+    checks = r.json()["checks"]
+    assert checks["database"] == "ok" and checks["redis"] == "ok"
+    assert "events:measurement/coaching" in checks
