@@ -22,6 +22,7 @@ class AuthContext(Context[AuthResources]):
             try:
                 yield AuthRepository(session)
                 await session.commit()
+                self.resources.relay.wake()  # this change's events go out now, not at the next poll
             except CommitFirst:
                 await session.commit()
                 raise

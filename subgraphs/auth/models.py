@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from libs.events import OutboxBase
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -122,3 +124,9 @@ class SecurityEventRow(SQLModel, table=True):
     session_id: str | None = Field(default=None, max_length=36)
     ip: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=500)
+
+
+class AuthOutbox(OutboxBase, table=True):
+    """Events for other subgraphs (e.g. user.signed_up), committed with the change that caused them."""
+
+    __tablename__ = "auth_outbox"

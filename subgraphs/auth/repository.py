@@ -9,7 +9,10 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.events import CloudEvent, add_to_outbox
+from libs.events.streams import AUTH_STREAM
 from subgraphs.auth.models import (
+    AuthOutbox,
     BackupCodeRow,
     OAuthIdentityRow,
     OneTimeTokenRow,
@@ -135,6 +138,10 @@ class AuthRepository:
             .with_for_update()
         )
         return (await self.session.exec(q)).first()
+
+    # ---- domain events for other subgraphs (transactional outbox)
+    def publish(self, event: CloudEvent) -> None:
+        add_to_outbox(self.session, AuthOutbox, AUTH_STREAM, event)
 
     # ---- security events
     def record_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from libs.auth.tokens import Authenticator
 from libs.config import Settings
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, ensure_database, session_factory
+from libs.events import EventPublisher, OutboxRelay
 from libs.redis import create_redis
 from subgraphs.auth.adapters.mail import Mailer
 from subgraphs.auth.adapters.sms import SmsVerifier
 from subgraphs.auth.adapters.social import configured_providers
 from subgraphs.auth.demo import seed_demo_accounts
+from subgraphs.auth.models import AuthOutbox
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.service.common import AuthDeps
 from subgraphs.auth.settings import AuthSettings
@@ -39,6 +42,7 @@ class AuthResources:
     redis: Redis
     authenticator: Authenticator
     deps: AuthDeps
+    relay: OutboxRelay
 
     async def ready(self) -> dict[str, str]:
         async with self.engine.connect() as conn:
@@ -79,14 +83,15 @@ async def resources(settings: Settings, auth: AuthSettings | None = None) -> Asy
         sessions = session_factory(engine)
         if settings.env == "dev":
             await seed_demo_accounts(sessions, deps)
-        yield AuthResources(
-            settings=settings,
-            engine=engine,
-            sessions=sessions,
-            redis=redis,
-            authenticator=authenticator,
-            deps=deps,
-        )
+        relay = OutboxRelay(sessions, AuthOutbox, EventPublisher(redis, settings), interval_s=0.5)
+        stop = asyncio.Event()
+        relay_task = asyncio.create_task(relay.run(stop))
+        try:
+            yield AuthResources(settings=settings, engine=engine, sessions=sessions, redis=redis,
+                                authenticator=authenticator, deps=deps, relay=relay)
+        finally:
+            stop.set()
+            await asyncio.wait({relay_task}, timeout=10)
     finally:
         await deps.mailer.drain()
         await http.aclose()

@@ -6,6 +6,8 @@ import uuid
 
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
+from libs.events import CloudEvent
+from libs.events.streams import USER_SIGNED_UP
 from subgraphs.auth.errors import AccountSuspended, EmailTaken, InvalidCredentials, UserNotFound
 from subgraphs.auth.models import UserRow, utcnow
 from subgraphs.auth.passwords import check_policy
@@ -16,6 +18,7 @@ from subgraphs.auth.service.sessions import SessionService
 
 ACTIVE, SUSPENDED = "ACTIVE", "SUSPENDED"
 DEMO_DOMAIN = "@manpasik.dev"
+EVENT_SOURCE = "/subgraphs/auth"
 
 
 class AccountService:
@@ -75,6 +78,8 @@ class AccountService:
         )
         self.repo.add(user)
         await self.repo.flush()
+        self.repo.publish(CloudEvent.new(USER_SIGNED_UP, EVENT_SOURCE, subject=user.id, data={
+            "userId": user.id, "displayName": user.display_name, "locale": user.locale}))
         return user
 
     async def log_in(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import statistics
 import time
 
 import pytest
+from redis.asyncio import Redis
 
+from libs.config import Settings
+from libs.events.streams import AUTH_STREAM, stream_key
 from libs.testing.graphql import error_codes, gql
 from tests.subgraphs.auth.helpers import LOG_IN, ME, PASSWORD, SIGN_UP, log_in, sign_up, unique_email
 
@@ -122,3 +127,18 @@ async def test_entities_show_display_name_to_others_but_private_fields_only_to_s
 
     anonymous = await gql(auth_url, ENTITY_NAME, reps)
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+
+
+async def test_sign_up_publishes_user_signed_up_for_other_subgraphs(auth_url: str, settings: Settings,
+                                                                     redis: Redis) -> None:
+    user = (await sign_up(auth_url))["user"]
+    mine: list[dict[str, object]] = []
+    for _ in range(100):
+        entries = await redis.xrange(stream_key(settings, AUTH_STREAM))
+        events = [json.loads(fields["event"]) for _, fields in entries]
+        mine = [e for e in events if e["type"] == "user.signed_up" and e["subject"] == user["id"]]
+        if mine:
+            break
+        await asyncio.sleep(0.05)
+    expected = {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR"}
+    assert mine and mine[0]["data"] == expected
