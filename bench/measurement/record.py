@@ -35,11 +35,14 @@ from libs.testing import MongoServer, free_port  # noqa: E402
 
 RECORD = """mutation($input: RecordMeasurementInput!) {
   recordMeasurement(input: $input) { id value unit takenAt clientId } }"""
+RECORD_MANY = """mutation($inputs: [RecordMeasurementInput!]!) {
+  recordMeasurements(inputs: $inputs) { id clientId } }"""
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -69,13 +72,31 @@ async def _wait_ready(url: str, proc: subprocess.Popen[bytes], within_s: float =
     raise TimeoutError(f"{url} not ready after {within_s}s")
 
 
-async def _load(url: str, tokens: list[str], duration: float, concurrency: int) -> dict[str, float]:
+def _body(n: int, i: int, batch: int) -> dict[str, object]:
+    def reading(k: int) -> dict[str, object]:
+        return {
+            "type": "BLOOD_GLUCOSE",
+            "value": 80 + (i + k) % 120,
+            "unit": "mg/dL",
+            "context": "FASTING",
+            "clientId": f"bench-{n}-{i}-{k}-{uuid.uuid4().hex[:8]}",
+        }
+
+    if batch == 1:
+        return {"query": RECORD, "variables": {"input": reading(0)}}
+    return {"query": RECORD_MANY, "variables": {"inputs": [reading(k) for k in range(batch)]}}
+
+
+async def _load(
+    url: str, tokens: list[str], duration: float, concurrency: int, batch: int = 1
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     stop_at = time.monotonic() + duration
     connector = aiohttp.TCPConnector(limit=concurrency)
 
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def worker(n: int) -> None:
             nonlocal errors
             token = tokens[n % len(tokens)]
@@ -83,14 +104,12 @@ async def _load(url: str, tokens: list[str], duration: float, concurrency: int) 
             i = 0
             while time.monotonic() < stop_at:
                 i += 1
-                body = {"query": RECORD, "variables": {"input": {
-                    "type": "BLOOD_GLUCOSE", "value": 80 + i % 120, "unit": "mg/dL", "context": "FASTING",
-                    "clientId": f"bench-{n}-{i}-{uuid.uuid4().hex[:8]}"}}}
+                body = _body(n, i, batch)
                 t0 = time.perf_counter()
                 async with session.post(url, json=body, headers=headers) as r:
                     data = await r.json()
                 latencies.append(time.perf_counter() - t0)
-                if r.status != 200 or data.get("errors") or not data.get("data", {}).get("recordMeasurement"):
+                if r.status != 200 or data.get("errors") or not (data.get("data") or {}):
                     errors += 1
 
         started = time.monotonic()
@@ -101,14 +120,25 @@ async def _load(url: str, tokens: list[str], duration: float, concurrency: int) 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
 
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "mps": len(latencies) * batch / elapsed,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0,
+    }
 
 
 def _report(label: str, r: dict[str, float]) -> None:
-    print(f"{label:<28} {r['requests']:>7.0f} req  {r['errors']:>4.0f} err  {r['rps']:>8.1f} req/s   "
-          f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms", flush=True)
+    print(
+        f"{label:<30} {r['requests']:>6.0f} req {r['errors']:>3.0f} err {r['rps']:>7.1f} req/s "
+        f"{r['mps']:>7.1f} measurements/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
+        f"p99 {r['p99_ms']:6.1f} ms",
+        flush=True,
+    )
 
 
 async def main() -> None:
@@ -117,6 +147,9 @@ async def main() -> None:
     ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--users", type=int, default=50)
+    ap.add_argument(
+        "--batch", type=int, default=0, help="also run recordMeasurements with N readings per request"
+    )
     ap.add_argument("--via", choices=["subgraph", "router", "both"], default="both")
     ap.add_argument("--mongo-url", help="a MongoDB to use instead of a fresh nx-27017")
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -126,39 +159,102 @@ async def main() -> None:
     run = secrets.token_hex(4)
     tmp = Path(tempfile.mkdtemp(prefix="bench-measurement-"))
     mongo = None if args.mongo_url else MongoServer(tmp / "mongo").start()
-    env = {**os.environ, "MANPASIK_ENV": "test", "MONGODB_URL": args.mongo_url or mongo.url,  # type: ignore[union-attr]
-           "REDIS_URL": args.redis_url, "DB_SUFFIX": f"_bench{run}", "REDIS_PREFIX": f"bench:{run}:",
-           "JWT_SECRET": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
-           "DATA_DIR": str(tmp / "data"), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'sql'}"}
-    settings = Settings(**{k: v for k, v in env.items() if k in {
-        "MANPASIK_ENV", "MONGODB_URL", "REDIS_URL", "DB_SUFFIX", "REDIS_PREFIX", "JWT_SECRET"}})
-    tokens = [issue_access_token(settings, uuid.uuid4().hex, ["USER"], uuid.uuid4().hex)[0]
-              for _ in range(args.users)]
+    env = {
+        **os.environ,
+        "MANPASIK_ENV": "test",
+        "MONGODB_URL": args.mongo_url or mongo.url,  # type: ignore[union-attr]
+        "REDIS_URL": args.redis_url,
+        "DB_SUFFIX": f"_bench{run}",
+        "REDIS_PREFIX": f"bench:{run}:",
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "LOG_LEVEL": "WARNING",
+        "LOG_JSON": "false",
+        "DATA_DIR": str(tmp / "data"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'sql'}",
+    }
+    settings = Settings(
+        **{
+            k: v
+            for k, v in env.items()
+            if k in {"MANPASIK_ENV", "MONGODB_URL", "REDIS_URL", "DB_SUFFIX", "REDIS_PREFIX", "JWT_SECRET"}
+        }
+    )
+    tokens = [
+        issue_access_token(settings, uuid.uuid4().hex, ["USER"], uuid.uuid4().hex)[0]
+        for _ in range(args.users)
+    ]
     procs: list[subprocess.Popen[bytes]] = []
     try:
         port = free_port()
-        sub = _spawn([sys.executable, "-m", "uvicorn", "subgraphs.measurement.app:create_app", "--factory",
-                      "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                      "--loop", "uvloop", "--http", "httptools"], env)
+        sub = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "subgraphs.measurement.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ],
+            env,
+        )
         procs.append(sub)
         sub_url = f"http://127.0.0.1:{port}"
         await _wait_ready(sub_url + "/ready", sub)
         store = "external" if args.mongo_url else "nx-27017 0.8 (fresh)"
-        print(f"mongo: {store}   redis: {args.redis_url}   concurrency {args.concurrency}, "
-              f"{args.duration:.0f} s per run, {os.cpu_count()} cores", flush=True)
+        print(
+            f"mongo: {store}   redis: {args.redis_url}   concurrency {args.concurrency}, "
+            f"{args.duration:.0f} s per run, {os.cpu_count()} cores",
+            flush=True,
+        )
 
         if args.via in ("subgraph", "both"):
             await _load(sub_url + "/graphql", tokens, args.warmup, args.concurrency)
-            _report("subgraph (direct)", await _load(sub_url + "/graphql", tokens, args.duration,
-                                                     args.concurrency))
+            _report(
+                "subgraph (direct)",
+                await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency),
+            )
+            if args.batch > 1:
+                r = await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency, args.batch)
+                _report(f"subgraph, batches of {args.batch}", r)
         if args.via in ("router", "both"):
             rport = free_port()
-            cmd = [sys.executable, "-m", "router", "serve", "--subgraph", f"measurement={sub_url}/graphql",
-                   "--port", str(rport)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "router",
+                "serve",
+                "--subgraph",
+                f"measurement={sub_url}/graphql",
+                "--port",
+                str(rport),
+            ]
             if not args.no_auth:
                 aport = free_port()
-                auth = _spawn([sys.executable, "-m", "uvicorn", "subgraphs.auth.app:create_app", "--factory",
-                               "--host", "127.0.0.1", "--port", str(aport), "--log-level", "warning"], env)
+                auth = _spawn(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "subgraphs.auth.app:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(aport),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env,
+                )
                 procs.append(auth)
                 await _wait_ready(f"http://127.0.0.1:{aport}/ready", auth)
                 cmd += ["--subgraph", f"auth=http://127.0.0.1:{aport}/graphql"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,8 @@ from redis.asyncio import Redis
 
 from libs.config import Settings
 from libs.events import CloudEvent, EventPublisher
-from libs.events.streams import MEASUREMENT_RECORDED, MEASUREMENT_STREAM
+from libs.events.publisher import entry_fields
+from libs.events.streams import MEASUREMENT_RECORDED, MEASUREMENT_STREAM, stream_key
 from subgraphs.measurement.domain import Measurement
 from subgraphs.measurement.repository import MeasurementRepository
 
@@ -55,7 +57,27 @@ def recorded_event(m: Measurement, event_id: str) -> CloudEvent:
 
 class RedisEventSink:
     def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.settings = settings
         self.publisher = EventPublisher(redis, settings)
+
+    async def measurements_recorded(self, recorded: Sequence[tuple[Measurement, str]]) -> bool:
+        # One pipelined round trip of the same XADDs EventPublisher.publish sends one by one.
+        key = stream_key(self.settings, MEASUREMENT_STREAM)
+        maxlen = self.settings.event_stream_maxlen or None
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for m, event_id in recorded:
+                    pipe.xadd(key, entry_fields(recorded_event(m, event_id)), maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
+                await asyncio.wait_for(pipe.execute(), PUBLISH_TIMEOUT_S)
+        except Exception as e:
+            log.warning(
+                "%d measurement.recorded events not published now (%r); the relay will retry",
+                len(recorded),
+                e,
+            )
+            return False
+        return True
 
     async def measurement_recorded(self, measurement: Measurement, event_id: str) -> bool:
         try:
@@ -93,16 +115,12 @@ class PendingEventRelay:
         self.batch = batch
 
     async def relay_once(self) -> int:
-        sent = 0
         pending = await self.repo.with_pending_event(datetime.now(UTC) - self.grace, self.batch)
-        for m, event_id in pending:
-            if not await self.sink.measurement_recorded(m, event_id):
-                break  # Redis still down: try again next round
-            await self.repo.clear_pending_event(m.id, event_id)
-            sent += 1
-        if sent:
-            log.info("relayed %d pending measurement.recorded events", sent)
-        return sent
+        if not pending or not await self.sink.measurements_recorded(pending):
+            return 0  # nothing to do, or Redis still down: next round
+        await self.repo.clear_pending_events([(m.id, event_id) for m, event_id in pending])
+        log.info("relayed %d pending measurement.recorded events", len(pending))
+        return len(pending)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

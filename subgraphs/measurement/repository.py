@@ -8,7 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.domain import (
@@ -118,6 +118,26 @@ class MeasurementRepository:
             raise AlreadyExists(await self.by_client_id(m.user_id, m.client_id))
         return _to_measurement(doc)
 
+    async def insert_many(
+        self, items: Sequence[tuple[Measurement, str, str]]
+    ) -> list[tuple[Measurement, bool]]:
+        """Stores (measurement, id, pending event id) in one unordered write. Returns, in order, each stored
+        measurement and whether this call inserted it (False: its clientId was already taken)."""
+        docs = [_to_document(m, id_, event_id) for m, id_, event_id in items]
+        taken: dict[int, Measurement] = {}
+        try:
+            await MeasurementDocument.insert_many(docs, ordered=False)
+        except BulkWriteError as e:
+            errors = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errors):
+                raise
+            indexes = [int(w["index"]) for w in errors]
+            found = await self.by_client_ids(items[0][0].user_id, [docs[i].client_id for i in indexes])
+            if any(docs[i].client_id not in found for i in indexes):
+                raise
+            taken = {i: found[docs[i].client_id] for i in indexes}
+        return [(taken[i], False) if i in taken else (_to_measurement(d), True) for i, d in enumerate(docs)]
+
     async def by_ids(self, ids: Sequence[str]) -> dict[str, Measurement]:
         oids = [o for o in (_oid(i) for i in ids) if o is not None]
         if not oids:
@@ -191,6 +211,14 @@ class MeasurementRepository:
             return Summary(count=0, average=None, min=None, max=None)
         r = rows[0]
         return Summary(count=int(r["count"]), average=r.get("average"), min=r.get("min"), max=r.get("max"))
+
+    async def clear_pending_events(self, marked: Sequence[tuple[str, str]]) -> None:
+        """Clears the markers of (measurement id, event id) pairs whose events are on the stream."""
+        if marked:
+            await MeasurementDocument.get_pymongo_collection().update_many(
+                {"$or": [{"_id": ObjectId(mid), "pending_event_id": eid} for mid, eid in marked]},
+                {"$unset": {"pending_event_id": ""}},
+            )
 
     async def clear_pending_event(self, measurement_id: str, event_id: str) -> None:
         await MeasurementDocument.get_pymongo_collection().update_one(

@@ -61,6 +61,10 @@ class EventSink(Protocol):
         """Publishes `measurement.recorded`; False (never an exception) when the bus is unreachable."""
         ...
 
+    async def measurements_recorded(self, recorded: Sequence[tuple[Measurement, str]]) -> bool:
+        """The same for many (measurement, event id) pairs in one round trip; True only if all went out."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
@@ -122,7 +126,11 @@ class MeasurementService:
             todo.append((i, await self._prepare(m, raw.cartridge, prefix=f"inputs[{i}].", devices=devices)))
         self._refuse_cartridge_twice_in_batch(todo)
         for i, prepared in todo:
-            out[i] = await self._store(prepared)
+            if prepared.reading is not None:  # cartridges are claimed one by one
+                out[i] = await self._store(prepared)
+        plain = [(i, p) for i, p in todo if p.reading is None]
+        for (i, _), m in zip(plain, await self._store_plain([p for _, p in plain]), strict=True):
+            out[i] = m
         for i, raw in enumerate(raws):
             if out[i] is None and raw.client_id is not None:
                 out[i] = out[first_of[raw.client_id]]
@@ -219,6 +227,19 @@ class MeasurementService:
         if await self.events.measurement_recorded(stored, event_id):
             await self.measurements.clear_pending_event(stored.id, event_id)
         return stored
+
+    async def _store_plain(self, prepared: Sequence[_Prepared]) -> list[Measurement]:
+        """Measurements without a cartridge: one insert, one pipelined publish, one marker update."""
+        if not prepared:
+            return []
+        items = [(p.measurement, new_id(), str(uuid.uuid4())) for p in prepared]
+        results = await self.measurements.insert_many(items)
+        fresh = [
+            (m, event_id) for (m, inserted), (_, _, event_id) in zip(results, items, strict=True) if inserted
+        ]
+        if fresh and await self.events.measurements_recorded(fresh):
+            await self.measurements.clear_pending_events([(m.id, event_id) for m, event_id in fresh])
+        return [m for m, _ in results]
 
     async def _claim_cartridge(
         self, m: Measurement, reading: sun.SunReading, measurement_id: str, prefix: str

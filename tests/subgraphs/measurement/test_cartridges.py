@@ -254,3 +254,22 @@ async def test_retry_after_an_interrupted_store_keeps_the_cartridge(lots, new_us
 async def test_demo_lots_do_not_exist_outside_dev(new_user) -> None:
     r = await new_user().gql('query { cartridgeLot(lot: "DEMO-GLU-001") { lot } }')
     assert error_codes(r) == ["NOT_FOUND"]
+
+
+@pytest.mark.parametrize(
+    ("lot", "type_", "calibration", "field"),
+    [
+        ("bad lot!", "HBA1C", [], "lot"),
+        ("HR-01", "HEART_RATE", [], "type"),  # no cartridge measures heart rate
+        ("A1C-02", "HBA1C", [0.0] * 17, "calibration"),
+    ],
+)
+async def test_lot_registration_is_validated(msettings, url, lot, type_, calibration, field) -> None:
+    from tests.subgraphs.measurement.conftest import User
+
+    admin = User(msettings, url, ("ADMIN",))
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    r = await admin.gql(
+        REGISTER_LOT, {"i": {"lot": lot, "type": type_, "expiresAt": expires, "calibration": calibration}}
+    )
+    assert r["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}

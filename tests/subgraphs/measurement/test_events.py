@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from pymongo import AsyncMongoClient
@@ -94,3 +95,31 @@ async def test_ready_reports_stores(url) -> None:
     assert r.status_code == 200
     assert r.json()["checks"]["mongo"] == "ok" and r.json()["checks"]["redis"] == "ok"
     assert orjson.loads(r.content)["service"] == "measurement"
+
+
+async def test_batch_events_also_survive_redis_being_down(new_user, msettings, redis, events_proxy) -> None:
+    u = new_user()
+    q = "mutation($i: [RecordMeasurementInput!]!) { recordMeasurements(inputs: $i) { id } }"
+    now = datetime.now(UTC)
+    readings = [
+        {
+            "type": "BODY_WEIGHT",
+            "value": 70 + i,
+            "unit": "kg",
+            "takenAt": (now - timedelta(hours=i)).isoformat(),
+        }
+        for i in range(3)
+    ]
+    first = (await u.gql(q, {"i": readings[:1]}))["data"]["recordMeasurements"]
+    await events_proxy.stop()
+    try:
+        rest = (await u.gql(q, {"i": readings[1:]}))["data"]["recordMeasurements"]
+        assert all([await _pending_marker(msettings, m["id"]) for m in rest])
+    finally:
+        await events_proxy.start()
+    ids = [m["id"] for m in first + rest]
+    for _ in range(100):
+        if not any([await _pending_marker(msettings, i) for i in ids]):
+            break
+        await asyncio.sleep(0.1)
+    assert [len(await _events_for(redis, msettings, i)) for i in ids] == [1, 1, 1]
