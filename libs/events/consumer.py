@@ -52,6 +52,13 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _ordering_key(entry_id: str, fields: dict[str, str] | None) -> str:
+    try:
+        return CloudEvent.from_json((fields or {}).get("event", "")).subject or entry_id
+    except InvalidEvent:
+        return entry_id
+
+
 async def group_lag(redis: Redis, settings: Settings, stream: str, group: str) -> ConsumerLag | None:
     """A group's backlog without creating anything (for /ready and dashboards); None if it does not exist."""
     key = stream_key(settings, stream)
@@ -81,6 +88,7 @@ class EventConsumer:
         consumer: str | None = None,
         max_attempts: int = 5,
         batch_size: int = 16,
+        concurrency: int = 1,
         block_ms: int = 2000,
         claim_idle_ms: int = 60_000,
         retry_base_ms: int = 250,
@@ -97,6 +105,9 @@ class EventConsumer:
         self.handler = handler
         self.max_attempts = max_attempts
         self.batch_size = batch_size
+        # >1: entries of a batch run concurrently, except that entries with the same CloudEvent `subject`
+        # (e.g. one user's measurements) keep their stream order.
+        self.concurrency = concurrency
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
         self.retry_base_ms = retry_base_ms
@@ -192,10 +203,26 @@ class EventConsumer:
             self._group_ready = False
             return handled
         for _, entries in batches or []:
+            await self._handle_batch(entries)
+            handled += len(entries)
+        return handled
+
+    async def _handle_batch(self, entries: list[tuple[str, dict[str, str]]]) -> None:
+        if self.concurrency <= 1 or len(entries) <= 1:
             for entry_id, fields in entries:
                 await self._handle(entry_id, fields, attempt=1)
-                handled += 1
-        return handled
+            return
+        lanes: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        for entry_id, fields in entries:
+            lanes.setdefault(_ordering_key(entry_id, fields), []).append((entry_id, fields))
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def lane(items: list[tuple[str, dict[str, str]]]) -> None:
+            async with slots:
+                for entry_id, fields in items:
+                    await self._handle(entry_id, fields, attempt=1)
+
+        await asyncio.gather(*(lane(items) for items in lanes.values()))
 
     async def _reclaim_dead(self) -> int:
         """Takes over entries a consumer received and never acknowledged (it crashed or hung)."""

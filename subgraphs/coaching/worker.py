@@ -21,6 +21,7 @@ log = logging.getLogger("manpasik.coaching.worker")
 
 LIVE_TOPIC = "coaching"
 LIVE_GROUP = "coaching-live"
+CONCURRENCY = 8  # below the SQL pool size (10)
 
 
 class CoachingWorkers:
@@ -32,12 +33,13 @@ class CoachingWorkers:
         self.measurements = EventConsumer(
             res.redis, res.settings, stream=MEASUREMENT_STREAM, group=CONSUMER_GROUP,
             handler=self._on_measurement, consumer=consumer_name, dedupe=False, block_ms=block_ms,
+            concurrency=CONCURRENCY,  # one user's measurements stay in order (subject = user id)
         )
         # Live fan-out is fed from the durable stream: an insight committed while this process was down is
         # still announced when it comes back. "$": a new group does not replay history to sockets.
         self.live = EventConsumer(
             res.redis, res.settings, stream=COACHING_STREAM, group=LIVE_GROUP, handler=self._on_insight,
-            consumer=consumer_name, block_ms=block_ms, start_id="$",
+            consumer=consumer_name, block_ms=block_ms, start_id="$", concurrency=CONCURRENCY,
         )
 
     async def _on_measurement(self, event: CloudEvent) -> None:

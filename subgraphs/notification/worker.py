@@ -19,6 +19,7 @@ log = logging.getLogger("manpasik.notification.worker")
 
 LIVE_TOPIC = "notification"
 LIVE_GROUP = "notification-live"
+CONCURRENCY = 4  # per stream, several streams share the SQL pool (10)
 
 
 class NotificationWorkers:
@@ -30,12 +31,12 @@ class NotificationWorkers:
         streams = [s.strip() for s in res.settings.notification_streams.split(",") if s.strip()]
         self.consumers = [
             EventConsumer(res.redis, res.settings, stream=s, group=CONSUMER_GROUP, handler=self._on_event,
-                          consumer=consumer_name, dedupe=False, block_ms=block_ms)
+                          consumer=consumer_name, dedupe=False, block_ms=block_ms, concurrency=CONCURRENCY)
             for s in streams
         ]
         self.live = EventConsumer(res.redis, res.settings, stream=NOTIFICATION_STREAM, group=LIVE_GROUP,
                                   handler=self._on_created, consumer=consumer_name, block_ms=block_ms,
-                                  start_id="$")
+                                  start_id="$", concurrency=CONCURRENCY)
 
     async def _on_event(self, event: CloudEvent) -> None:
         if await self.res.service.handle_event(event):

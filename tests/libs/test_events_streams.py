@@ -290,3 +290,29 @@ async def test_idle_consumers_without_pending_entries_are_forgotten(redis: Redis
     assert await new.forget_idle_consumers(idle_ms=10) == ["old-process"]
     consumers = await redis.xinfo_consumers(stream_key(settings, stream), "g")
     assert {c["name"] for c in consumers} == {"new-process"}
+
+
+async def test_concurrent_lanes_keep_the_order_of_one_subject(redis: Redis, settings: Settings) -> None:
+    stream = _stream()
+    order: dict[str, list[int]] = {}
+    running = 0
+    peak = 0
+
+    async def handler(e: CloudEvent) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01 if e.data["n"] % 2 else 0.02)
+        order.setdefault(str(e.subject), []).append(e.data["n"])
+        running -= 1
+
+    consumer = EventConsumer(redis, settings, stream=stream, group="g", consumer="c", handler=handler,
+                             batch_size=40, concurrency=4)
+    await consumer.ensure_group()
+    pub = EventPublisher(redis, settings)
+    for n in range(40):
+        await pub.publish(stream, CloudEvent.new("test.happened", "/tests", f"user-{n % 4}", {"n": n}))
+    assert await consumer.process_once(block_ms=0) == 40
+    assert peak == 4
+    assert order == {f"user-{u}": list(range(u, 40, 4)) for u in range(4)}
+    assert (await consumer.lag()).pending == 0
