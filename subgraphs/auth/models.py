@@ -20,7 +20,7 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _ts(nullable: bool = False, index: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _ts(nullable: bool = False, index: bool = False) -> sa.Column:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
 
 

@@ -9,7 +9,12 @@ import hmac
 from urllib.parse import urlparse
 
 from libs.errors import BadUserInput, Conflict
-from subgraphs.auth.adapters.social import AuthorizationRequest, SocialIdentity, SocialLoginFailed
+from subgraphs.auth.adapters.social import (
+    AuthorizationRequest,
+    SocialIdentity,
+    SocialLoginFailed,
+    SocialProvider,
+)
 from subgraphs.auth.errors import AccountSuspended
 from subgraphs.auth.models import OAuthIdentityRow, UserRow
 from subgraphs.auth.repository import AuthRepository
@@ -29,7 +34,7 @@ class SocialService:
         self.repo = repo
         self.deps = deps
 
-    def _provider(self, name: str):  # type: ignore[no-untyped-def]
+    def _provider(self, name: str) -> SocialProvider:
         provider = self.deps.social.get(name)
         if provider is None:
             raise BadUserInput(f"{name} log-in is not enabled", field="provider")
