@@ -36,8 +36,9 @@ class UserRow(SQLModel, table=True):
     roles: str = Field(default="USER", max_length=100)  # comma-separated Role values
     status: str = Field(default="ACTIVE", max_length=20)  # ACTIVE | SUSPENDED
     phone: str | None = Field(default=None, max_length=20)  # E.164, for SMS codes
-    totp_secret: str | None = Field(default=None, max_length=64)
-    totp_pending_secret: str | None = Field(default=None, max_length=64)
+    # Sealed with AES-GCM (secretbox.py): the seed must be read back, so it cannot be hashed.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_pending_secret: str | None = Field(default=None, max_length=255)
     # Last accepted TOTP time step: a code of that step or earlier is a replay (RFC 6238 §5.2).
     totp_last_step: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

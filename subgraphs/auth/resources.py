@@ -27,9 +27,10 @@ from subgraphs.auth.adapters.social import configured_providers
 from subgraphs.auth.demo import seed_demo_accounts
 from subgraphs.auth.models import AuthOutbox
 from subgraphs.auth.passwords import Passwords
+from subgraphs.auth.secretbox import SecretBox
 from subgraphs.auth.service.common import AuthDeps
 from subgraphs.auth.settings import AuthSettings
-from subgraphs.auth.stores import LoginThrottle, OneTimeState
+from subgraphs.auth.stores import LoginThrottle, OneTimeState, Quota
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,8 +59,10 @@ def build_deps(settings: Settings, auth: AuthSettings, redis: Redis, http: httpx
         auth=auth,
         redis=redis,
         passwords=Passwords(),
+        secrets=SecretBox.from_settings(settings, auth.secrets_key),
         revocations=Revocations(settings, redis),
         throttle=LoginThrottle(settings, auth, redis),
+        quota=Quota(settings, redis),
         challenges=OneTimeState(settings, redis, "challenge"),
         social_states=OneTimeState(settings, redis, "oauth"),
         mailer=Mailer(auth),

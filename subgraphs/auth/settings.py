@@ -22,7 +22,8 @@ class AuthSettings(BaseSettings):
     login_failure_window_s: int = 900
     login_max_delay_s: int = 900
 
-    # 2FA
+    # 2FA. secrets_key: base64 of 32 random bytes sealing TOTP seeds at rest (required in prod).
+    secrets_key: str | None = None
     totp_issuer: str = "ManPaSik"
     challenge_ttl_s: int = 300
     challenge_max_attempts: int = 5

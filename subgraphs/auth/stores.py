@@ -88,3 +88,20 @@ class OneTimeState:
             pipe.expire(key, ttl_s, nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+
+class Quota:
+    """At most `limit` actions per key in a fixed window: mail and SMS cost money and annoy people."""
+
+    def __init__(self, settings: Settings, redis: Redis) -> None:
+        self.settings, self.redis = settings, redis
+
+    async def take(self, action: str, subject: str, *, limit: int, window_s: int) -> None:
+        key = self.settings.redis_key("auth", "quota", action, sha256_hex(subject))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_s, nx=True)
+            pipe.ttl(key)
+            count, _, ttl = await pipe.execute()
+        if count > limit:
+            raise TooManyAttempts(f"too many {action} requests; try again later", retry_after=max(1, ttl))

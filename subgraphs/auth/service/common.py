@@ -13,13 +13,14 @@ from libs.auth.revocation import Revocations
 from libs.config import Settings
 from subgraphs.auth.models import UserRow
 from subgraphs.auth.passwords import Passwords
+from subgraphs.auth.secretbox import SecretBox
 from subgraphs.auth.settings import AuthSettings
 
 if TYPE_CHECKING:
     from subgraphs.auth.adapters.mail import Mailer
     from subgraphs.auth.adapters.sms import SmsVerifier
     from subgraphs.auth.adapters.social import SocialProvider
-    from subgraphs.auth.stores import LoginThrottle, OneTimeState
+    from subgraphs.auth.stores import LoginThrottle, OneTimeState, Quota
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,10 @@ class AuthDeps:
     auth: AuthSettings
     redis: Redis
     passwords: Passwords
+    secrets: SecretBox
     revocations: Revocations
     throttle: LoginThrottle
+    quota: Quota
     challenges: OneTimeState
     social_states: OneTimeState
     mailer: Mailer

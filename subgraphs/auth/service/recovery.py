@@ -44,6 +44,7 @@ class RecoveryService:
             raise UserNotFound(user_id)
         if user.email_verified:
             return None
+        await self.deps.quota.take("verification mail", user.id, limit=5, window_s=3600)
         token = self._token(user, VERIFY_EMAIL, self.deps.auth.email_token_ttl_s)
         return Mail(
             user.email,
@@ -71,6 +72,7 @@ class RecoveryService:
     async def request_password_reset(self, email: str | None) -> Mail | None:
         """Same answer whether or not the account exists; the mail, if any, goes out after the answer."""
         normalized = validation.normalize_email(email)
+        await self.deps.quota.take("password reset", normalized, limit=3, window_s=3600)
         user = await self.repo.user_by_email(normalized)
         if user is None or user.status == "SUSPENDED":
             return None

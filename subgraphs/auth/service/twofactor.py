@@ -47,7 +47,7 @@ class TwoFactorService:
         if user.totp_secret:
             raise Conflict("two-factor authentication is already enabled")
         secret = pyotp.random_base32(32)  # 160 bits, as RFC 4226 recommends
-        user.totp_pending_secret = secret
+        user.totp_pending_secret = self.deps.secrets.seal(secret, context=user.id)
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=self.deps.auth.totp_issuer)
         return secret, uri
 
@@ -55,7 +55,8 @@ class TwoFactorService:
         user = await self._user(user_id, for_update=True)
         if not user.totp_pending_secret:
             raise BadUserInput("start the enrollment first", field="code")
-        step = self._matching_step(user.totp_pending_secret, validation.required(code, "code"), None)
+        pending = self.deps.secrets.open(user.totp_pending_secret, context=user.id)
+        step = self._matching_step(pending, validation.required(code, "code"), None)
         if step is None:
             raise InvalidCode("that code does not match; check the authenticator app's clock")
         user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
@@ -87,6 +88,7 @@ class TwoFactorService:
             raise InvalidCode("this challenge has expired or offers no SMS")
         user = await self._user(state["user_id"])
         assert user.phone
+        await self.deps.quota.take("SMS code", user.id, limit=5, window_s=600)
         await self.deps.sms.send(user.phone)
 
     async def verify(self, challenge_token: str | None, code: str | None, client: ClientInfo) -> AuthSuccess:
@@ -118,7 +120,8 @@ class TwoFactorService:
         digits = code.replace(" ", "")
         if digits.isdigit() and len(digits) == 6:
             if user.totp_secret:
-                step = self._matching_step(user.totp_secret, digits, user.totp_last_step)
+                secret = self.deps.secrets.open(user.totp_secret, context=user.id)
+                step = self._matching_step(secret, digits, user.totp_last_step)
                 if step is not None:
                     user.totp_last_step = step
                     return True
@@ -139,6 +142,7 @@ class TwoFactorService:
             raise BadUserInput("SMS codes are not available", field="phone")
         number = validation.phone(phone)
         await self._user(user_id)
+        await self.deps.quota.take("SMS code", user_id, limit=5, window_s=600)
         await self.deps.sms.send(number)
 
     async def confirm_phone(self, user_id: str, phone: str | None, code: str | None) -> UserRow:

@@ -57,3 +57,9 @@ async def test_password_reset_sets_a_new_password_and_ends_every_session(
     )
     assert error_codes(again) == ["UNAUTHENTICATED"]
     assert not [m for m in smtp.inbox.messages if m["To"] == stranger]
+
+
+async def test_password_reset_mails_are_limited_per_address(auth_url: str) -> None:
+    email = unique_email("flood")  # unknown or not: the same answers, so the limit tells nothing either
+    answers = [error_codes(await gql(auth_url, REQUEST_RESET, {"e": email})) for _ in range(4)]
+    assert answers == [[], [], [], ["RATE_LIMITED"]]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
+import pytest
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import text
 
+from libs.config import Settings
+from libs.db.sql import create_engine
 from libs.testing.graphql import error_codes, gql
 from tests.subgraphs.auth.fakes.twilio_verify import FakeTwilioVerify
 from tests.subgraphs.auth.helpers import log_in, sign_up
@@ -157,3 +163,30 @@ async def test_wrong_codes_are_limited_per_account_across_challenges(auth_url: s
         attempt = {"input": {"challengeToken": current["challengeToken"], "code": wrong}}
         answers = [error_codes(await gql(auth_url, VERIFY, attempt)) for _ in range(3)]
     assert answers[:2] == [["UNAUTHENTICATED"]] * 2 and answers[2] == ["RATE_LIMITED"]
+
+
+async def test_totp_seed_is_stored_sealed(auth_url: str, settings: Settings) -> None:
+    user, secret, _ = await enrolled_user(auth_url)
+    engine = create_engine(settings.sql_url("auth"))
+    try:
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT totp_secret FROM users WHERE id = :u"),
+                                         {"u": user["user"]["id"]})).scalar_one()
+    finally:
+        await engine.dispose()
+    assert stored.startswith("v1:") and secret not in stored
+
+
+def test_prod_needs_a_secrets_key() -> None:
+    from libs.config import SettingsError
+    from subgraphs.auth.secretbox import SecretBox
+
+    prod = Settings(MANPASIK_ENV="prod", JWT_SECRET="x" * 40, DATABASE_URL="postgresql+asyncpg://h/db",
+                    MONGODB_URL="mongodb://m")
+    with pytest.raises(SettingsError, match="AUTH_SECRETS_KEY"):
+        SecretBox.from_settings(prod, None)
+    box = SecretBox.from_settings(prod, base64.b64encode(b"k" * 32).decode())
+    sealed = box.seal("JBSWY3DPEHPK3PXP", context="user-1")
+    assert box.open(sealed, context="user-1") == "JBSWY3DPEHPK3PXP"
+    with pytest.raises(InvalidTag):  # copied onto another account, it does not open
+        box.open(sealed, context="user-2")
