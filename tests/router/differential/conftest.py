@@ -1,0 +1,48 @@
+"""Session fixtures: the fixture subgraphs, one supergraph file per fixture set (composed by our composer),
+and both gateways over it (our router and Hive Gateway), each started once per test session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from router.compose import SubgraphSDL, compose
+from tests.router.federation_fixtures import SETS, sdl_files
+from tests.router.federation_fixtures.processes import (
+    fixture_server,
+    gateway,
+    hive_gateway,
+    our_router,
+    require_node_tools,
+)
+
+
+@dataclass(frozen=True)
+class Gateways:
+    ours: str
+    hive: str
+
+
+@pytest.fixture(scope="session")
+def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Gateways]]:
+    node = require_node_tools()
+    tmp: Path = tmp_path_factory.mktemp("differential")
+    with ExitStack() as stack:
+        urls = stack.enter_context(fixture_server(*SETS))
+        out: dict[str, Gateways] = {}
+        for name in SETS:
+            files = sdl_files(name)
+            supergraph = tmp / f"{name}.supergraph.graphql"
+            supergraph.write_text(
+                compose([SubgraphSDL(n, urls[name][n], p.read_text()) for n, p in files.items()])
+            )
+            cmd, port = our_router(supergraph)
+            ours = stack.enter_context(gateway(cmd, port, tmp / f"{name}.router.log", "/health"))
+            cmd, port = hive_gateway(node, supergraph)
+            hive = stack.enter_context(gateway(cmd, port, tmp / f"{name}.hive.log", "/readiness"))
+            out[name] = Gateways(ours, hive)
+        yield out

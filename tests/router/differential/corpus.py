@@ -1,0 +1,313 @@
+"""The differential corpus: operations run through our router and Hive Gateway over the fixture subgraphs.
+
+Each `Op` names its fixture set and whether errors are expected (so a case where both gateways fail
+cannot pass unnoticed). `data` must be equal and `errors` equivalent (same set of paths). Where Hive
+Gateway's answer is wrong by the GraphQL or Federation spec, the case carries `spec`: the answer the
+spec requires (our router must give it) and `hive_differs`: why, with the rule that decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    query: str
+    variables: dict[str, Any] | None = None
+    fixture_set: str = "commerce"
+    errors: bool = False
+    operation_name: str | None = None
+    spec: dict[str, Any] | None = None  # {"data": ..., "paths": [...]} required by the spec
+    hive_differs: str | None = None
+    unordered: bool = False  # introspection lists are sets in the spec: compare them sorted
+    router_bug: str | None = None  # a known bug of our router: the case runs as xfail(strict=True)
+
+
+HIVE_LIST_INDEX = (
+    "Hive Gateway drops the list index from the path of an error raised inside an _entities fetch under a "
+    "list. GraphQL spec, Response > Errors > path: a path segment for a list item is its 0-based index, so "
+    "the error of the third product's inStock is at [topProducts, 2, inStock]."
+)
+
+NO_PATH_ON_FAILED_FETCH = (
+    "executor: the error of a failed fetch has no path; GraphQL spec, Response > Errors: an error that "
+    "can be associated to a field of the result must carry that field's path"
+)
+
+PRODUCT_FIELDS = """
+fragment ProductCard on Product {
+  upc
+  name
+  price { amount currency }
+}
+"""
+
+OPS: list[Op] = [
+    # -- root fields, one subgraph --------------------------------------------------------------------
+    Op("root-single", "{ me { id name email } }"),
+    Op("root-args-literal", '{ user(id: "u2") { id name tier } }'),
+    Op("root-missing-entity", '{ user(id: "nope") { id name } }'),
+    Op("root-list", "{ users { id email } }"),
+    Op("root-default-arg", "{ topProducts { upc } }"),
+    Op("root-two-fields-two-subgraphs", "{ me { name } latestReviews(limit: 1) { body } }"),
+    Op("root-parallel-three", "{ me { id } topProducts(first: 1) { upc } parcels { trackingNo } }"),
+    Op("typename-root", "{ __typename me { __typename id } }"),
+    Op("deprecated-field", '{ product(upc: "2") { discontinuedReason } }'),
+    # -- fragments, aliases, variables, directives ------------------------------------------------------
+    Op("named-fragment", "{ topProducts(first: 2) { ...ProductCard } }" + PRODUCT_FIELDS),
+    Op(
+        "nested-fragments-across-subgraphs",
+        "{ topProducts(first: 2) { ...ProductCard ...Stock } }"
+        + PRODUCT_FIELDS
+        + "fragment Stock on Product { inStock stockedAt { name } }",
+    ),
+    Op("inline-fragment-same-type", "{ me { ... on User { name } id } }"),
+    Op(
+        "aliases",
+        '{ a: user(id: "u1") { n: name id } b: user(id: "u2") { n: name count: reviewCount } }',
+    ),
+    Op("alias-same-field-twice-args", '{ p1: product(upc: "1") { name } p2: product(upc: "2") { name } }'),
+    Op("alias-entity-field", '{ product(upc: "1") { stock: inStock est: shippingEstimate } }'),
+    Op(
+        "variables",
+        "query ($upc: String!) { product(upc: $upc) { name inStock } }",
+        {"upc": "2"},
+    ),
+    Op(
+        "variables-default",
+        "query ($n: Int = 2) { topProducts(first: $n) { upc name } }",
+    ),
+    Op(
+        "variables-input-object",
+        "query ($f: ProductFilter) { products(filter: $f) { upc category } }",
+        {"f": {"category": "BOOKS"}},
+    ),
+    Op(
+        "variables-enum-order",
+        "query ($o: SortOrder) { products(order: $o) { upc } }",
+        {"o": "DESC"},
+    ),
+    Op("input-object-literal", "{ restock(filter: { category: TOOLS }) { upc inStock name } }"),
+    Op(
+        "skip-include-literal",
+        '{ product(upc: "1") { name @skip(if: true) upc inStock @include(if: false) '
+        "weight @include(if: true) } }",
+    ),
+    Op(
+        "skip-include-variables",
+        'query ($s: Boolean!, $i: Boolean!) { product(upc: "1") { name @skip(if: $s) '
+        "reviews @include(if: $i) { body } shippingCost @include(if: $i) } }",
+        {"s": True, "i": True},
+    ),
+    Op(
+        "skip-on-fragment",
+        "query ($i: Boolean!) { me { id ... @include(if: $i) { reviews { rating } } } }",
+        {"i": False},
+    ),
+    Op(
+        "operation-name-selects",
+        "query A { me { id } } query B { users { name } }",
+        operation_name="B",
+    ),
+    Op(
+        "typename-everywhere",
+        '{ product(upc: "1") { __typename price { __typename } reviews { __typename } } }',
+    ),
+    # -- entities across subgraphs ----------------------------------------------------------------------
+    Op("entity-one-hop", '{ product(upc: "1") { name inStock } }'),
+    Op(
+        "entity-batch-list",
+        "{ topProducts { upc inStock stockedAt { id name } } }",
+        errors=True,
+        # inStock of upc 3 fails; Product! in [Product!]! -> null propagates up to data.
+        spec={"data": None, "paths": [("topProducts", 2, "inStock")]},
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op("entity-batch-ok", "{ topProducts(first: 2) { upc inStock reviews { rating } averageRating } }"),
+    Op(
+        "entity-dedup-same-user",
+        "{ latestReviews(limit: 3) { id author { id name email tier } } }",
+        router_bug='planner: User.email is sent to "shipping", where User has only a resolvable: false key',
+    ),
+    Op(
+        "entity-key-jump-upc-to-id",
+        "{ restock { upc reviews { body } } }",
+        router_bug="planner: reviews needs Product.id, which inventory lacks; no hop via products (key jump)",
+    ),
+    Op("entity-key-jump-ok", "{ restock(filter: { category: BOOKS }) { upc name averageRating } }"),
+    Op(
+        "entity-second-key-email",
+        "{ parcels { trackingNo status recipient { email name reviewCount } } }",
+        router_bug="planner: reviews needs User.id, shipping knows only email; no hop via users (key jump)",
+    ),
+    Op("entity-compound-key", "{ me { lastParcel { carrierCode trackingNo status } } }"),
+    Op(
+        "entity-nested-key",
+        '{ product(upc: "1") { stockedAt { name carrier { code name region { country zone } } } } }',
+    ),
+    Op("entity-nested-key-from-shipping", "{ topProducts(first: 2) { carrier { name region { zone } } } }"),
+    Op(
+        "entity-deep-chain",
+        "{ latestReviews(limit: 3) { product { name reviews { author { name lastParcel { status } } } } } }",
+    ),
+    Op(
+        "override-routes-to-new-owner",
+        '{ user(id: "u1") { name reviewCount } users { reviewCount } }',
+    ),
+    Op("shareable-value-type", '{ product(upc: "2") { price { amount currency } } }'),
+    Op("shareable-field-name", "{ latestReviews(limit: 1) { product { name } } }"),
+    # -- @requires / @provides ---------------------------------------------------------------------------
+    Op("requires-simple", '{ product(upc: "2") { shippingEstimate } }'),
+    Op("requires-with-nested-selection", "{ topProducts(first: 2) { shippingEstimate price { currency } } }"),
+    Op("requires-chain", '{ product(upc: "1") { shippingCost } }'),
+    Op("requires-chain-list", "{ topProducts(first: 2) { upc shippingCost shippingEstimate weight } }"),
+    Op(
+        "requires-from-entity-root",
+        "{ restock { upc shippingCost } }",
+        router_bug="planner: inventory resolves shippingEstimate in the root fetch, without @requires fields",
+    ),
+    Op("provides-shortcut", "{ latestReviews(limit: 2) { author { name } } }"),
+    Op("provides-plus-non-provided", "{ latestReviews(limit: 2) { author { name tier } } }"),
+    Op("provides-on-products", "{ topProducts(first: 2) { createdBy { id name } } }"),
+    # -- abstract types ------------------------------------------------------------------------------
+    Op(
+        "union-across-subgraphs",
+        '{ search(term: "a") { __typename ... on Product { upc inStock } ... on Brand { name } } }',
+        errors=True,
+        spec={"data": None, "paths": [("search", 1, "inStock")]},
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op(
+        "union-members-ok",
+        '{ search(term: "ac") { __typename ... on Product { name } ... on Brand { id name } } }',
+    ),
+    Op(
+        "union-member-from-other-subgraph",
+        "{ latestReviews(limit: 1) { related { __typename ... on Product { name price { amount } } "
+        "... on Review { body rating } } } }",
+    ),
+    Op(
+        "interface-across-subgraphs",
+        '{ node(id: "p2") { id __typename ... on Product { name inStock } ... on User { name } } }',
+    ),
+    Op("interface-null", '{ node(id: "u1") { id } }'),
+    Op(
+        "interface-object-fields",
+        "{ media { __typename id title stars ... on Book { pages } ... on Movie { minutes } } }",
+        fixture_set="media",
+    ),
+    Op(
+        "interface-object-root",
+        "{ topRated(first: 3) { __typename id stars title reviewers ... on Book { pages } } }",
+        fixture_set="media",
+    ),
+    Op(
+        "interface-object-typename-only",
+        "{ topRated { __typename } }",
+        fixture_set="media",
+    ),
+    Op(
+        "interface-fragment-spread",
+        '{ mediaItem(id: "m2") { ...M } } fragment M on Media { title stars ... on Movie { minutes } }',
+        fixture_set="media",
+    ),
+    # -- errors and nulls ---------------------------------------------------------------------------------
+    Op("error-root-subgraph-field", "{ users { id secret } }", errors=True),
+    Op("error-entity-field-nullable", "{ latestReviews(limit: 2) { id flagged } }", errors=True),
+    Op("error-nonnull-propagates-to-nullable-parent", '{ product(upc: "3") { name inStock } }', errors=True),
+    Op(
+        "error-nonnull-propagates-to-root",
+        "{ featured { name } topProducts { inStock } }",
+        errors=True,
+        spec={"data": None, "paths": [("topProducts", 2, "inStock")]},
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op("null-nullable-entity-field", '{ product(upc: "3") { createdBy { name } brand { name } } }'),
+    Op("null-nested-key-reference", '{ product(upc: "3") { carrier { name } } }'),
+    Op(
+        "inaccessible-enum-value-in-result",
+        '{ user(id: "u3") { name tier } }',
+        # LEGACY is @inaccessible: not a value of Tier in the API schema, so completing it is a field
+        # error (GraphQL spec, CompleteValue -> CoerceResult for enums); Tier! nulls the user.
+        errors=True,
+        router_bug="executor: an @inaccessible enum value from a subgraph passes through, not a field error",
+    ),
+    Op(
+        "subgraph-down-root",
+        "{ legacyReport }",
+        errors=True,
+        router_bug=NO_PATH_ON_FAILED_FETCH,
+    ),
+    Op(
+        "subgraph-down-with-others",
+        "{ me { name } legacyReport }",
+        errors=True,
+        router_bug=NO_PATH_ON_FAILED_FETCH,
+    ),
+    Op(
+        "subgraph-down-entity",
+        "{ me { name legacyNotes } }",
+        errors=True,
+        router_bug=NO_PATH_ON_FAILED_FETCH,
+    ),
+    # -- invalid operations -----------------------------------------------------------------------------
+    Op("invalid-unknown-field", "{ me { nope } }", errors=True),
+    Op("invalid-inaccessible-field", "{ me { internalScore } }", errors=True),
+    Op("invalid-inaccessible-enum-value", "query { products(order: RANDOM) { upc } }", errors=True),
+    Op("invalid-merged-input-field", "{ products(filter: { maxPrice: 10 }) { upc } }", errors=True),
+    Op("invalid-internal-entities", "{ _entities(representations: []) { __typename } }", errors=True),
+    Op("invalid-syntax", "{ me { id ", errors=True),
+    Op("invalid-missing-variable", "query ($id: ID!) { user(id: $id) { id } }", errors=True),
+    Op(
+        "invalid-variable-type",
+        "query ($n: Int) { topProducts(first: $n) { upc } }",
+        {"n": "two"},
+        errors=True,
+    ),
+    Op("invalid-unknown-operation-name", "query A { me { id } }", operation_name="Z", errors=True),
+    # -- introspection ------------------------------------------------------------------------------------
+    Op(
+        "introspection-type",
+        '{ __type(name: "User") { name kind fields { name type { name kind ofType { name } } } } }',
+        unordered=True,
+    ),
+    Op(
+        "introspection-enums-merged",
+        '{ c: __type(name: "Currency") { enumValues { name } } s: __type(name: "SortOrder") '
+        '{ enumValues { name } } t: __type(name: "Tier") { enumValues { name } } }',
+        unordered=True,
+    ),
+    Op(
+        "introspection-input-merged",
+        '{ __type(name: "ProductFilter") { inputFields { name type { name } } } }',
+        unordered=True,
+    ),
+    Op(
+        "introspection-union-interface",
+        '{ u: __type(name: "SearchResult") { possibleTypes { name } } '
+        'n: __type(name: "Node") { possibleTypes { name } } }',
+        unordered=True,
+    ),
+    Op("introspection-no-join-internals", "{ __schema { types { name } } }", unordered=True),
+    Op(
+        "introspection-root-and-deprecated",
+        "{ __schema { queryType { name } mutationType { name } } "
+        '__type(name: "Product") { fields(includeDeprecated: true) '
+        "{ name isDeprecated deprecationReason } } }",
+        unordered=True,
+    ),
+    Op(
+        "introspection-interface-object",
+        '{ __type(name: "Media") { kind fields { name } possibleTypes { name } } }',
+        fixture_set="media",
+        unordered=True,
+    ),
+    Op(
+        "introspection-mixed-with-data",
+        '{ __typename me { name } __type(name: "Brand") { name } }',
+        unordered=True,
+    ),
+]
