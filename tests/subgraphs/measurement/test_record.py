@@ -200,3 +200,17 @@ async def test_client_id_is_generated_when_absent(new_user) -> None:
     b = (await u.record(type="HEART_RATE", value=60, unit="/min"))["data"]["recordMeasurement"]
     assert a["id"] != b["id"] and a["clientId"] != b["clientId"]
     assert uuid.UUID(a["clientId"].removeprefix("srv-"))
+
+
+async def test_concurrent_identical_batches_store_once(new_user) -> None:
+    import asyncio
+
+    u = new_user()
+    q = "mutation($i: [RecordMeasurementInput!]!) { recordMeasurements(inputs: $i) { id clientId } }"
+    batch = [
+        {"type": "HEART_RATE", "value": 60 + i % 50, "unit": "/min", "clientId": f"r-{i}"} for i in range(100)
+    ]
+    results = await asyncio.gather(*(u.gql(q, {"i": batch}) for _ in range(5)))
+    assert all(r["data"]["recordMeasurements"] == results[0]["data"]["recordMeasurements"] for r in results)
+    page = await u.entities("measurements(type: HEART_RATE, first: 100) { edges { node { id } } }")
+    assert len(page["data"]["_entities"][0]["measurements"]["edges"]) == 100
