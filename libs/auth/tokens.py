@@ -47,9 +47,10 @@ def default_jwks_url(settings: Settings) -> str | None:
 
 class Authenticator:
     def __init__(self, settings: Settings, *, redis: Redis | None = None, jwks_url: str | None = None,
-                 http: httpx.AsyncClient | None = None) -> None:
+                 http: httpx.AsyncClient | None = None, keys: list[Key] | None = None) -> None:
+        """`keys`: verification keys known up front besides the configured ones (the signer's own)."""
         self.settings = settings
-        self._keys: dict[str, Key] = {k.kid: k for k in local_verification_keys(settings)}
+        self._keys: dict[str, Key] = {k.kid: k for k in [*local_verification_keys(settings), *(keys or [])]}
         self._jwks_url = jwks_url or default_jwks_url(settings)
         self._jwks_fetched_at = 0.0
         self._jwks_lock = asyncio.Lock()

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.auth.keys import local_verification_keys
 from libs.auth.revocation import Revocations
 from libs.auth.tokens import Authenticator
 from libs.config import Settings
@@ -79,7 +80,9 @@ async def resources(settings: Settings, auth: AuthSettings | None = None) -> Asy
     engine = create_engine(url)
     redis = create_redis(settings.redis_url)
     http = httpx.AsyncClient(timeout=10.0)
-    authenticator = Authenticator(settings, redis=redis, http=http)
+    # The signer verifies its own tokens without fetching its own JWKS.
+    own_keys = local_verification_keys(settings, include_signing=True)
+    authenticator = Authenticator(settings, redis=redis, http=http, keys=own_keys)
     deps = build_deps(settings, auth, redis, http)
     try:
         await upgrade(engine, MIGRATIONS)
