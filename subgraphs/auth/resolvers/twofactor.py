@@ -31,6 +31,13 @@ class TwoFactorMutation:
             )
         return TotpConfirmation(backup_codes=codes)
 
+    @strawberry.mutation(description="Turns TOTP off; needs a current code or a backup code.")
+    async def disable_totp(self, info: Info, code: str) -> bool:
+        viewer = require_viewer(info.context.viewer)
+        async with info.context.unit_of_work() as repo:
+            await TwoFactorService(repo, info.context.resources.deps).disable(str(viewer.user_id), code)
+        return True
+
     @strawberry.mutation
     async def verify_two_factor(self, info: Info, input: VerifyTwoFactorInput) -> AuthSuccess:
         async with info.context.unit_of_work() as repo:

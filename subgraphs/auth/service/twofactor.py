@@ -136,6 +136,22 @@ class TwoFactorService:
                 return True
         return False
 
+    async def disable(self, user_id: str, code: str | None) -> None:
+        """Needs a current or backup code: a stolen access token alone cannot remove the second factor."""
+        code = validation.required(code, "code")
+        throttle_key = f"2fa:{user_id}"
+        await self.deps.throttle.check(throttle_key, None)
+        user = await self._user(user_id, for_update=True)
+        if not user.totp_secret:
+            raise BadUserInput("two-factor authentication is not enabled", field="code")
+        if not await self._accept(user, code, ["TOTP", "BACKUP_CODE"]):
+            await self.deps.throttle.failed(throttle_key, None)
+            raise InvalidCode()
+        user.totp_secret = user.totp_pending_secret = None
+        user.totp_last_step = None
+        await self.repo.delete_backup_codes(user.id)
+        self.repo.record_event("TOTP_DISABLED", user_id=user.id)
+
     # ---- phone number for SMS codes (verified through the same provider)
     async def start_phone_verification(self, user_id: str, phone: str | None) -> None:
         if self.deps.sms is None:

@@ -190,3 +190,16 @@ def test_prod_needs_a_secrets_key() -> None:
     assert box.open(sealed, context="user-1") == "JBSWY3DPEHPK3PXP"
     with pytest.raises(InvalidTag):  # copied onto another account, it does not open
         box.open(sealed, context="user-2")
+
+
+async def test_disabling_totp_needs_a_current_code(auth_url: str) -> None:
+    user, secret, _ = await enrolled_user(auth_url)
+    token = user["tokens"]["accessToken"]
+    disable = "mutation($c: String!) { disableTotp(code: $c) }"
+    valid = {code_at(secret, s) for s in (-1, 0, 1, 2)}
+    wrong = next(c for c in ("123456", "654321", "111111") if c not in valid)
+    assert error_codes(await gql(auth_url, disable, {"c": wrong}, token=token)) == ["UNAUTHENTICATED"]
+    assert (await challenge(auth_url, user["user"]["email"]))["methods"][0] == "TOTP"  # still on
+    turned_off = await gql(auth_url, disable, {"c": code_at(secret, 1)}, token=token)
+    assert turned_off["data"]["disableTotp"] is True, turned_off
+    assert (await log_in(auth_url, user["user"]["email"]))["data"]["logIn"]["__typename"] == "AuthSuccess"
