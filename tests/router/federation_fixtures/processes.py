@@ -47,7 +47,7 @@ def require_node_tools() -> str:
 
 def npm_compose(node: str, subgraphs: dict[str, tuple[str, Path]]) -> str:
     """Supergraph SDL from @theguild/federation-composition; raises with its errors."""
-    args = [f"{name}={url}@{path}" for name, (url, path) in subgraphs.items()]
+    args = [f"{name}={url}@{path.resolve()}" for name, (url, path) in subgraphs.items()]
     res = subprocess.run(
         [node, str(COMPOSE_JS), *args], cwd=NODE_DIR, capture_output=True, text=True, timeout=60
     )
