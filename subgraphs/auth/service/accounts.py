@@ -6,9 +6,8 @@ import uuid
 
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
-from libs.events import CloudEvent
-from libs.events.streams import USER_SIGNED_UP
 from subgraphs.auth.errors import AccountSuspended, EmailTaken, InvalidCredentials, UserNotFound
+from subgraphs.auth.events import USER_DELETION_REQUESTED, USER_SIGNED_UP, user_event
 from subgraphs.auth.models import UserRow, utcnow
 from subgraphs.auth.passwords import check_policy
 from subgraphs.auth.repository import AuthRepository
@@ -18,7 +17,6 @@ from subgraphs.auth.service.sessions import SessionService
 
 ACTIVE, SUSPENDED = "ACTIVE", "SUSPENDED"
 DEMO_DOMAIN = "@manpasik.dev"
-EVENT_SOURCE = "/subgraphs/auth"
 
 
 class AccountService:
@@ -78,8 +76,8 @@ class AccountService:
         )
         self.repo.add(user)
         await self.repo.flush()
-        self.repo.publish(CloudEvent.new(USER_SIGNED_UP, EVENT_SOURCE, subject=user.id, data={
-            "userId": user.id, "displayName": user.display_name, "locale": user.locale}))
+        self.repo.publish(user_event(USER_SIGNED_UP, user.id, displayName=user.display_name,
+                                     locale=user.locale))
         return user
 
     async def log_in(
@@ -99,6 +97,8 @@ class AccountService:
             await self.deps.throttle.failed(normalized, ip)
             raise InvalidCredentials()
         await self.deps.throttle.succeeded(normalized)
+        if user.password_hash and self.deps.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await self.deps.passwords.hash(password)  # parameters were raised since
         if user.status == SUSPENDED:
             raise AccountSuspended()
         return await self.complete_login(user, client)
@@ -146,6 +146,7 @@ class AccountService:
         user.deletion_requested_at = user.deletion_requested_at or utcnow()
         await self.sessions.revoke_all(user.id, reason="DELETION_REQUESTED")
         self.repo.record_event("DELETION_REQUESTED", user_id=user.id)
+        self.repo.publish(user_event(USER_DELETION_REQUESTED, user.id))
         return user
 
     async def _user(self, user_id: str) -> UserRow:

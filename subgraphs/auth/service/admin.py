@@ -10,6 +10,7 @@ from datetime import datetime
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
 from subgraphs.auth.errors import UserNotFound
+from subgraphs.auth.events import USER_REINSTATED, USER_ROLE_GRANTED, USER_SUSPENDED, user_event
 from subgraphs.auth.models import UserRow, as_utc
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.service.common import AuthDeps
@@ -59,6 +60,7 @@ class AdminService:
         user.status = "SUSPENDED"
         ended = await self.sessions.revoke_all(user.id, reason="SUSPENDED")
         self.repo.record_event("USER_SUSPENDED", user_id=user.id, actor_id=actor_id, reason=why)
+        self.repo.publish(user_event(USER_SUSPENDED, user.id, actorId=actor_id, reason=why))
         security_log.warning("user %s suspended by %s (%d sessions ended)", user.id, actor_id, ended)
         return user
 
@@ -67,6 +69,7 @@ class AdminService:
         user = await self._target(user_id)
         user.status = "ACTIVE"
         self.repo.record_event("USER_REINSTATED", user_id=user.id, actor_id=actor_id, reason=why)
+        self.repo.publish(user_event(USER_REINSTATED, user.id, actorId=actor_id, reason=why))
         return user
 
     async def list_users(self, search: str | None, first: int,
@@ -82,4 +85,5 @@ class AdminService:
         if role.value not in user.role_list:
             user.roles = ",".join([*user.role_list, role.value])
             self.repo.record_event("ROLE_GRANTED", user_id=user.id, actor_id=actor_id, reason=role.value)
+            self.repo.publish(user_event(USER_ROLE_GRANTED, user.id, actorId=actor_id, role=role.value))
         return user

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+from redis.asyncio import Redis
+
 from libs.config import Settings
+from libs.events.streams import AUTH_STREAM, stream_key
 from libs.testing.graphql import error_codes, gql
 from tests.subgraphs.auth.helpers import WHOAMI, admin_tokens, log_in, sign_up
 
@@ -127,3 +133,22 @@ async def test_admin_users_search_and_pages_for_staff_only(auth_url: str, settin
     # SUPPORT may read but not act.
     act = await gql(auth_url, SUSPEND, {"userId": made[0]["user"]["id"], "reason": "x"}, token=staff)
     assert error_codes(act) == ["FORBIDDEN"]
+
+
+async def test_admin_actions_are_published_with_actor_and_reason(auth_url: str, settings: Settings,
+                                                                 redis: Redis) -> None:
+    admin = await admin_tokens(auth_url, settings)
+    admin_id = (await gql(auth_url, "query { me { id } }", token=admin["accessToken"]))["data"]["me"]["id"]
+    user = await sign_up(auth_url)
+    await gql(auth_url, SUSPEND, {"userId": user["user"]["id"], "reason": "chargeback fraud"},
+              token=admin["accessToken"])
+    found: list[dict[str, object]] = []
+    for _ in range(100):
+        entries = await redis.xrange(stream_key(settings, AUTH_STREAM))
+        found = [e for e in (json.loads(f["event"]) for _, f in entries)
+                 if e["type"] == "user.suspended" and e["subject"] == user["user"]["id"]]
+        if found:
+            break
+        await asyncio.sleep(0.05)
+    assert found and found[0]["data"] == {"userId": user["user"]["id"], "actorId": admin_id,
+                                          "reason": "chargeback fraud"}
