@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from beanie import init_beanie
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
@@ -62,6 +63,21 @@ class MeasurementResources:
         }
 
 
+# Beanie binds the document classes to one database per process. Only tests run several measurement apps in
+# one process (the e2e stack beside a module's own app): the newest binding wins, and when that app stops the
+# binding of the app started before it is restored, so the older app never talks through a closed client.
+_bindings: list[tuple[AsyncMongoClient[Any], str]] = []
+
+
+async def _unbind(mongo: AsyncMongoClient[Any]) -> None:
+    index = next(i for i, (client, _) in enumerate(_bindings) if client is mongo)
+    was_current = index == len(_bindings) - 1
+    del _bindings[index]
+    if was_current and _bindings:
+        client, database = _bindings[-1]
+        await init_beanie(database=client[database], document_models=list(DOCUMENTS))
+
+
 @asynccontextmanager
 async def resources(
     settings: Settings,
@@ -76,26 +92,31 @@ async def resources(
     sun_keys = parse_sun_keys(settings.cartridge_sun_keys)
     if settings.env == "dev":
         sun_keys = {**demo_keys(), **sun_keys}
-    mongo = await connect_mongo(settings.mongodb_url, settings.database_name("measurement"), DOCUMENTS)
+    database = settings.database_name("measurement")
+    mongo = await connect_mongo(settings.mongodb_url, database, DOCUMENTS)
+    _bindings.append((mongo, database))
     redis = create_redis(settings.redis_url)
     events_redis = create_redis(events_redis_url) if events_redis_url else redis
+    authenticator = Authenticator(settings, redis=redis)
     measurements = MeasurementRepository()
     sink = RedisEventSink(events_redis, settings)
     service = MeasurementService(measurements, DeviceRepository(), CartridgeRepository(), sink, sun_keys)
-    if settings.env == "dev":
-        await seed_demo_lots(service)
     relay = PendingEventRelay(measurements, sink, interval_s=relay_interval_s, grace_s=relay_grace_s)
     stop = asyncio.Event()
-    relay_task = asyncio.create_task(relay.run(stop), name="measurement-event-relay")
-    authenticator = Authenticator(settings, redis=redis)
+    relay_task: asyncio.Task[None] | None = None
     try:
+        if settings.env == "dev":
+            await seed_demo_lots(service)
+        relay_task = asyncio.create_task(relay.run(stop), name="measurement-event-relay")
         yield MeasurementResources(authenticator, mongo, redis, events_redis, service, relay)
     finally:
         stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
+        if relay_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
         await authenticator.aclose()
         if events_redis is not redis:
             await events_redis.aclose()
         await redis.aclose()
+        await _unbind(mongo)
         await mongo.close()
