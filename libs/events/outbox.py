@@ -115,6 +115,8 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         last_prune = 0.0
         while not stop.is_set():
+            # Cleared before the pass: a wake() that arrives during it must trigger the next pass at once.
+            self._wake.clear()
             try:
                 n = await self.relay_once()
                 if time.monotonic() - last_prune > self.prune_every_s:
@@ -125,7 +127,6 @@ class OutboxRelay:
                 n = 0
             if n >= self.batch_size:
                 continue
-            self._wake.clear()
             waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
             _, rest = await asyncio.wait(waiters, timeout=self.interval_s,
                                          return_when=asyncio.FIRST_COMPLETED)

@@ -75,47 +75,73 @@ class CoachingService:
         person = parse_person(event.data, default_locale=self.settings.coaching_default_locale,
                               default_time_zone=self.settings.default_time_zone)
 
-        # Read and judge first, so the optional language model is never called inside a transaction.
-        async with self.sessions() as session:
-            repo = CoachingRepository(session)
-            if await repo.already_processed(CONSUMER_GROUP, event.id):
-                return []
-            if await repo.reading_exists(reading.id):  # the same measurement published again under a new id
-                return []
-            rows = await repo.readings_between(reading.user_id, reading.type, reading.taken_at - HISTORY,
-                                               reading.taken_at)
-            history = [reading_from_row(r) for r in rows if r.id != reading.id] + [reading]
-            findings = evaluate(reading, person, history)
-            trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
-            quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
-        findings = [f for f in findings if f.rule_id not in quiet]
-        insights = [await self._insight(f, reading, person, event) for f in findings]
+        if self.enricher is None:  # the common case: judge and write in one transaction
+            async with unit_of_work(self.sessions) as session:
+                repo = CoachingRepository(session)
+                findings = await self._judge(repo, event, reading, person)
+                if findings is None:
+                    return []
+                insights = [self._insight(f, reading, person, event) for f in findings]
+                self._write(repo, event, reading, person, insights)
+            return insights
 
+        # With a language model: judge first, reword outside any transaction, then write (re-checking).
+        async with self.sessions() as session:
+            findings = await self._judge(CoachingRepository(session), event, reading, person)
+        if findings is None:
+            return []
+        insights = [await self._reworded(self._insight(f, reading, person, event), f, person)
+                    for f in findings]
         async with unit_of_work(self.sessions) as session:
             repo = CoachingRepository(session)
             if await repo.already_processed(CONSUMER_GROUP, event.id):
                 return []
-            repo.record_processed(CONSUMER_GROUP, event)
-            repo.add_reading(row_from_reading(reading))
-            repo.add_insights(insights)
-            for row in insights:
-                repo.add_event(COACHING_STREAM, insight_event(row, person))
+            self._write(repo, event, reading, person, insights)
         return insights
 
-    async def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent) -> InsightRow:
-        texts = render(f, reading.type)
-        if self.enricher is not None:
-            lang = person.language
-            message = texts[lang]["message"]
-            keep = [v for v in f.params.values() if any(ch.isdigit() for ch in v) and v in message]
-            texts[lang]["message"] = await self.enricher.reword(message, lang, keep)
+    async def _judge(self, repo: CoachingRepository, event: CloudEvent, reading: Reading,
+                     person: Person) -> list[Finding] | None:
+        """The findings for this reading, or None when the event (or its measurement) was handled before."""
+        if await repo.already_processed(CONSUMER_GROUP, event.id):
+            return None
+        if await repo.reading_exists(reading.id):  # the same measurement published again under a new id
+            return None
+        rows = await repo.readings_between(reading.user_id, reading.type, reading.taken_at - HISTORY,
+                                           reading.taken_at)
+        history = [reading_from_row(r) for r in rows if r.id != reading.id] + [reading]
+        findings = evaluate(reading, person, history)
+        trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
+        quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
+        return [f for f in findings if f.rule_id not in quiet]
+
+    @staticmethod
+    def _write(repo: CoachingRepository, event: CloudEvent, reading: Reading, person: Person,
+               insights: list[InsightRow]) -> None:
+        repo.record_processed(CONSUMER_GROUP, event)
+        repo.add_reading(row_from_reading(reading))
+        repo.add_insights(insights)
+        for row in insights:
+            repo.add_event(COACHING_STREAM, insight_event(row, person))
+
+    def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent) -> InsightRow:
         return InsightRow(
             id=str(uuid.uuid4()), user_id=reading.user_id, measurement_id=reading.id,
             measurement_ids=list(f.measurement_ids), measurement_type=reading.type, kind=f.kind,
             severity=f.severity.value, rule_id=f.rule_id, rule_source_key=f.source.key,
             rule_source=f.source.citation, ruleset=ruleset_for(person.region).region, locale=person.locale,
-            texts=texts, params=f.params, source_event_id=event.id, created_at=datetime.now(UTC),
+            texts=render(f, reading.type), params=f.params, source_event_id=event.id,
+            created_at=datetime.now(UTC),
         )
+
+    async def _reworded(self, row: InsightRow, f: Finding, person: Person) -> InsightRow:
+        assert self.enricher is not None
+        lang = person.language
+        message = row.texts[lang]["message"]
+        keep = [v for v in f.params.values() if any(ch.isdigit() for ch in v) and v in message]
+        texts = {k: dict(v) for k, v in row.texts.items()}
+        texts[lang]["message"] = await self.enricher.reword(message, lang, keep)
+        row.texts = texts
+        return row
 
     # -- reads ----------------------------------------------------------------------------------------------
 

@@ -75,6 +75,7 @@ class PushDispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self._wake.clear()  # before the pass: a wake() during it triggers the next one at once
             try:
                 n = await self.dispatch_once()
             except Exception:  # the database may be briefly away; deliveries stay queued
@@ -82,7 +83,6 @@ class PushDispatcher:
                 n = 0
             if n >= self.batch_size:
                 continue
-            self._wake.clear()
             waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
             _, rest = await asyncio.wait(waiters, timeout=self.interval_s,
                                          return_when=asyncio.FIRST_COMPLETED)
