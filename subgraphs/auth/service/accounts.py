@@ -105,6 +105,8 @@ class AccountService:
 
     async def complete_login(self, user: UserRow, client: ClientInfo) -> AuthSuccess | TwoFactorChallenge:
         """After the first factor: a 2FA challenge when enrolled, else a new session."""
+        if self._refuse_demo_in_prod(user.email):  # whichever way it was reached (password, social)
+            raise InvalidCredentials()
         methods = self.second_factors(user)
         if methods:
             token = await self.deps.challenges.create(

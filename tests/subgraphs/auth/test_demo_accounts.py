@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -63,7 +65,8 @@ async def test_prod_never_accepts_demo_accounts(auth_url: str, settings: Setting
         REDIS_PREFIX=settings.redis_prefix,
         LOG_JSON=False,
     )
-    async with running_app(create_app(prod, AuthSettings())) as base:
+    prod_auth = AuthSettings(secrets_key=base64.b64encode(os.urandom(32)).decode())
+    async with running_app(create_app(prod, prod_auth)) as base:
         url = base + "/graphql"
         assert error_codes(await log_in(url, email, DEMO_PASSWORD)) == ["UNAUTHENTICATED"]
         signup = await gql(
