@@ -110,6 +110,7 @@ class Merger:
                 self.merge_input_fields(mt)
             elif mt.kind == "enum":
                 self.merge_enum(mt, mt.name in input_enums, mt.name in output_enums)
+        self.add_interface_object_fields(types)
         self.check_references(types)
         if self.problems:
             raise CompositionError(self.problems)
@@ -145,7 +146,6 @@ class Merger:
                 elif not f.external:
                     self.merge_field_type(mt, mf, f, g)
                 mf.graphs[g] = f
-                mf.description = mf.description or f.description
                 mf.inaccessible = mf.inaccessible or f.inaccessible
                 mf.tags += [x for x in f.tags if x not in mf.tags]
                 mf.deprecated = mf.deprecated or f.deprecated
@@ -157,8 +157,29 @@ class Merger:
                         g, mt.name, f.name, fs, what, target.graphs.get(g) if isinstance(target, MType) else t
                     )
         for mf in mt.fields.values():
+            # The description comes from a definition that resolves the field (not an @external or
+            # overridden copy), as other composers do.
+            overridden = {self.graph_by_name(f.override) for f in mf.graphs.values() if f.override}
+            ranked = sorted(
+                ((g, f) for g, f in mf.graphs.items() if g not in overridden), key=lambda gf: gf[1].external
+            )
+            mf.description = next((f.description for _, f in ranked if f.description), None)
             self.check_sharing(mt, mf, key_fields)
             self.merge_args(mt, mf)
+
+    def add_interface_object_fields(self, types: dict[str, MType]) -> None:
+        """Fields an @interfaceObject adds to an interface also appear on every implementation, with a
+        bare @join__field: no subgraph resolves them for the concrete type, the planner goes through the
+        interface object."""
+        for iface in types.values():
+            if iface.kind != "interface" or not any(t.interface_object for t in iface.graphs.values()):
+                continue
+            for impl in types.values():
+                if impl.kind not in ("object", "interface") or iface.name not in impl.interfaces:
+                    continue
+                for name, f in iface.fields.items():
+                    if name not in impl.fields:
+                        impl.fields[name] = MField(name, f.type, list(f.args), f.description, graphs={})
 
     def check_field_set(
         self, g: str, tname: str, fname: str, fs: str, what: str, target: SType | None

@@ -193,6 +193,8 @@ class Printer:
     def field_joins(self, mt: MType, f: MField) -> list[str]:
         if mt.kind == "input":
             return []
+        if not f.graphs:
+            return ["@join__field"]
         type_graphs = [g for g, t in mt.graphs.items() if not t.interface_object or mt.kind == "interface"]
         plain = all(
             not (d.external or d.requires or d.provides or d.override) and d.type == f.type

@@ -28,6 +28,11 @@ class Completion:
             }
         )
 
+    def enum_error(self, path: list[Any], f: NormField, v: Any) -> None:
+        self.errors.append(
+            {"message": f'Enum "{f.type_name}" cannot represent value: {v!r}', "path": list(path)}
+        )
+
     def object(self, obj: dict[str, Any], type_name: str, fields: list[NormField], path: list[Any]) -> Any:
         out: dict[str, Any] = {}
         get = obj.get
@@ -47,6 +52,13 @@ class Completion:
                 out[k] = None
                 continue
             if not f.composite and (not w or (w[0] == NN and len(w) == 1)):
+                if f.enum_values is not None and v not in f.enum_values:
+                    path.append(k)
+                    self.enum_error(path, f, v)
+                    path.pop()
+                    if w:
+                        return INVALID
+                    v = None
                 out[k] = v
                 continue
             path.append(k)
@@ -77,7 +89,7 @@ class Completion:
                         return INVALID
                     out.append(None)
                     continue
-                if leaf:
+                if leaf and (f.enum_values is None or item in f.enum_values):
                     out.append(item)
                     continue
                 path.append(idx)
@@ -90,6 +102,9 @@ class Completion:
                 out.append(r)
             return out
         if not f.composite:
+            if f.enum_values is not None and v not in f.enum_values:
+                self.enum_error(path, f, v)
+                return INVALID
             return v
         if not isinstance(v, dict):
             return INVALID

@@ -12,6 +12,8 @@ from router.executor.transport import SubgraphFetchError, Transport
 from router.planner.plan import FetchNode, QueryPlan
 from router.supergraph.model import Supergraph
 
+MAX_FETCH_ERRORS = 100  # per failed fetch: enough to locate the damage, bounded for huge lists
+
 
 class PlanExecutor:
     def __init__(self, supergraph: Supergraph, transport: Transport) -> None:
@@ -65,6 +67,7 @@ class PlanExecutor:
             reps: list[dict[str, Any]] = []
             index: dict[bytes, int] = {}
             types = node.representation
+            alias = node.rep_typename
             for obj in objects_at(data, node.path):
                 tn = obj.get("__typename")
                 rep_sel = types.get(tn) if isinstance(tn, str) else None
@@ -73,7 +76,7 @@ class PlanExecutor:
                 rep = extract(obj, rep_sel)
                 if rep is None:
                     continue
-                rep["__typename"] = tn
+                rep["__typename"] = alias.get(tn, tn) if alias and isinstance(tn, str) else tn
                 k = orjson.dumps(rep)
                 i = index.get(k)
                 if i is None:
@@ -94,10 +97,10 @@ class PlanExecutor:
             if not isinstance(resp, dict):
                 raise SubgraphFetchError(node.service, "response is not a JSON object")
         except SubgraphFetchError as exc:
-            errors.append(self.fetch_error(node, str(exc)))
+            errors.extend(self.fetch_errors(node, str(exc), data, groups))
             return
         except orjson.JSONDecodeError:
-            errors.append(self.fetch_error(node, "invalid JSON in response"))
+            errors.extend(self.fetch_errors(node, "invalid JSON in response", data, groups))
             return
         rdata = resp.get("data")
         if node.kind == "root":
@@ -118,11 +121,25 @@ class PlanExecutor:
         if resp.get("errors"):
             self.map_entity_errors(resp["errors"], node, data, groups, errors)
 
-    def fetch_error(self, node: FetchNode, message: str) -> dict[str, Any]:
-        return {
+    def fetch_errors(
+        self, node: FetchNode, message: str, data: dict[str, Any], groups: list[list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """One error per field the failed fetch should have filled, at that field's path."""
+        error = {
             "message": f'Failed to fetch from subgraph "{node.service}": {message}',
             "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": node.service},
         }
+        sel = node.selection
+        keys = [k for k in sel.fields if k != "__typename"]
+        for frag in sel.fragments.values():
+            keys += [k for k in frag.fields if k != "__typename" and k not in keys]
+        if node.kind == "root":
+            bases: list[list[Any]] = [[]]
+        else:
+            wanted = {id(o) for g in groups for o in g}
+            bases = [p for p, o in objects_with_paths(data, node.path) if id(o) in wanted][:MAX_FETCH_ERRORS]
+        out = [{**error, "path": [*b, k]} for b in bases for k in keys][:MAX_FETCH_ERRORS]
+        return out or [error]
 
     def map_error(self, e: Any, node: FetchNode, path: Any) -> dict[str, Any]:
         if not isinstance(e, dict):

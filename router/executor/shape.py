@@ -93,7 +93,16 @@ class _Compiler:
             self.lines += body
             return fn
         if not f.composite:
-            return None
+            if f.enum_values is None:
+                return None
+            fn = self.name("e")
+            allowed = self.name("A")
+            self.lines += [
+                f"{allowed} = frozenset({sorted(f.enum_values)!r})",
+                f"def {fn}(v):",
+                f"    return v if v in {allowed} else INVALID",
+            ]
+            return fn
         fn = self.name("c")
         if not f.abstract:
             target = self.obj(f.type_name, f.sub[f.type_name])

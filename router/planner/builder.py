@@ -70,13 +70,66 @@ class PlanBuilder:
         return graph in self.sg.field_graphs(type_name, fname)
 
     def choose_graph(self, type_name: str, fname: str, prefer: dict[str, list[NormField]]) -> str:
-        candidates = self.sg.field_graphs(type_name, fname)
-        if not candidates:
-            raise PlanError(f'No subgraph can resolve field "{type_name}.{fname}".')
+        return self.owner(type_name, fname, prefer, entity=False)[0]
+
+    def owner(
+        self,
+        type_name: str,
+        fname: str,
+        prefer: dict[str, list[NormField]],
+        exclude: str | None = None,
+        entity: bool = True,
+    ) -> tuple[str, str]:
+        """(subgraph, type to address the entity as) for a field reached through `_entities`: only
+        subgraphs with a resolvable @key for the type qualify. Fields added by an @interfaceObject are
+        fetched from that subgraph as the interface, since it does not know the concrete type."""
+        t = self.sg.types.get(type_name)
+        candidates = [
+            g
+            for g in self.sg.field_graphs(type_name, fname)
+            if g != exclude and (not entity or (t is not None and t.resolvable_keys(g)))
+        ]
         for c in candidates:
             if c in prefer:
-                return c
-        return candidates[0]
+                return c, type_name
+        if candidates:
+            return candidates[0], type_name
+        for iface in self.interfaces_of(type_name):
+            it = self.sg.types.get(iface)
+            for g, tig in it.graphs.items() if it else ():
+                if tig.interface_object and g in self.sg.field_graphs(iface, fname):
+                    return g, iface
+        raise PlanError(f'No subgraph can resolve field "{type_name}.{fname}".')
+
+    def requires_elsewhere(
+        self, graph: str, type_name: str, fname: str, provided: FieldSetTree | None
+    ) -> bool:
+        req = self.field_requires(type_name, fname, graph)
+        if not req:
+            return False
+        return not self._available(graph, type_name, parse_field_set(req), provided)
+
+    def _available(self, graph: str, type_name: str, fs: FieldSetTree, provided: FieldSetTree | None) -> bool:
+        t = self.sg.types.get(type_name)
+        for name, sub in fs.items():
+            if not self.can_resolve(graph, type_name, name, provided):
+                return False
+            if sub and t is not None and name in t.fields:
+                child = parse_type_ref(t.fields[name].type)[0]
+                inner = provided.get(name) if provided is not None else None
+                child_provided = inner if isinstance(inner, dict) else None
+                if not self._available(graph, child, sub, child_provided):
+                    return False
+        return True
+
+    def interfaces_of(self, type_name: str) -> list[str]:
+        t = self.sg.api_schema.get_type(type_name)
+        return [i.name for i in getattr(t, "interfaces", ())]
+
+    def is_interface_object(self, type_name: str, graph: str) -> bool:
+        t = self.sg.types.get(type_name)
+        tig = t.graphs.get(graph) if t else None
+        return tig is not None and tig.interface_object
 
     def fieldset_fields(self, type_name: str, fs: FieldSetTree) -> list[NormField]:
         t = self.sg.types[type_name]
@@ -154,9 +207,36 @@ class PlanBuilder:
                 node.depends.extend(previous)
             self.plan_in(node, node.selection, root_type, fs, (), None)
             previous = self.nodes[start:]
+        self.merge_sibling_fetches()
         for node in self.nodes:
             self.render(node)
         return self.nodes
+
+    def merge_sibling_fetches(self) -> None:
+        """One `_entities` fetch per subgraph, path and dependencies: objects of several concrete types at
+        the same place (abstract fields) are batched into a single request."""
+        first: dict[tuple[str, tuple[str, ...], frozenset[int]], FetchNode] = {}
+        replaced: dict[int, FetchNode] = {}
+        kept: list[FetchNode] = []
+        for node in self.nodes:
+            node.depends = list(dict.fromkeys(replaced.get(d.id, d) for d in node.depends))
+            if node.kind != "entity":
+                kept.append(node)
+                continue
+            key = (node.graph, node.path, frozenset(d.id for d in node.depends))
+            into = first.get(key)
+            if into is None:
+                first[key] = node
+                kept.append(node)
+                continue
+            into.representation.update(node.representation)
+            into.rep_typename.update(node.rep_typename)
+            into.selection.merge(node.selection)
+            into.variables.update(node.variables)
+            replaced[node.id] = into
+        for i, node in enumerate(kept):
+            node.id = i
+        self.nodes = kept
 
     def plan_in(
         self,
@@ -166,16 +246,28 @@ class PlanBuilder:
         fields: list[NormField],
         path: tuple[str, ...],
         provided: FieldSetTree | None,
+        requires_met: bool = False,
     ) -> None:
+        """Plans `fields` of `type_name` objects at `path`, fetched by `fetch` into `sel`.
+        `requires_met`: these objects' representations already carry the @requires inputs."""
         local: list[NormField] = []
         groups: dict[str, list[NormField]] = {}
+        as_type: dict[str, str] = {}  # graph -> type name the entity is addressed as there
         for f in fields:
             if f.name == "__typename":
                 continue
-            if self.can_resolve(fetch.graph, type_name, f.name, provided):
+            if self.can_resolve(fetch.graph, type_name, f.name, provided) and (
+                requires_met or not self.requires_elsewhere(fetch.graph, type_name, f.name, provided)
+            ):
                 local.append(f)
+            elif self.can_resolve(fetch.graph, type_name, f.name, provided):
+                # Owned here, but its @requires inputs live in other subgraphs: a later `_entities`
+                # fetch to this same subgraph, once they are known.
+                groups.setdefault(fetch.graph, []).append(f)
             else:
-                groups.setdefault(self.choose_graph(type_name, f.name, groups), []).append(f)
+                g, addressed = self.owner(type_name, f.name, groups)
+                groups.setdefault(g, []).append(f)
+                as_type[g] = addressed
 
         deps: dict[str, set[str]] = {}
         reps: dict[str, list[NormField]] = {}
@@ -185,13 +277,14 @@ class PlanBuilder:
             while changed:
                 changed = False
                 for g in list(groups):
+                    addressed = as_type.get(g, type_name)
                     needed = self.fieldset_fields(
-                        type_name, parse_field_set(self.choose_key(type_name, g, fetch.graph))
+                        addressed, parse_field_set(self.choose_key(addressed, g, fetch.graph))
                     )
                     for f in groups[g]:
-                        req = self.field_requires(type_name, f.name, g)
+                        req = self.field_requires(addressed, f.name, g)
                         if req:
-                            needed += self.fieldset_fields(type_name, parse_field_set(req))
+                            needed += self.fieldset_fields(addressed, parse_field_set(req))
                     reps[g] = merge_fields(needed)
                     for rf in needed:
                         if (g, rf.key) in done:
@@ -201,10 +294,12 @@ class PlanBuilder:
                         if self.can_resolve(fetch.graph, type_name, rf.name, provided):
                             local.append(rf)
                             continue
-                        owner = self.choose_graph(type_name, rf.name, groups)
+                        # Key and @requires inputs must come from elsewhere: g needs them to be asked.
+                        owner, addressed_owner = self.owner(type_name, rf.name, groups, exclude=g)
                         if owner == g:
                             continue  # g resolves it itself; it only needs the key
                         groups.setdefault(owner, []).append(rf)
+                        as_type.setdefault(owner, addressed_owner)
                         deps.setdefault(g, set()).add(owner)
 
         local_start = len(self.nodes)
@@ -225,10 +320,13 @@ class PlanBuilder:
             for d in sorted(deps.get(g, ())):
                 node.depends.extend(created[d])
             rep_sel = SelectionSet()
-            self.add_fieldset(rep_sel, type_name, reps[g])
+            addressed = as_type.get(g, type_name)
+            self.add_fieldset(rep_sel, addressed, reps[g])
             node.representation[type_name] = rep_sel
-            frag = node.selection.fragment(type_name)
-            self.plan_in(node, frag, type_name, merge_fields(groups[g]), path, None)
+            if addressed != type_name:
+                node.rep_typename[type_name] = addressed
+            frag = node.selection.fragment(addressed)
+            self.plan_in(node, frag, addressed, merge_fields(groups[g]), path, None, requires_met=True)
             created[g] = self.nodes[start:]
 
     def field_requires(self, type_name: str, fname: str, graph: str) -> str | None:
@@ -291,6 +389,9 @@ class PlanBuilder:
             if fg is not None and fg.provides:
                 child_provided = parse_field_set(fg.provides)
         child_path = (*path, f.key)
+        if f.abstract and self.is_interface_object(f.type_name, fetch.graph):
+            self.plan_interface_object(fetch, sf.sub, f, child_path, child_provided)
+            return
         if not f.abstract:
             for t, sub in f.sub.items():
                 self.plan_in(fetch, sf.sub, t, sub, child_path, child_provided)
@@ -300,6 +401,51 @@ class PlanBuilder:
             if not self.type_in_graph(t, f.type_name, fetch.graph):
                 continue
             self.plan_in(fetch, sf.sub.fragment(t), t, sub, child_path, child_provided)
+
+    def plan_interface_object(
+        self,
+        fetch: FetchNode,
+        sel: SelectionSet,
+        f: NormField,
+        path: tuple[str, ...],
+        provided: FieldSetTree | None,
+    ) -> None:
+        """An interface that this subgraph only knows as an @interfaceObject: it answers the interface's
+        own fields here, then an `_entities` fetch to a subgraph owning the real interface learns each
+        object's concrete type and the concrete types' fields."""
+        iface = f.type_name
+        g = fetch.graph
+        here: list[NormField] = []
+        rest: dict[str, list[NormField]] = {}
+        for concrete, fields in f.sub.items():
+            rest[concrete] = []
+            for x in fields:
+                if x.name != "__typename" and self.can_resolve(g, iface, x.name, provided):
+                    here.append(x)
+                else:
+                    rest[concrete].append(x)
+        owners = [
+            h
+            for h, tig in self.sg.types[iface].graphs.items()
+            if not tig.interface_object and any(k.resolvable for k in tig.keys)
+        ]
+        if not owners:
+            raise PlanError(f'No subgraph resolves the concrete types of interface "{iface}".')
+        h = owners[0]
+        key = self.fieldset_fields(iface, parse_field_set(self.choose_key(iface, h, g)))
+        sel.add("__typename", "__typename")
+        self.plan_in(fetch, sel, iface, merge_fields(here + key), path, provided)
+        node = self.new_node(h, "entity", path)
+        node.depends.append(fetch)
+        rep_sel = SelectionSet()
+        self.add_fieldset(rep_sel, iface, key)
+        node.representation[iface] = rep_sel
+        node.selection.add("__typename", "__typename")
+        for concrete, fields in rest.items():
+            if fields and self.type_in_graph(concrete, iface, h):
+                self.plan_in(
+                    node, node.selection.fragment(concrete), concrete, merge_fields(fields), path, None
+                )
 
     def type_in_graph(self, concrete: str, abstract: str, graph: str) -> bool:
         t = self.sg.types.get(concrete)

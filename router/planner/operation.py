@@ -13,6 +13,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -47,6 +48,8 @@ class NormField:
     # concrete type name -> fields selected for objects of that type (composite fields only)
     sub: dict[str, list[NormField]] = field(default_factory=dict)
     directives: str = ""  # forwarded directives (other than skip/include), printed
+    # API values of an enum-typed field: a subgraph may return one hidden by @inaccessible
+    enum_values: frozenset[str] | None = None
 
 
 class OperationError(Exception):
@@ -212,6 +215,7 @@ class Normalizer:
             composite=is_composite_type(named),
             abstract=is_abstract_type(named),
             directives=directives,
+            enum_values=frozenset(named.values) if isinstance(named, GraphQLEnumType) else None,
         )
         if nf.composite:
             for concrete in self.possible_types(named.name):

@@ -20,6 +20,7 @@ class FetchNode:
     representation: dict[str, SelectionSet] = field(default_factory=dict)  # type -> key + @requires fields
     depends: list[FetchNode] = field(default_factory=list)
     variables: set[str] = field(default_factory=set)
+    rep_typename: dict[str, str] = field(default_factory=dict)  # runtime type -> type named in the rep
     operation_type: str = "query"
     query: str = ""  # rendered once when the plan is finished
 

@@ -41,8 +41,17 @@ class SelectionSet:
                 text += f.sub.render()
             parts.append(text)
         for t, s in self.fragments.items():
-            parts.append(f"...on {t}{s.render()}")
+            if not s.is_empty():
+                parts.append(f"...on {t}{s.render()}")
         return "{" + " ".join(parts) + "}"
+
+    def merge(self, other: SelectionSet) -> None:
+        for key, f in other.fields.items():
+            mine = self.add(key, f.name, f.args, f.sub is not None)
+            if f.sub is not None and mine.sub is not None:
+                mine.sub.merge(f.sub)
+        for t, s in other.fragments.items():
+            self.fragment(t).merge(s)
 
     def is_empty(self) -> bool:
         return not self.fields and not any(not s.is_empty() for s in self.fragments.values())

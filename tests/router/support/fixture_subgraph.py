@@ -53,7 +53,9 @@ class FixtureSubgraph:
         self._runner: web.AppRunner | None = None
 
     def _build_schema(self) -> GraphQLSchema:
-        entities = [t.name for t in self.model.types.values() if any(r for _, r in t.keys)]
+        entities = [
+            t.name for t in self.model.types.values() if t.kind == "object" and any(r for _, r in t.keys)
+        ]
         extra = FED_DEFS
         if entities:
             extra += "union _Entity = " + " | ".join(entities) + "\n"
@@ -76,7 +78,9 @@ class FixtureSubgraph:
             for key, _ in t.keys if t else []:
                 names = parse_field_set(key)
                 if all(n in rep and rep[n] == obj.get(n) for n in names):
-                    return {**obj, **{k: v for k, v in rep.items() if k not in obj}, "__typename": typename}
+                    extra = {k: v for k, v in rep.items() if k not in obj}
+                    # An entity interface answers with the concrete type stored in the data.
+                    return {**obj, **extra, "__typename": obj.get("__typename", typename)}
         return None
 
     def resolve(self, obj: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
