@@ -138,6 +138,14 @@ def parse_reading(data: Mapping[str, Any], fallback_time: datetime | None = None
                    context=context.upper() if isinstance(context, str) else None)
 
 
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _zone(name: Any, default: str) -> ZoneInfo:
     for candidate in (name, default, "UTC"):
         if isinstance(candidate, str) and candidate:
@@ -148,8 +156,10 @@ def _zone(name: Any, default: str) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
-def parse_person(data: Mapping[str, Any], *, default_locale: str, default_time_zone: str) -> Person:
-    """Region and language come with the event when the publisher knows them; ko-KR otherwise."""
+def parse_person(data: Mapping[str, Any], *, default_locale: str, default_time_zone: str,
+                 profile: Mapping[str, Any] | None = None) -> Person:
+    """The owner's profile first, then what the event carries, then the defaults (ko-KR, Asia/Seoul)."""
+    data = {**data, **{k: v for k, v in (profile or {}).items() if v is not None}}
     raw_locale = data.get("locale")
     locale = raw_locale if isinstance(raw_locale, str) and raw_locale else default_locale
     region = data.get("region")

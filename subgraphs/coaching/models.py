@@ -59,6 +59,19 @@ class ReadingRow(SQLModel, table=True):
     context: str | None = Field(default=None, max_length=30)
 
 
+class CoachingProfileRow(SQLModel, table=True):
+    """What the owner told coaching about themself; wins over what an event carries."""
+
+    __tablename__ = "coaching_profiles"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    locale: str | None = Field(default=None, max_length=35)
+    region: str | None = Field(default=None, max_length=2)
+    time_zone: str | None = Field(default=None, max_length=64)
+    height_cm: float | None = None  # for BMI from body weight
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class CoachingOutbox(OutboxBase, table=True):
     __tablename__ = "coaching_outbox"
 

@@ -10,7 +10,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events import CloudEvent, add_to_outbox, already_processed, record_processed
-from subgraphs.coaching.models import CoachingOutbox, CoachingProcessedEvent, InsightRow, ReadingRow
+from subgraphs.coaching.models import (
+    CoachingOutbox,
+    CoachingProcessedEvent,
+    CoachingProfileRow,
+    InsightRow,
+    ReadingRow,
+)
 
 
 class CoachingRepository:
@@ -27,6 +33,14 @@ class CoachingRepository:
 
     def add_event(self, stream: str, event: CloudEvent) -> None:
         add_to_outbox(self.session, CoachingOutbox, stream, event)
+
+    # -- profiles -------------------------------------------------------------------------------------------
+
+    async def profile(self, user_id: str) -> CoachingProfileRow | None:
+        return await self.session.get(CoachingProfileRow, user_id)
+
+    def save_profile(self, row: CoachingProfileRow) -> None:
+        self.session.add(row)
 
     # -- readings -------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from libs.auth import require_viewer
 from subgraphs.coaching import loaders
 from subgraphs.coaching.context import Info
 from subgraphs.coaching.errors import InsightNotFound
-from subgraphs.coaching.types import Insight, owns
+from subgraphs.coaching.types import CoachingProfile, CoachingProfileInput, Insight, owns
 from subgraphs.coaching.worker import LIVE_TOPIC
 
 
@@ -23,6 +23,17 @@ class Query:
         if row is None or not owns(info, row):  # someone else's insight does not exist for this viewer
             raise InsightNotFound(str(id))
         return Insight.from_row(row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="sets what coaching knows about the viewer (region, language, height)")
+    async def update_coaching_profile(self, info: Info, input: CoachingProfileInput) -> CoachingProfile:
+        viewer = require_viewer(info.context.viewer)
+        row = await info.context.resources.service.update_profile(
+            str(viewer.user_id), locale=input.locale, region=input.region, time_zone=input.time_zone,
+            height_cm=input.height_cm)
+        return CoachingProfile.from_row(row)
 
 
 @strawberry.type

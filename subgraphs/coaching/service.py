@@ -6,6 +6,7 @@ outbox rows and the processed-event marker are written in the same transaction.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,16 +17,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.config import Settings
 from libs.db.sql import unit_of_work
+from libs.errors import BadUserInput
 from libs.events import CloudEvent, DropEvent
 from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_RECORDED
-from subgraphs.coaching.domain import InvalidMeasurement, Person, Reading, parse_person, parse_reading
+from subgraphs.coaching.domain import (
+    InvalidMeasurement,
+    Person,
+    Reading,
+    parse_person,
+    parse_reading,
+    valid_zone,
+)
 from subgraphs.coaching.enrich import MessageEnricher
 from subgraphs.coaching.messages import render
-from subgraphs.coaching.models import InsightRow, ReadingRow, as_utc, utcnow
+from subgraphs.coaching.models import CoachingProfileRow, InsightRow, ReadingRow, as_utc, utcnow
 from subgraphs.coaching.repository import CoachingRepository
 from subgraphs.coaching.rules import Finding, evaluate, ruleset_for
 
 CONSUMER_GROUP = "coaching"
+MIN_HEIGHT_CM, MAX_HEIGHT_CM = 50, 272
+LOCALE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 SOURCE = "/subgraphs/coaching"
 HISTORY = timedelta(days=14)
 # A trend insight repeats at most once in this window, or every new high reading would re-announce it.
@@ -41,6 +52,12 @@ def reading_from_row(row: ReadingRow) -> Reading:
 def row_from_reading(r: Reading) -> ReadingRow:
     return ReadingRow(id=r.id, user_id=r.user_id, type=r.type, value=r.value, unit=r.unit,
                       components=dict(r.components), taken_at=r.taken_at, context=r.context)
+
+
+def profile_values(row: CoachingProfileRow | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {"locale": row.locale, "region": row.region, "timeZone": row.time_zone, "heightCm": row.height_cm}
 
 
 def insight_event(row: InsightRow, person: Person) -> CloudEvent:
@@ -72,24 +89,24 @@ class CoachingService:
             reading = parse_reading(event.data, event.timestamp)
         except InvalidMeasurement as e:
             raise DropEvent(str(e)) from e
-        person = parse_person(event.data, default_locale=self.settings.coaching_default_locale,
-                              default_time_zone=self.settings.default_time_zone)
 
         if self.enricher is None:  # the common case: judge and write in one transaction
             async with unit_of_work(self.sessions) as session:
                 repo = CoachingRepository(session)
-                findings = await self._judge(repo, event, reading, person)
-                if findings is None:
+                judged = await self._judge(repo, event, reading)
+                if judged is None:
                     return []
+                findings, person = judged
                 insights = [self._insight(f, reading, person, event) for f in findings]
                 self._write(repo, event, reading, person, insights)
             return insights
 
         # With a language model: judge first, reword outside any transaction, then write (re-checking).
         async with self.sessions() as session:
-            findings = await self._judge(CoachingRepository(session), event, reading, person)
-        if findings is None:
+            judged = await self._judge(CoachingRepository(session), event, reading)
+        if judged is None:
             return []
+        findings, person = judged
         insights = [await self._reworded(self._insight(f, reading, person, event), f, person)
                     for f in findings]
         async with unit_of_work(self.sessions) as session:
@@ -99,20 +116,25 @@ class CoachingService:
             self._write(repo, event, reading, person, insights)
         return insights
 
-    async def _judge(self, repo: CoachingRepository, event: CloudEvent, reading: Reading,
-                     person: Person) -> list[Finding] | None:
-        """The findings for this reading, or None when the event (or its measurement) was handled before."""
+    async def _judge(self, repo: CoachingRepository, event: CloudEvent,
+                     reading: Reading) -> tuple[list[Finding], Person] | None:
+        """The findings for this reading and its owner, or None when the event (or its measurement) was
+        handled before."""
         if await repo.already_processed(CONSUMER_GROUP, event.id):
             return None
         if await repo.reading_exists(reading.id):  # the same measurement published again under a new id
             return None
+        profile = await repo.profile(reading.user_id)
+        person = parse_person(event.data, default_locale=self.settings.coaching_default_locale,
+                              default_time_zone=self.settings.default_time_zone,
+                              profile=profile_values(profile))
         rows = await repo.readings_between(reading.user_id, reading.type, reading.taken_at - HISTORY,
                                            reading.taken_at)
         history = [reading_from_row(r) for r in rows if r.id != reading.id] + [reading]
         findings = evaluate(reading, person, history)
         trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
         quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
-        return [f for f in findings if f.rule_id not in quiet]
+        return [f for f in findings if f.rule_id not in quiet], person
 
     @staticmethod
     def _write(repo: CoachingRepository, event: CloudEvent, reading: Reading, person: Person,
@@ -152,6 +174,35 @@ class CoachingService:
         for row in rows:
             out[row.user_id].append(row)
         return out
+
+    async def profile(self, user_id: str) -> CoachingProfileRow:
+        async with self.sessions() as session:
+            return await CoachingRepository(session).profile(user_id) or CoachingProfileRow(user_id=user_id)
+
+    async def update_profile(self, user_id: str, *, locale: str | None, region: str | None,
+                             time_zone: str | None, height_cm: float | None) -> CoachingProfileRow:
+        if height_cm is not None and not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:
+            raise BadUserInput(f"height must be {MIN_HEIGHT_CM}-{MAX_HEIGHT_CM} cm", field="heightCm")
+        if region is not None and (len(region) != 2 or not region.isalpha()):
+            raise BadUserInput("region is an ISO 3166 country code such as KR", field="region")
+        if time_zone is not None and not valid_zone(time_zone):
+            raise BadUserInput(f"unknown time zone {time_zone!r}", field="timeZone")
+        if locale is not None and not LOCALE.match(locale):
+            raise BadUserInput("locale is a BCP 47 tag such as ko-KR", field="locale")
+        async with unit_of_work(self.sessions) as session:
+            repo = CoachingRepository(session)
+            row = await repo.profile(user_id) or CoachingProfileRow(user_id=user_id)
+            if locale is not None:
+                row.locale = locale
+            if region is not None:
+                row.region = region.upper()
+            if time_zone is not None:
+                row.time_zone = time_zone
+            if height_cm is not None:
+                row.height_cm = height_cm
+            row.updated_at = datetime.now(UTC)
+            repo.save_profile(row)
+        return row
 
     async def insights_by_ids(self, ids: Sequence[str]) -> dict[str, InsightRow]:
         async with self.sessions() as session:

@@ -13,7 +13,7 @@ from libs.auth import require_viewer
 from libs.errors import BadUserInput, Forbidden
 from subgraphs.coaching import loaders
 from subgraphs.coaching.context import Info
-from subgraphs.coaching.models import InsightRow, as_utc
+from subgraphs.coaching.models import CoachingProfileRow, InsightRow, as_utc
 
 MAX_FIRST = 50
 
@@ -117,6 +117,27 @@ class Insight:
         return [Measurement(id=strawberry.ID(m)) for m in self.row.measurement_ids]
 
 
+@strawberry.type(description="What coaching uses to pick rule sets and languages; unset fields fall back to "
+                             "the measurement's event, then ko-KR / Asia/Seoul.")
+class CoachingProfile:
+    locale: str | None
+    region: str | None = strawberry.field(description="ISO 3166 country code; KR selects Korean guidelines")
+    time_zone: str | None
+    height_cm: float | None = strawberry.field(description="enables BMI insights from body weight")
+
+    @classmethod
+    def from_row(cls, row: CoachingProfileRow) -> CoachingProfile:
+        return cls(locale=row.locale, region=row.region, time_zone=row.time_zone, height_cm=row.height_cm)
+
+
+@strawberry.input
+class CoachingProfileInput:
+    locale: str | None = None
+    region: str | None = None
+    time_zone: str | None = None
+    height_cm: float | None = None
+
+
 @strawberry.federation.type(keys=["id"])
 class User:
     id: strawberry.ID
@@ -134,3 +155,10 @@ class User:
             raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
         rows = await loaders.latest_insights(info.context).load((str(self.id), first))
         return [Insight.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def coaching_profile(self, info: Info) -> CoachingProfile:
+        viewer = require_viewer(info.context.viewer)
+        if viewer.user_id != str(self.id):
+            raise Forbidden("you may only access your own coaching profile")
+        return CoachingProfile.from_row(await info.context.resources.service.profile(str(self.id)))

@@ -118,3 +118,14 @@ async def test_workers_consume_the_stream_and_publish_insights(
     assert count == 1
     lag = await workers.measurements.lag()
     assert lag.pending == 0 and lag.dead_letters == 0
+
+
+async def test_the_owners_profile_enables_bmi_and_wins_over_the_event(coaching: CoachingResources) -> None:
+    user = new_user()
+    weight = {"type_": "BODY_WEIGHT", "unit": "kg", "context": None}
+    assert await coaching.service.handle_event(measurement_event(user, value=75, **weight)) == []  # no height
+    await coaching.service.update_profile(user, locale="en-US", region="KR", time_zone=None, height_cm=170)
+    [row] = await coaching.service.handle_event(measurement_event(user, value=75, locale="ko-KR", **weight))
+    # BMI 26.0: Korean cut-offs (region KR from the profile), English (the profile beats the event's locale).
+    assert (row.rule_id, row.ruleset, row.locale) == ("bmi.ksso.obesity1", "KR", "en-US")
+    assert "26.0" in row.texts["en"]["message"]

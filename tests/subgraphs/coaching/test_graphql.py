@@ -127,3 +127,24 @@ async def test_ready_reports_the_stores_and_the_event_backlog(coaching_url: str)
     checks = r.json()["checks"]
     assert checks["database"] == "ok" and checks["redis"] == "ok"
     assert "events:measurement/coaching" in checks
+
+
+async def test_coaching_profile_is_the_owners_to_read_and_set(coaching_url: str, settings: Settings) -> None:
+    user, other = new_user(), new_user()
+    url = coaching_url + "/graphql"
+    update = """mutation($input: CoachingProfileInput!) {
+      updateCoachingProfile(input: $input) { locale region timeZone heightCm } }"""
+    profile = {"region": "us", "heightCm": 182.5, "timeZone": "America/New_York"}
+    ok = await gql(url, update, {"input": profile}, token=token_for(settings, user))
+    assert ok["data"]["updateCoachingProfile"] == {**profile, "region": "US", "locale": None}
+    for bad, field in (({"heightCm": 20}, "heightCm"), ({"region": "Korea"}, "region"),
+                       ({"timeZone": "Nowhere/City"}, "timeZone")):
+        result = await gql(url, update, {"input": bad}, token=token_for(settings, user))
+        assert error_codes(result) == ["BAD_USER_INPUT"]
+        assert result["errors"][0]["extensions"]["field"] == field
+    read = ("query($reps: [_Any!]!) { _entities(representations: $reps) "
+            "{ ... on User { coachingProfile { region } } } }")
+    reps = {"reps": [{"__typename": "User", "id": user}]}
+    assert (await gql(url, read, reps, token=token_for(settings, user)))["data"]["_entities"][0] == {
+        "coachingProfile": {"region": "US"}}
+    assert error_codes(await gql(url, read, reps, token=token_for(settings, other))) == ["FORBIDDEN"]
