@@ -58,6 +58,9 @@ class EventsQuery:
         return "pong"
 
 
+LIVE: set[int] = set()  # upstream subscriptions currently running in the events subgraph
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription
@@ -67,9 +70,14 @@ class Subscription:
         auth = info.context["request"].headers.get("authorization") or info.context.get(
             "connection_params", {}
         )
-        for i in range(count):
-            yield Measurement(value=float(i), user=UserRef(id=strawberry.ID(f"u{i}" if auth else "anon")))
-            await asyncio.sleep(0.01 if count < 100 else 0.2)
+        token = id(info)
+        LIVE.add(token)
+        try:
+            for i in range(count):
+                yield Measurement(value=float(i), user=UserRef(id=strawberry.ID(f"u{i}" if auth else "anon")))
+                await asyncio.sleep(0.01 if count < 100 else 0.2)
+        finally:
+            LIVE.discard(token)
 
 
 users_schema = strawberry.federation.Schema(query=UsersQuery, federation_version="2.7")
@@ -200,3 +208,44 @@ async def test_subgraph_going_away_ends_the_subscription_with_an_error(stack: di
     assert m["type"] == "error" and m["id"] == "z"
     assert m["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_UPSTREAM_CLOSED"
     assert m["payload"][0]["extensions"]["serviceName"] == "events"
+
+
+async def test_client_closing_tears_down_the_upstream_subscription(stack: dict[str, Any]) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(stack["url"], protocols=("graphql-transport-ws",))
+        await ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer x"}})
+        await ws.receive_json(timeout=5)
+        await ws.send_json(
+            {"id": "c", "type": "subscribe", "payload": {"query": SUB, "variables": {"n": 1000}}}
+        )
+        assert (await ws.receive_json(timeout=5))["type"] == "next"
+        assert LIVE, "the subgraph is streaming"
+        await ws.close()
+    for _ in range(100):
+        if not LIVE:
+            break
+        await asyncio.sleep(0.05)
+    assert not LIVE, "the upstream subscription was not closed"
+
+
+async def test_complete_message_stops_one_subscription(stack: dict[str, Any]) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(stack["url"], protocols=("graphql-transport-ws",)) as ws,
+    ):
+        await ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer x"}})
+        await ws.receive_json(timeout=5)
+        await ws.send_json(
+            {"id": "s", "type": "subscribe", "payload": {"query": SUB, "variables": {"n": 1000}}}
+        )
+        assert (await ws.receive_json(timeout=5))["type"] == "next"
+        await ws.send_json({"id": "s", "type": "complete"})
+        for _ in range(100):
+            if not LIVE:
+                break
+            await asyncio.sleep(0.05)
+        assert not LIVE
+        await ws.send_json({"type": "ping"})
+        while (m := await ws.receive_json(timeout=5))["type"] == "next":
+            pass
+        assert m == {"type": "pong"}
