@@ -32,11 +32,6 @@ HIVE_LIST_INDEX = (
     "the error of the third product's inStock is at [topProducts, 2, inStock]."
 )
 
-NO_PATH_ON_FAILED_FETCH = (
-    "executor: the error of a failed fetch has no path; GraphQL spec, Response > Errors: an error that "
-    "can be associated to a field of the result must carry that field's path"
-)
-
 PRODUCT_FIELDS = """
 fragment ProductCard on Product {
   upc
@@ -130,18 +125,15 @@ OPS: list[Op] = [
     Op(
         "entity-dedup-same-user",
         "{ latestReviews(limit: 3) { id author { id name email tier } } }",
-        router_bug='planner: User.email is sent to "shipping", where User has only a resolvable: false key',
     ),
     Op(
         "entity-key-jump-upc-to-id",
         "{ restock { upc reviews { body } } }",
-        router_bug="planner: reviews needs Product.id, which inventory lacks; no hop via products (key jump)",
     ),
     Op("entity-key-jump-ok", "{ restock(filter: { category: BOOKS }) { upc name averageRating } }"),
     Op(
         "entity-second-key-email",
         "{ parcels { trackingNo status recipient { email name reviewCount } } }",
-        router_bug="planner: reviews needs User.id, shipping knows only email; no hop via users (key jump)",
     ),
     Op("entity-compound-key", "{ me { lastParcel { carrierCode trackingNo status } } }"),
     Op(
@@ -233,25 +225,21 @@ OPS: list[Op] = [
         # LEGACY is @inaccessible: not a value of Tier in the API schema, so completing it is a field
         # error (GraphQL spec, CompleteValue -> CoerceResult for enums); Tier! nulls the user.
         errors=True,
-        router_bug="executor: an @inaccessible enum value from a subgraph passes through, not a field error",
     ),
     Op(
         "subgraph-down-root",
         "{ legacyReport }",
         errors=True,
-        router_bug=NO_PATH_ON_FAILED_FETCH,
     ),
     Op(
         "subgraph-down-with-others",
         "{ me { name } legacyReport }",
         errors=True,
-        router_bug=NO_PATH_ON_FAILED_FETCH,
     ),
     Op(
         "subgraph-down-entity",
         "{ me { name legacyNotes } }",
         errors=True,
-        router_bug=NO_PATH_ON_FAILED_FETCH,
     ),
     # -- invalid operations -----------------------------------------------------------------------------
     Op("invalid-unknown-field", "{ me { nope } }", errors=True),
