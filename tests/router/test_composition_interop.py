@@ -32,6 +32,12 @@ def _fixture_sets() -> dict[str, list[SubgraphSDL]]:
             continue
         sdls = {p.stem: p.read_text() for p in sorted(folder.glob("*.graphql")) if p.stem != "operation"}
         sets[case] = [SubgraphSDL(n, f"http://127.0.0.1:9/{n}", s) for n, s in sdls.items()]
+    for folder in sorted((Path(__file__).parent / "federation_fixtures").glob("*/")):
+        sdl_files = sorted(folder.glob("*.graphql"))
+        if sdl_files:
+            sets[f"federation_fixtures/{folder.name}"] = [
+                SubgraphSDL(p.stem, f"http://127.0.0.1:9/{p.stem}", p.read_text()) for p in sdl_files
+            ]
     project = sorted((REPO / "schema" / "subgraphs").glob("*.graphql"))
     if project:
         sets["project"] = [
