@@ -22,10 +22,15 @@ from libs.testing import running_app
 from subgraphs.coaching.app import create_app
 from subgraphs.coaching.resources import CoachingResources, open_resources
 
+# Our own Redis key space inside the run's: workers of other suites in this session (the e2e stack runs every
+# subgraph with its workers) must not take our events, nor ours theirs.
+EVENTS_PREFIX = "cn:"
+
 
 @pytest.fixture(scope="session")
 def coaching_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"coaching_workers": False})
+    return settings.model_copy(update={"coaching_workers": False,
+                                       "redis_prefix": settings.redis_prefix + EVENTS_PREFIX})
 
 
 @pytest.fixture(scope="session")

@@ -101,9 +101,9 @@ async def test_workers_consume_the_stream_and_publish_insights(
     workers = CoachingWorkers(coaching, consumer_name="test-worker", block_ms=100)
     async with workers.running():
         event = measurement_event(user, value=300, context="AFTER_MEAL")
-        await EventPublisher(redis, settings).publish(MEASUREMENT_STREAM, event)
+        await EventPublisher(redis, coaching.settings).publish(MEASUREMENT_STREAM, event)
         for _ in range(100):
-            published = [f for _, f in await redis.xrange(stream_key(settings, COACHING_STREAM))
+            published = [f for _, f in await redis.xrange(stream_key(coaching.settings, COACHING_STREAM))
                          if CloudEvent.from_json(f["event"]).data.get("userId") == user]
             if published:
                 break

@@ -101,7 +101,7 @@ async def test_subscription_delivers_new_insights_to_their_owner_only(
             from libs.events.streams import MEASUREMENT_STREAM
 
             event = measurement_event(alice, value=45, context=None)
-            await EventPublisher(coaching.redis, settings).publish(MEASUREMENT_STREAM, event)
+            await EventPublisher(coaching.redis, coaching.settings).publish(MEASUREMENT_STREAM, event)
             got = (await a.next(timeout=10))["data"]["coachingInsightReady"]
         assert got["severity"] == "URGENT" and got["measurement"]["id"] == event.data["measurementId"]
         assert got["title"] == "심한 저혈당"

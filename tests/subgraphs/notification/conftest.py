@@ -18,6 +18,7 @@ from libs.testing import free_port, running_app
 from subgraphs.notification.app import create_app
 from subgraphs.notification.resources import NotificationResources, open_resources
 from tests.subgraphs.coaching.conftest import (  # noqa: F401  (the chain test also runs coaching)
+    EVENTS_PREFIX,
     coaching,
     coaching_settings,
     coaching_url,
@@ -39,7 +40,8 @@ def notification_settings(settings: Settings, fake_fcm: FakeFcm,
     account = tmp_path_factory.mktemp("fcm") / "service-account.json"
     account.write_text(json.dumps(fake_fcm.service_account()))
     return settings.model_copy(update={"notification_workers": False, "fcm_endpoint": fake_fcm.base_url,
-                                       "fcm_service_account_file": Path(account)})
+                                       "fcm_service_account_file": Path(account),
+                                       "redis_prefix": settings.redis_prefix + EVENTS_PREFIX})
 
 
 @pytest.fixture(scope="session")

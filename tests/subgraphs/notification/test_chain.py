@@ -76,7 +76,7 @@ async def test_high_glucose_reaches_the_owners_phone_live_and_as_push(
                   notification) as (b_insights, b_notes), \
             coaching_workers.running(), notification_workers.running():
         event = measurement_event(alice, value=280, context="FASTING")
-        publisher = EventPublisher(coaching.redis, settings)
+        publisher = EventPublisher(coaching.redis, coaching.settings)
         await publisher.publish(MEASUREMENT_STREAM, event)
 
         insight = (await a_insights.next(timeout=10))["data"]["coachingInsightReady"]
@@ -110,7 +110,7 @@ async def test_nothing_is_lost_or_doubled_when_coaching_was_down(
     async with phone(coaching_url, notification_url, token_for(settings, alice), alice, coaching,
                      notification) as (insights, notes), notification_workers.running():
         event = measurement_event(alice, value=48, context=None)
-        publisher = EventPublisher(coaching.redis, settings)
+        publisher = EventPublisher(coaching.redis, coaching.settings)
         await publisher.publish(MEASUREMENT_STREAM, event)
         await publisher.publish(MEASUREMENT_STREAM, event)  # a duplicate delivery from the publisher's relay
         assert await insights.nothing_within(0.5)

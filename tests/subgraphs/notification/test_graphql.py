@@ -114,7 +114,7 @@ async def test_subscription_delivers_to_the_owner_only(
             from libs.events.streams import COACHING_STREAM
 
             event = insight_event(alice)
-            await EventPublisher(notification.redis, settings).publish(COACHING_STREAM, event)
+            await EventPublisher(notification.redis, notification.settings).publish(COACHING_STREAM, event)
             got = (await a.next(timeout=10))["data"]["notificationReceived"]
         assert got["type"] == "COACHING_INSIGHT" and got["title"] == "높은 공복 혈당"
         assert await b.nothing_within(0.5)
