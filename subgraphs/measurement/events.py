@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from libs.events import CloudEvent, EventPublisher
 from libs.events.publisher import entry_fields
 from libs.events.streams import MEASUREMENT_RECORDED, MEASUREMENT_STREAM, stream_key
 from subgraphs.measurement.domain import Measurement
-from subgraphs.measurement.repository import MeasurementRepository
+from subgraphs.measurement.repository import LeaseRepository, MeasurementRepository
 
 log = logging.getLogger("manpasik.measurement.events")
 
@@ -98,9 +99,12 @@ class RedisEventSink:
 class PendingEventRelay:
     """Republishes `measurement.recorded` for documents whose marker is still set, then clears it."""
 
+    LEASE = "measurement-event-relay"
+
     def __init__(
         self,
         repo: MeasurementRepository,
+        leases: LeaseRepository,
         sink: RedisEventSink,
         *,
         interval_s: float = 5.0,
@@ -108,14 +112,22 @@ class PendingEventRelay:
         batch: int = 200,
     ) -> None:
         self.repo = repo
+        self.leases = leases
         self.sink = sink
         self.interval_s = interval_s
+        # One replica relays at a time (the others would publish the same events again); the lease outlives a
+        # few missed rounds, so a stopped holder is replaced within about 30 s.
+        self.owner = uuid.uuid4().hex
+        self.lease_ttl = timedelta(seconds=max(30.0, 3 * interval_s))
         # Leaves the request's own publish time to finish, so a healthy system does not publish twice.
         self.grace = timedelta(seconds=grace_s)
         self.batch = batch
 
     async def relay_once(self) -> int:
-        pending = await self.repo.with_pending_event(datetime.now(UTC) - self.grace, self.batch)
+        now = datetime.now(UTC)
+        if not await self.leases.acquire(self.LEASE, self.owner, now, self.lease_ttl):
+            return 0
+        pending = await self.repo.with_pending_event(now - self.grace, self.batch)
         if not pending or not await self.sink.measurements_recorded(pending):
             return 0  # nothing to do, or Redis still down: next round
         await self.repo.clear_pending_events([(m.id, event_id) for m, event_id in pending])
@@ -131,3 +143,5 @@ class PendingEventRelay:
                 log.exception("pending-event relay round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
+        with contextlib.suppress(Exception):  # let another replica take over now, not after the TTL
+            await self.leases.release(self.LEASE, self.owner)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
@@ -255,6 +256,29 @@ def _range(
     if bounds:
         query["taken_at"] = bounds
     return query
+
+
+class LeaseRepository:
+    """Named leases: one holder at a time, until it lets go or stops renewing."""
+
+    def _collection(self) -> Any:
+        return MeasurementDocument.get_pymongo_collection().database["leases"]
+
+    async def acquire(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        try:
+            doc = await self._collection().find_one_and_update(
+                {"_id": name, "$or": [{"until": {"$lt": now}}, {"owner": owner}]},
+                {"$set": {"owner": owner, "until": now + ttl}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # MongoDB: held by someone else, so the upsert collided on _id
+            return False
+        # nx-27017 0.8 answers that collision with no document instead of the error.
+        return doc is not None and doc.get("owner") == owner
+
+    async def release(self, name: str, owner: str) -> None:
+        await self._collection().delete_one({"_id": name, "owner": owner})
 
 
 def _to_device(d: DeviceDocument) -> Device:

@@ -22,7 +22,12 @@ from subgraphs.measurement import sun
 from subgraphs.measurement.demo import demo_keys, seed_demo_lots
 from subgraphs.measurement.events import PendingEventRelay, RedisEventSink
 from subgraphs.measurement.models import DOCUMENTS
-from subgraphs.measurement.repository import CartridgeRepository, DeviceRepository, MeasurementRepository
+from subgraphs.measurement.repository import (
+    CartridgeRepository,
+    DeviceRepository,
+    LeaseRepository,
+    MeasurementRepository,
+)
 from subgraphs.measurement.service import MeasurementService
 
 log = logging.getLogger("manpasik.measurement")
@@ -101,7 +106,9 @@ async def resources(
     measurements = MeasurementRepository()
     sink = RedisEventSink(events_redis, settings)
     service = MeasurementService(measurements, DeviceRepository(), CartridgeRepository(), sink, sun_keys)
-    relay = PendingEventRelay(measurements, sink, interval_s=relay_interval_s, grace_s=relay_grace_s)
+    relay = PendingEventRelay(
+        measurements, LeaseRepository(), sink, interval_s=relay_interval_s, grace_s=relay_grace_s
+    )
     stop = asyncio.Event()
     relay_task: asyncio.Task[None] | None = None
     try:

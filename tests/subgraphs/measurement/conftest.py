@@ -33,8 +33,12 @@ mutation($input: RecordMeasurementInput!) {
 
 @pytest.fixture(scope="module")
 def msettings(settings: Settings) -> Settings:
+    # Its own database: the e2e stack's measurement app (same process, same settings) has its own relay.
     return settings.model_copy(
-        update={"cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY},{ANCIENT_LOT}:{OLD_LOT_KEY}"}
+        update={
+            "cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY},{ANCIENT_LOT}:{OLD_LOT_KEY}",
+            "db_suffix": settings.db_suffix + "_m",
+        }
     )
 
 

@@ -16,8 +16,11 @@ class _CommandCounter(monitoring.CommandListener):
         self.commands: Counter[str] = Counter()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        # The outbox relay polls on its own schedule; it is not part of any request.
-        relay = "pending_event_id" in str(event.command.get("filter"))
+        # The outbox relay (its lease, its query) polls on its own schedule; it is not part of any request.
+        relay = (
+            "pending_event_id" in str(event.command.get("filter"))
+            or event.command.get(event.command_name) == "leases"
+        )
         if event.database_name == self.database and not relay:
             self.commands[event.command_name] += 1
 

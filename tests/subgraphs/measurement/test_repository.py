@@ -46,3 +46,51 @@ async def test_unordered_insert_returns_the_stored_twin_of_a_taken_client_id(url
         ("b", 61.0, True),
     ]
     assert results[0][0].id == first.id
+
+
+async def test_lease_has_one_holder_until_released_or_expired(url) -> None:
+    from datetime import timedelta
+
+    from subgraphs.measurement.repository import LeaseRepository
+
+    leases, name, ttl = LeaseRepository(), f"test-{uuid.uuid4().hex}", timedelta(seconds=30)
+    t0 = datetime.now(UTC)
+    assert await leases.acquire(name, "a", t0, ttl)
+    assert not await leases.acquire(name, "b", t0, ttl)
+    assert await leases.acquire(name, "a", t0 + timedelta(seconds=20), ttl)  # renewal moves the expiry on
+    assert not await leases.acquire(name, "b", t0 + timedelta(seconds=40), ttl)
+    assert await leases.acquire(name, "b", t0 + timedelta(seconds=51), ttl)  # a stopped renewing
+    await leases.release(name, "a")  # not the holder: no effect
+    assert not await leases.acquire(name, "a", t0 + timedelta(seconds=52), ttl)
+    await leases.release(name, "b")
+    assert await leases.acquire(name, "a", t0 + timedelta(seconds=53), ttl)
+
+
+async def test_competing_relays_publish_a_pending_event_once(url, msettings, redis) -> None:
+    import asyncio
+
+    from libs.events import CloudEvent
+    from libs.events.streams import MEASUREMENT_STREAM, stream_key
+    from subgraphs.measurement.events import PendingEventRelay, RedisEventSink
+    from subgraphs.measurement.repository import LeaseRepository
+
+    repo = MeasurementRepository()
+    [(m, _)] = await repo.insert_many([(_reading(uuid.uuid4().hex, "p", 70), new_id(), uuid.uuid4().hex)])
+    sink = RedisEventSink(redis, msettings)
+    # Three more replicas beside the module app's own relay, all past the grace period at once.
+    relays = [PendingEventRelay(repo, LeaseRepository(), sink, grace_s=0) for _ in range(3)]
+
+    async def published() -> int:
+        entries = await redis.xrange(stream_key(msettings, MEASUREMENT_STREAM))
+        events = [CloudEvent.from_json(f["event"]) for _, f in entries]
+        return sum(e.data["measurementId"] == m.id for e in events)
+
+    for _ in range(50):  # rounds of every relay until the event is out (the app's relay may hold the lease)
+        await asyncio.gather(*(r.relay_once() for r in relays))
+        if await published():
+            break
+        await asyncio.sleep(0.1)
+    for _ in range(5):
+        await asyncio.gather(*(r.relay_once() for r in relays))
+    await asyncio.sleep(0.6)  # the app's relay rounds too
+    assert await published() == 1
