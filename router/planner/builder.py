@@ -291,7 +291,9 @@ class PlanBuilder:
                             continue
                         done.add((g, rf.key))
                         changed = True
-                        if self.can_resolve(fetch.graph, type_name, rf.name, provided):
+                        if self.can_resolve(
+                            fetch.graph, type_name, rf.name, provided
+                        ) and not self.requires_elsewhere(fetch.graph, type_name, rf.name, provided):
                             local.append(rf)
                             continue
                         # Key and @requires inputs must come from elsewhere: g needs them to be asked.

@@ -159,7 +159,6 @@ OPS: list[Op] = [
     Op(
         "requires-from-entity-root",
         "{ restock { upc shippingCost } }",
-        router_bug="planner: inventory resolves shippingEstimate in the root fetch, without @requires fields",
     ),
     Op("provides-shortcut", "{ latestReviews(limit: 2) { author { name } } }"),
     Op("provides-plus-non-provided", "{ latestReviews(limit: 2) { author { name tier } } }"),
