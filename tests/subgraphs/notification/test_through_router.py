@@ -140,7 +140,8 @@ async def test_record_high_glucose_and_both_subscriptions_fire_for_the_owner_onl
         # The contract's Notifications: the insight's, beside auth's welcome (user.signed_up), which travels
         # on its own and is waited for so that the count below is stable.
         for _ in range(50):
-            listed = await gql(stack.url + "/graphql", operation("Notifications"), {"first": 10}, token=a_token)
+            listed = await gql(stack.url + "/graphql", operation("Notifications"), {"first": 10},
+                               token=a_token)
             nodes = [e["node"] for e in listed["data"]["me"]["notifications"]["edges"]]
             if any(n["type"] == "WELCOME" for n in nodes):
                 break
