@@ -88,8 +88,9 @@ def _body(n: int, i: int, batch: int) -> dict[str, object]:
 
 
 async def _load(
-    url: str, tokens: list[str], duration: float, concurrency: int, batch: int = 1
+    url: str, tokens: list[str], duration: float, concurrency: int, batch: int = 1, rate: float = 0.0
 ) -> dict[str, float]:
+    """Closed loop (`concurrency` clients back to back), or open loop at `rate` requests/s when rate > 0."""
     latencies: list[float] = []
     errors = 0
     stop_at = time.monotonic() + duration
@@ -97,23 +98,41 @@ async def _load(
 
     async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def worker(n: int) -> None:
+        async def one(n: int, i: int) -> None:
             nonlocal errors
-            token = tokens[n % len(tokens)]
-            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            headers = {
+                "authorization": f"Bearer {tokens[n % len(tokens)]}",
+                "content-type": "application/json",
+            }
+            t0 = time.perf_counter()
+            async with session.post(url, json=_body(n, i, batch), headers=headers) as r:
+                data = await r.json()
+            latencies.append(time.perf_counter() - t0)
+            if r.status != 200 or data.get("errors") or not (data.get("data") or {}):
+                errors += 1
+
+        async def worker(n: int) -> None:
             i = 0
             while time.monotonic() < stop_at:
                 i += 1
-                body = _body(n, i, batch)
-                t0 = time.perf_counter()
-                async with session.post(url, json=body, headers=headers) as r:
-                    data = await r.json()
-                latencies.append(time.perf_counter() - t0)
-                if r.status != 200 or data.get("errors") or not (data.get("data") or {}):
-                    errors += 1
+                await one(n, i)
+
+        async def paced() -> None:
+            # Requests start on schedule whether or not earlier ones finished, as phones would send them.
+            tasks, k, start = [], 0, time.monotonic()
+            while (now := time.monotonic()) < stop_at:
+                due = start + k / rate
+                if now < due:
+                    await asyncio.sleep(due - now)
+                tasks.append(asyncio.create_task(one(k, k)))
+                k += 1
+            await asyncio.gather(*tasks)
 
         started = time.monotonic()
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        if rate > 0:
+            await paced()
+        else:
+            await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.monotonic() - started
     latencies.sort()
 
@@ -134,7 +153,7 @@ async def _load(
 
 def _report(label: str, r: dict[str, float]) -> None:
     print(
-        f"{label:<30} {r['requests']:>6.0f} req {r['errors']:>3.0f} err {r['rps']:>7.1f} req/s "
+        f"{label:<36} {r['requests']:>6.0f} req {r['errors']:>3.0f} err {r['rps']:>7.1f} req/s "
         f"{r['mps']:>7.1f} measurements/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
         f"p99 {r['p99_ms']:6.1f} ms",
         flush=True,
@@ -150,6 +169,7 @@ async def main() -> None:
     ap.add_argument(
         "--batch", type=int, default=0, help="also run recordMeasurements with N readings per request"
     )
+    ap.add_argument("--rate", type=float, default=0.0, help="open loop at this many requests/s (latency)")
     ap.add_argument("--via", choices=["subgraph", "router", "both"], default="both")
     ap.add_argument("--mongo-url", help="a MongoDB to use instead of a fresh nx-27017")
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -218,10 +238,8 @@ async def main() -> None:
 
         if args.via in ("subgraph", "both"):
             await _load(sub_url + "/graphql", tokens, args.warmup, args.concurrency)
-            _report(
-                "subgraph (direct)",
-                await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency),
-            )
+            r = await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency, rate=args.rate)
+            _report("subgraph (direct)" + (f" at {args.rate:g}/s" if args.rate else ""), r)
             if args.batch > 1:
                 r = await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency, args.batch)
                 _report(f"subgraph, batches of {args.batch}", r)
@@ -264,7 +282,8 @@ async def main() -> None:
             router_url = f"http://127.0.0.1:{rport}/graphql"
             await _load(router_url, tokens, args.warmup, args.concurrency)
             label = "router -> measurement" if args.no_auth else "router (auth + measurement)"
-            _report(label, await _load(router_url, tokens, args.duration, args.concurrency))
+            label += f" at {args.rate:g}/s" if args.rate else ""
+            _report(label, await _load(router_url, tokens, args.duration, args.concurrency, rate=args.rate))
     finally:
         for p in reversed(procs):
             _stop(p)
@@ -272,10 +291,10 @@ async def main() -> None:
             mongo.stop()
         from redis.asyncio import Redis
 
-        r = Redis.from_url(args.redis_url)
-        async for key in r.scan_iter(match=f"bench:{run}:*", count=1000):
-            await r.delete(key)
-        await r.aclose()
+        redis = Redis.from_url(args.redis_url)
+        async for key in redis.scan_iter(match=f"bench:{run}:*", count=1000):
+            await redis.delete(key)
+        await redis.aclose()
 
 
 if __name__ == "__main__":
