@@ -289,6 +289,12 @@ async def main() -> None:
             _stop(p)
         if mongo is not None:
             mongo.stop()
+        else:  # an external MongoDB keeps nothing of ours
+            from pymongo import AsyncMongoClient
+
+            client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(args.mongo_url)
+            await client.drop_database(settings.database_name("measurement"))
+            await client.close()
         from redis.asyncio import Redis
 
         redis = Redis.from_url(args.redis_url)
