@@ -9,6 +9,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from libs.config import SettingsError
 from libs.errors import BadUserInput
 
 MIN_LENGTH = 10
@@ -36,11 +37,17 @@ def check_policy(password: str | None, *, field: str = "password", email: str | 
     return password
 
 
-class Passwords:
-    """argon2id (argon2-cffi's RFC 9106 low-memory profile); hashing runs off the event loop."""
+OWASP_MIN_MEMORY_KIB, OWASP_MIN_TIME_COST = 19 * 1024, 2
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        self._hasher = hasher or PasswordHasher()
+
+class Passwords:
+    """argon2id; hashing runs off the event loop."""
+
+    def __init__(self, *, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4,
+                 production: bool = False) -> None:
+        if production and (memory_kib < OWASP_MIN_MEMORY_KIB or time_cost < OWASP_MIN_TIME_COST):
+            raise SettingsError("argon2id cost below the OWASP minimum (19 MiB, 2 passes) is refused in prod")
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # Verified against when the email is unknown, so both answers cost the same time.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 

@@ -11,6 +11,12 @@ DEMO_PASSWORD = "manpasik-dev-1234"
 class AuthSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_prefix="AUTH_", extra="ignore")
 
+    # argon2id cost; defaults are argon2-cffi's RFC 9106 low-memory profile. Prod refuses less than OWASP's
+    # minimum (19 MiB, 2 passes); tests lower it to spare the shared CPUs.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    password_parallelism: int = 4
+
     # Links in emails point at the app (it calls verifyEmail / resetPassword with the token).
     app_url: str = "http://localhost:8080"
     email_token_ttl_s: int = 24 * 3600

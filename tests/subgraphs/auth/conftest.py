@@ -15,6 +15,7 @@ from tests.subgraphs.auth.fakes import twilio_verify
 from tests.subgraphs.auth.fakes.oauth import CLIENTS, FakeProviders
 from tests.subgraphs.auth.fakes.smtp import SmtpServer
 from tests.subgraphs.auth.fakes.twilio_verify import FakeTwilioVerify
+from tests.subgraphs.auth.helpers import CHEAP_HASHING
 from tests.subgraphs.auth.other_subgraph import create_other_app
 
 
@@ -45,6 +46,7 @@ def auth_settings(smtp: SmtpServer, twilio: FakeTwilioVerify, providers: FakePro
     p = providers.base_url
     return AuthSettings(
         app_url="https://app.manpasik.test",
+        **CHEAP_HASHING,
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         twilio_verify_url=twilio.base_url,  # type: ignore[attr-defined]

@@ -12,6 +12,9 @@ from libs.db.sql import create_engine
 from libs.testing.graphql import gql
 
 PASSWORD = "correct-horse-battery-42"
+# Still argon2id, at a cost that spares the CPUs the tests share (production cost: AuthSettings defaults).
+CHEAP_HASHING: dict[str, Any] = {"password_time_cost": 1, "password_memory_kib": 8192,
+                                 "password_parallelism": 1}
 
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) {

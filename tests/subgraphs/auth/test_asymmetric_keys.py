@@ -12,14 +12,14 @@ from libs.testing import running_app
 from libs.testing.graphql import error_codes, gql
 from subgraphs.auth.app import create_app
 from subgraphs.auth.settings import AuthSettings
-from tests.subgraphs.auth.helpers import WHOAMI, sign_up
+from tests.subgraphs.auth.helpers import CHEAP_HASHING, WHOAMI, sign_up
 from tests.subgraphs.auth.other_subgraph import create_other_app
 
 
 async def test_eddsa_tokens_verified_elsewhere_through_the_jwks(settings: Settings, tmp_path: Path) -> None:
     common = settings.model_dump(by_alias=True)
     eddsa = Settings(**{**common, "JWT_ALGORITHM": "EdDSA", "DATA_DIR": str(tmp_path)})
-    async with running_app(create_app(eddsa, AuthSettings())) as auth_base:
+    async with running_app(create_app(eddsa, AuthSettings(**CHEAP_HASHING))) as auth_base:
         async with httpx.AsyncClient() as client:
             jwks = (await client.get(auth_base + "/.well-known/jwks.json")).json()
         assert [(k["kty"], k["crv"], k["alg"]) for k in jwks["keys"]] == [("OKP", "Ed25519", "EdDSA")]

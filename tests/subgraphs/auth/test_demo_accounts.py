@@ -13,7 +13,7 @@ from libs.testing import running_app
 from libs.testing.graphql import error_codes, gql
 from subgraphs.auth.app import create_app
 from subgraphs.auth.settings import DEMO_PASSWORD, AuthSettings
-from tests.subgraphs.auth.helpers import SIGN_UP, log_in
+from tests.subgraphs.auth.helpers import CHEAP_HASHING, SIGN_UP, log_in
 
 ROLES = "query { me { email roles emailVerified } }"
 
@@ -28,7 +28,7 @@ async def test_dev_seeds_the_demo_accounts_and_logs_them(
         REDIS_PREFIX=settings.redis_prefix + "dev:",
         LOG_JSON=False,
     )
-    async with running_app(create_app(dev, AuthSettings())) as base:
+    async with running_app(create_app(dev, AuthSettings(**CHEAP_HASHING))) as base:
         printed = capsys.readouterr().out  # the dev stack shows these lines at start
         url = base + "/graphql"
         seen = {}
@@ -65,7 +65,7 @@ async def test_prod_never_accepts_demo_accounts(auth_url: str, settings: Setting
         REDIS_PREFIX=settings.redis_prefix,
         LOG_JSON=False,
     )
-    prod_auth = AuthSettings(secrets_key=base64.b64encode(os.urandom(32)).decode())
+    prod_auth = AuthSettings(secrets_key=base64.b64encode(os.urandom(32)).decode())  # production hashing cost
     async with running_app(create_app(prod, prod_auth)) as base:
         url = base + "/graphql"
         assert error_codes(await log_in(url, email, DEMO_PASSWORD)) == ["UNAUTHENTICATED"]
