@@ -187,21 +187,26 @@ class EventConsumer:
         """One pass (reclaim, retries, new entries); returns how many entries were handled or given up."""
         if not self._group_ready:
             await self.ensure_group()
+        try:
+            return await self._pass(block_ms)
+        except ResponseError as e:
+            if "NOGROUP" not in str(e):
+                raise
+            # The stream went away (deleted, or Redis restarted without persistence): the next pass recreates
+            # it with the group. Entries lost with it are gone, hence Redis runs with AOF in production.
+            self._group_ready = False
+            return 0
+
+    async def _pass(self, block_ms: int | None) -> int:
         handled = await self._reclaim_dead()
         handled += await self._retry_own()
         block = self.block_ms if block_ms is None else block_ms
         if handled or self._own_pending:
             # Do not sleep past the next retry's due time.
             block = min(block, self.retry_base_ms) if not handled else 0
-        try:
-            batches: Any = await self.redis.xreadgroup(
-                self.group, self.consumer, {self.key: ">"}, count=self.batch_size, block=block or None,
-            )
-        except ResponseError as e:
-            if "NOGROUP" not in str(e):
-                raise
-            self._group_ready = False
-            return handled
+        batches: Any = await self.redis.xreadgroup(
+            self.group, self.consumer, {self.key: ">"}, count=self.batch_size, block=block or None,
+        )
         for _, entries in batches or []:
             await self._handle_batch(entries)
             handled += len(entries)

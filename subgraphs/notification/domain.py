@@ -65,9 +65,11 @@ def draft_from_event(type_: str, data: Mapping[str, Any]) -> Draft | None:
         priority = _SEVERITY_PRIORITY.get(str(data.get("severity")), Priority.LOW)
         keys = ("insightId", "measurementId", "severity")
         links = {k: str(data[k]) for k in keys if data.get(k) is not None}
-        return Draft(user_id, T.COACHING_INSIGHT, priority,
-                     {"title": data.get("title") or {}, "message": data.get("message") or {}},
-                     links, locale, tz)
+        # An insight without texts (an older producer) still gets a readable notification.
+        title = data.get("title") or {"ko": "새 건강 인사이트", "en": "New health insight"}
+        message = data.get("message") or {"ko": "앱에서 확인해 보세요.", "en": "Open the app to see it."}
+        return Draft(user_id, T.COACHING_INSIGHT, priority, {"title": title, "message": message}, links,
+                     locale, tz)
     notification_type, priority = _SIMPLE[type_]
     links = {k: str(v) for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
     return Draft(user_id, notification_type, priority, dict(data), links, locale, tz)

@@ -316,3 +316,22 @@ async def test_concurrent_lanes_keep_the_order_of_one_subject(redis: Redis, sett
     assert peak == 4
     assert order == {f"user-{u}": list(range(u, 40, 4)) for u in range(4)}
     assert (await consumer.lag()).pending == 0
+
+
+async def test_a_lost_stream_is_recreated_with_its_group(redis: Redis, settings: Settings) -> None:
+    """Redis restarted without persistence: the consumer recreates the group instead of failing forever."""
+    stream = _stream()
+    seen: list[str] = []
+
+    async def handler(e: CloudEvent) -> None:
+        seen.append(e.id)
+
+    consumer = EventConsumer(redis, settings, stream=stream, group="g", consumer="c", handler=handler)
+    await consumer.ensure_group()
+    await redis.delete(stream_key(settings, stream))
+    await consumer.process_once(block_ms=0)  # NOGROUP: noted, not raised
+    e = _event()
+    await EventPublisher(redis, settings).publish(stream, e)
+    for _ in range(3):
+        await consumer.process_once(block_ms=0)
+    assert seen == [e.id]

@@ -125,3 +125,12 @@ def test_quiet_until_in_the_users_zone(local: str, start: str, end: str, until: 
     got = quiet_until(now, SEOUL, minutes(start), minutes(end))
     assert got == (datetime.fromisoformat(until).replace(tzinfo=SEOUL) if until else None)
     assert quiet_until(now, SEOUL, None, None) is None
+
+
+async def test_an_insight_without_texts_still_reads_well(notification: NotificationResources) -> None:
+    user = new_user()
+    event = insight_event(user, "CAUTION")
+    bare = CloudEvent.new(event.type, event.source, event.subject,
+                          {k: v for k, v in event.data.items() if k not in ("title", "message")})
+    [row] = await notification.service.handle_event(bare)
+    assert (row.title, row.body, row.priority) == ("새 건강 인사이트", "앱에서 확인해 보세요.", "NORMAL")
