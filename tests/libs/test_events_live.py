@@ -54,3 +54,17 @@ async def test_a_slow_subscriber_keeps_the_newest_updates(redis: Redis, settings
                 q.get_nowait()
     finally:
         await hub.close()
+
+
+async def test_subscribing_again_after_everyone_left(redis: Redis, settings: Settings) -> None:
+    hub = LiveHub(redis, settings)
+    user = str(uuid.uuid4())
+    try:
+        for n in range(2):
+            async with hub.subscribe("t", user) as q:
+                await _until_listening(hub, "t", user)
+                await hub.publish("t", user, {"n": n})
+                assert await asyncio.wait_for(q.get(), 2) == {"n": n}
+            assert await hub.listeners("t", user) == 0
+    finally:
+        await hub.close()
