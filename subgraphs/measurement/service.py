@@ -49,8 +49,8 @@ log = logging.getLogger("manpasik.measurement")
 
 MAX_PAGE = 100
 MAX_BATCH = 500  # an offline week of CGM readings every 5 min is ~2000: the app sends it in chunks
-SERIAL = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
-LOT = re.compile(r"^[A-Za-z0-9\-]{2,64}$")
+SERIAL = re.compile(r"[A-Za-z0-9\-]{4,64}")
+LOT = re.compile(r"[A-Za-z0-9\-]{2,64}")
 MAX_CALIBRATION = 16
 # How long after a lot's expiry a reading taken before it may still be uploaded (a reader offline for weeks).
 EXPIRED_LOT_UPLOAD_GRACE = timedelta(days=30)
@@ -328,7 +328,7 @@ class MeasurementService:
     # ---- devices and cartridge lots ----
     async def register_device(self, user_id: str, serial: str, model: str | None, name: str | None) -> Device:
         serial = serial.strip().upper()
-        if not SERIAL.match(serial):
+        if not SERIAL.fullmatch(serial):
             raise InvalidMeasurement("serial must be 4-64 letters, digits or dashes", field="serial")
         existing = await self.devices.by_serial(serial)
         if existing is None:
@@ -355,7 +355,7 @@ class MeasurementService:
     async def register_lot(
         self, lot: str, type_: MeasurementType, expires_at: datetime, calibration: Sequence[float]
     ) -> CartridgeLot:
-        if not LOT.match(lot):
+        if not LOT.fullmatch(lot):
             raise InvalidMeasurement("lot must be 2-64 letters, digits or dashes", field="lot")
         if MeasurementSource.CARTRIDGE not in spec_for(type_).sources:
             raise InvalidMeasurement(f"no cartridge measures {type_.value}", field="type")
@@ -392,7 +392,7 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         millis, client_id = raw.split(":", 1)
-        if not CLIENT_ID.match(client_id):
+        if not CLIENT_ID.fullmatch(client_id):
             raise ValueError(client_id)
         return Cursor(taken_at=datetime.fromtimestamp(int(millis) / 1000, UTC), client_id=client_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):

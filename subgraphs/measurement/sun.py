@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 
 UID_LENGTH = 7
 _SV2_PREFIX = bytes.fromhex("3CC300010080")
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 class SunError(ValueError):
@@ -46,7 +46,7 @@ def parse_message(message: str) -> tuple[bytes, bytes]:
     query = urlsplit(message.strip()).query if "?" in message else message.strip()
     params = parse_qs(query)
     picc, mac = (params.get(k, [""])[0] for k in ("picc_data", "cmac"))
-    if len(picc) != 32 or len(mac) != 16 or not _HEX.match(picc) or not _HEX.match(mac):
+    if len(picc) != 32 or len(mac) != 16 or not _HEX.fullmatch(picc) or not _HEX.fullmatch(mac):
         raise SunError("authMessage must be picc_data=<32 hex>&cmac=<16 hex>")
     return bytes.fromhex(picc), bytes.fromhex(mac)
 

@@ -16,7 +16,7 @@ from subgraphs.measurement.units import normalise_unit, round_value
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 # Older readings are imports from another app at most; anything before this is a date typo.
 MAX_AGE = timedelta(days=366 * 20)
-CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+CLIENT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")  # used with fullmatch
 
 
 def to_millis(at: datetime) -> datetime:
@@ -40,7 +40,7 @@ def validate(user_id: str, raw: MeasurementInput, now: datetime, *, prefix: str 
         raise InvalidMeasurement("a CARTRIDGE reading needs the reader's deviceId", field=f("deviceId"))
     if raw.source is not MeasurementSource.CARTRIDGE and raw.cartridge is not None:
         raise InvalidMeasurement("cartridge is only for CARTRIDGE readings", field=f("cartridge"))
-    if raw.client_id is not None and not CLIENT_ID.match(raw.client_id):
+    if raw.client_id is not None and not CLIENT_ID.fullmatch(raw.client_id):
         raise InvalidMeasurement("clientId must be 1-128 letters, digits or . _ : -", field=f("clientId"))
 
     taken_at = _taken_at(raw.taken_at, now, f)

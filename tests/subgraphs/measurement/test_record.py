@@ -91,6 +91,7 @@ async def test_records_glucose_in_canonical_unit(new_user) -> None:
             "takenAt",
         ),
         ({"type": "HEART_RATE", "value": 70, "unit": "/min", "clientId": "has space"}, "clientId"),
+        ({"type": "HEART_RATE", "value": 70, "unit": "/min", "clientId": "trailing-newline\n"}, "clientId"),
     ],
 )
 async def test_implausible_input_is_bad_user_input_naming_the_field(new_user, input_, field) -> None:
