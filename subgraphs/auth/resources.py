@@ -67,7 +67,7 @@ def build_deps(settings: Settings, auth: AuthSettings, redis: Redis, http: httpx
         quota=Quota(settings, redis),
         challenges=OneTimeState(settings, redis, "challenge"),
         social_states=OneTimeState(settings, redis, "oauth"),
-        mailer=Mailer(auth),
+        mailer=Mailer(auth, show_undelivered=settings.env == "dev"),
         sms=sms,
         social=configured_providers(auth, http),
     )

@@ -21,8 +21,10 @@ class Mail:
 
 
 class Mailer:
-    def __init__(self, auth: AuthSettings) -> None:
+    def __init__(self, auth: AuthSettings, *, show_undelivered: bool = False) -> None:
         self.auth = auth
+        # dev only: without a local SMTP server the links would be lost, so the log shows them instead.
+        self.show_undelivered = show_undelivered
         self._pending: set[asyncio.Task[None]] = set()
 
     async def send(self, mail: Mail) -> None:
@@ -39,6 +41,8 @@ class Mailer:
             await self.send(mail)
         except (OSError, smtplib.SMTPException) as e:
             log.error("could not send mail %r: %s", mail.subject, e)
+            if self.show_undelivered:
+                log.warning("undelivered mail to %s (dev):\n%s", mail.to, mail.body)
 
     async def drain(self) -> None:
         if self._pending:
