@@ -205,3 +205,18 @@ async def test_social_account_with_2fa_gets_a_challenge(auth_url: str, providers
     providers.sign_in_as("GOOGLE", sub=sub, email=email)
     second = await gql(auth_url, SOCIAL, social_input(await authorize(auth_url, "GOOGLE")))
     assert second["data"]["socialLogIn"]["__typename"] == "TwoFactorChallenge"
+
+
+async def test_naver_error_body_with_status_200_is_a_refusal(auth_url: str, providers: FakeProviders) -> None:
+    providers.sign_in_as("NAVER", sub=secrets.token_hex(10), email=unique_email("naver"))
+    flow = await authorize(auth_url, "NAVER", with_pkce=False)
+    providers.grants.pop(flow["authorizationCode"])  # Naver: {"error": "invalid_request", ...} with 200
+    result = await gql(auth_url, SOCIAL, social_input(flow))
+    assert error_codes(result) == ["UNAUTHENTICATED"] and "invalid_request" in result["errors"][0]["message"]
+
+
+async def test_google_pkce_verifier_must_match(auth_url: str, providers: FakeProviders) -> None:
+    providers.sign_in_as("GOOGLE", sub=secrets.token_hex(8), email=unique_email("g"))
+    flow = await authorize(auth_url, "GOOGLE")
+    stolen_code = await gql(auth_url, SOCIAL, social_input(flow, codeVerifier=secrets.token_urlsafe(48)))
+    assert error_codes(stolen_code) == ["UNAUTHENTICATED"]
