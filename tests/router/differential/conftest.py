@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from router.compose import SubgraphSDL, compose
-from tests.router.federation_fixtures import SETS, sdl_files
+from tests.router.federation_fixtures import DOWN_URL, SETS, sdl_files
 from tests.router.federation_fixtures.processes import (
     fixture_server,
     gateway,
@@ -25,6 +26,7 @@ from tests.router.federation_fixtures.processes import (
 class Gateways:
     ours: str
     hive: str
+    requests: str  # GET: subgraph request counts since the last GET
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +35,8 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Gat
     tmp: Path = tmp_path_factory.mktemp("differential")
     with ExitStack() as stack:
         urls = stack.enter_context(fixture_server(*SETS))
+        served = urlsplit(next(u for sub in urls.values() for u in sub.values() if u != DOWN_URL))
+        requests = f"{served.scheme}://{served.netloc}/_requests"
         out: dict[str, Gateways] = {}
         for name in SETS:
             files = sdl_files(name)
@@ -44,5 +48,5 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Gat
             ours = stack.enter_context(gateway(cmd, port, tmp / f"{name}.router.log", "/health"))
             cmd, port = hive_gateway(node, supergraph)
             hive = stack.enter_context(gateway(cmd, port, tmp / f"{name}.hive.log", "/readiness"))
-            out[name] = Gateways(ours, hive)
+            out[name] = Gateways(ours, hive, requests)
         yield out

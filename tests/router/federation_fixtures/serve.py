@@ -1,7 +1,8 @@
 """Serves fixture sets over HTTP on one free port: `python -m tests.router.federation_fixtures.serve SET...`.
 
 Prints one JSON line `{"set": {"subgraph": url}}` once listening (down subgraphs get a closed port),
-then serves until SIGTERM/SIGINT. Every subgraph answers POST /<set>/<subgraph>/graphql.
+then serves until SIGTERM/SIGINT. Every subgraph answers POST /<set>/<subgraph>/graphql. GET /_requests
+returns the number of requests each subgraph got (`{"set/subgraph": n}`) and resets the counts.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from tests.router.federation_fixtures import DOWN_URL, SETS, load_set
 from tests.router.federation_fixtures.fixture import Fixture
 
 
-def handler(fx: Fixture) -> Any:
+def handler(fx: Fixture, counts: dict[str, int], label: str) -> Any:
     async def handle(request: web.Request) -> web.Response:
+        counts[label] = counts.get(label, 0) + 1
         try:
             body = await request.json()
         except ValueError:
@@ -44,6 +46,14 @@ def handler(fx: Fixture) -> Any:
 async def main(names: list[str]) -> None:
     app = web.Application()
     routes: dict[str, dict[str, str]] = {}
+    counts: dict[str, int] = {}
+
+    async def requests(_: web.Request) -> web.Response:
+        out = dict(counts)
+        counts.clear()
+        return web.json_response(out)
+
+    app.router.add_get("/_requests", requests)
     for name in names:
         subgraphs, down = load_set(name)
         routes[name] = {}
@@ -51,7 +61,7 @@ async def main(names: list[str]) -> None:
             if fx.name in down:
                 routes[name][fx.name] = DOWN_URL
             else:
-                app.router.add_post(f"/{name}/{fx.name}/graphql", handler(fx))
+                app.router.add_post(f"/{name}/{fx.name}/graphql", handler(fx, counts, f"{name}/{fx.name}"))
                 routes[name][fx.name] = f"/{name}/{fx.name}/graphql"
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
