@@ -7,19 +7,23 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from libs.auth import Role
 from libs.errors import Forbidden, Unauthenticated
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.domain import Device, Measurement
 
 
 def authorized_user_ids(info: Info) -> DataLoader[str, str]:
-    """Resolves `User` references: the viewer's own id, FORBIDDEN for anyone else's (per key, one batch)."""
+    """Resolves `User` references: the viewer's own id, anyone's for ADMIN/SUPPORT (whose fields then allow
+    only the count), FORBIDDEN otherwise (per key, one batch)."""
     viewer = info.context.viewer
 
     async def load(ids: Sequence[str]) -> list[str | BaseException]:
         if viewer.user_id is None:
             error = Unauthenticated(viewer.auth_error or "authentication required")
             return [error for _ in ids]
+        if viewer.has_role(Role.ADMIN, Role.SUPPORT):
+            return list(ids)
         return [
             i if i == viewer.user_id else Forbidden("you may only access your own measurements") for i in ids
         ]
@@ -45,6 +49,16 @@ def latest_by_user(info: Info) -> DataLoader[str, list[Measurement]]:
         return list(await asyncio.gather(*(service.latest(u) for u in user_ids)))
 
     return info.context.loader("latest_by_user", lambda: DataLoader(load_fn=load))
+
+
+def counts_by_user(info: Info) -> DataLoader[str, int]:
+    service = info.context.resources.service
+
+    async def load(user_ids: Sequence[str]) -> list[int]:
+        found = await service.counts(list(user_ids))
+        return [found[u] for u in user_ids]
+
+    return info.context.loader("counts_by_user", lambda: DataLoader(load_fn=load))
 
 
 def devices_by_user(info: Info) -> DataLoader[str, list[Device]]:

@@ -146,6 +146,15 @@ class MeasurementRepository:
         docs = await MeasurementDocument.find({"_id": {"$in": oids}}).to_list()
         return {str(d.id): _to_measurement(d) for d in docs}
 
+    async def count_by_user(self, user_ids: Sequence[str]) -> dict[str, int]:
+        # $in inside $and, like the summary's range: the form both nx-27017 0.8 and MongoDB read alike.
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"$and": [{"user_id": {"$in": list(user_ids)}}]}},
+            {"$group": {"_id": "$user_id", "count": {"$sum": 1}}},
+        ]
+        rows = await MeasurementDocument.aggregate(pipeline).to_list()
+        return {str(r["_id"]): int(r["count"]) for r in rows}
+
     async def latest_per_type(self, user_id: str) -> list[Measurement]:
         # The $sort is a prefix of the history index and the group key its next field, with $first only:
         # the shape MongoDB can serve with a DISTINCT_SCAN (one index seek per type) however long the history

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import strawberry
 
-from libs.auth import Role, require_role, require_viewer
+from libs.auth import Role, require_role, require_self_or_role, require_viewer
 from libs.errors import Forbidden
 from subgraphs.measurement.catalogue import CATALOGUE, MeasurementType
 from subgraphs.measurement.context import Info
-from subgraphs.measurement.loaders import authorized_user_ids, devices_by_user, latest_by_user
+from subgraphs.measurement.loaders import authorized_user_ids, counts_by_user, devices_by_user, latest_by_user
 from subgraphs.measurement.service import encode_cursor
 from subgraphs.measurement.types import (
     CartridgeLot,
@@ -85,6 +85,11 @@ class User:
         user_id = _require_owner(info, str(self.id))
         s = await info.context.service.summary(user_id, type, since, until, component, unit)
         return MeasurementSummary(count=s.count, average=s.average, min=s.min, max=s.max, unit=s.unit)
+
+    @strawberry.field(description="How many measurements the user has (the user, ADMIN and SUPPORT)")
+    async def measurement_count(self, info: Info) -> int:
+        require_self_or_role(info.context.viewer, str(self.id), Role.ADMIN, Role.SUPPORT)
+        return await counts_by_user(info).load(str(self.id))
 
     @strawberry.field(description="Readers registered to this user")
     async def devices(self, info: Info) -> list[Device]:

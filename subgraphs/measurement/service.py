@@ -278,6 +278,10 @@ class MeasurementService:
     async def get_many(self, ids: Sequence[str]) -> dict[str, Measurement]:
         return await self.measurements.by_ids(ids)
 
+    async def counts(self, user_ids: Sequence[str]) -> dict[str, int]:
+        found = await self.measurements.count_by_user(user_ids)
+        return {u: found.get(u, 0) for u in user_ids}
+
     async def latest(self, user_id: str) -> list[Measurement]:
         return await self.measurements.latest_per_type(user_id)
 

@@ -94,3 +94,18 @@ async def test_measurement_entities_are_one_query(new_user, msettings) -> None:
     )
     assert [e["id"] for e in r["data"]["_entities"]] == ids
     assert COUNTER.commands == Counter({"find": 1})
+
+
+async def test_admin_list_counts_are_one_query(new_user, msettings) -> None:
+    users = [new_user() for _ in range(6)]
+    for u in users[:3]:
+        await u.record(type="HEART_RATE", value=60, unit="/min")
+    admin = new_user(("ADMIN",))
+    COUNTER.database = msettings.database_name("measurement")
+    COUNTER.commands.clear()
+    r = await admin.gql(
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { measurementCount } } }",
+        {"r": [{"__typename": "User", "id": u.id} for u in users]},
+    )
+    assert [e["measurementCount"] for e in r["data"]["_entities"]] == [1, 1, 1, 0, 0, 0]
+    assert COUNTER.commands == Counter({"aggregate": 1})

@@ -71,3 +71,25 @@ async def test_many_representations_only_own_resolves(new_user) -> None:
     assert r["data"]["_entities"][0] == {"id": a.id, "latestMeasurements": [{"value": 60.0}]}
     assert r["data"]["_entities"][1] is None
     assert error_codes(r) == ["FORBIDDEN"] and "90.0" not in str(r["data"])
+
+
+async def test_admin_and_support_see_counts_never_measurements(new_user) -> None:
+    a, b, plain = new_user(), new_user(), new_user()
+    for value in (60, 61, 62):
+        await a.record(type="HEART_RATE", value=value, unit="/min")
+    await b.record(type="HEART_RATE", value=70, unit="/min")
+    q = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id measurementCount } } }"
+    reps = {"r": [{"__typename": "User", "id": u.id} for u in (a, b, plain)]}
+    for role in ("ADMIN", "SUPPORT"):
+        staff = new_user((role, "USER"))
+        r = await staff.gql(q, reps)
+        assert r["data"]["_entities"] == [
+            {"id": a.id, "measurementCount": 3},
+            {"id": b.id, "measurementCount": 1},
+            {"id": plain.id, "measurementCount": 0},
+        ], r
+        for field in FIELDS:  # the readings themselves stay the owner's
+            assert error_codes(await staff.entities(field, user_id=a.id)) == ["FORBIDDEN"], (role, field)
+    assert error_codes(await plain.gql(q, {"r": [{"__typename": "User", "id": a.id}]})) == ["FORBIDDEN"]
+    own = await a.gql(q, {"r": [{"__typename": "User", "id": a.id}]})
+    assert own["data"]["_entities"] == [{"id": a.id, "measurementCount": 3}]
