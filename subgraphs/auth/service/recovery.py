@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from libs.errors import BadUserInput
 from subgraphs.auth.adapters.mail import Mail
-from subgraphs.auth.errors import InvalidCode, UserNotFound
+from subgraphs.auth.errors import UserNotFound
 from subgraphs.auth.models import OneTimeTokenRow, UserRow, as_utc, utcnow
 from subgraphs.auth.passwords import check_policy
 from subgraphs.auth.repository import AuthRepository
@@ -56,11 +57,11 @@ class RecoveryService:
     async def _consume(self, token: str | None, purpose: str) -> UserRow:
         row = await self.repo.one_time_token(sha256_hex(validation.required(token, "token")), purpose)
         if row is None or row.used_at is not None or as_utc(row.expires_at) <= utcnow():
-            raise InvalidCode("this link is invalid or has expired")
+            raise BadUserInput("this link is invalid or has expired", field="token")
         row.used_at = utcnow()
         user = await self.repo.user_by_id(row.user_id)
         if user is None:
-            raise InvalidCode("this link is invalid or has expired")
+            raise BadUserInput("this link is invalid or has expired", field="token")
         return user
 
     async def verify_email(self, token: str | None) -> UserRow:

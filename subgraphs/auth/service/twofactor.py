@@ -58,7 +58,8 @@ class TwoFactorService:
         pending = self.deps.secrets.open(user.totp_pending_secret, context=user.id)
         step = self._matching_step(pending, validation.required(code, "code"), None)
         if step is None:
-            raise InvalidCode("that code does not match; check the authenticator app's clock")
+            # BAD_USER_INPUT, not UNAUTHENTICATED: the caller is signed in and must not be logged out.
+            raise BadUserInput("that code does not match; check the authenticator app's clock", field="code")
         user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
         codes = await self._new_backup_codes(user.id)
         self.repo.record_event("TOTP_ENABLED", user_id=user.id)
@@ -146,7 +147,7 @@ class TwoFactorService:
             raise BadUserInput("two-factor authentication is not enabled", field="code")
         if not await self._accept(user, code, ["TOTP", "BACKUP_CODE"]):
             await self.deps.throttle.failed(throttle_key, None)
-            raise InvalidCode()
+            raise BadUserInput("invalid or expired code", field="code")
         user.totp_secret = user.totp_pending_secret = None
         user.totp_last_step = None
         await self.repo.delete_backup_codes(user.id)
@@ -167,7 +168,7 @@ class TwoFactorService:
         number = validation.phone(phone)
         user = await self._user(user_id)
         if not await self.deps.sms.check(number, validation.required(code, "code")):
-            raise InvalidCode()
+            raise BadUserInput("invalid or expired code", field="code")
         user.phone = number
         self.repo.record_event("PHONE_VERIFIED", user_id=user.id)
         return user

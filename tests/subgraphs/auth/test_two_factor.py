@@ -51,7 +51,7 @@ async def enrolled_user(url: str) -> tuple[dict[str, Any], str, list[str]]:
         {"code": "000000" if code_at(started["secret"], 0) != "000000" else "111111"},
         token=token,
     )
-    assert error_codes(wrong) == ["UNAUTHENTICATED"]
+    assert error_codes(wrong) == ["BAD_USER_INPUT"]  # signed in: a typo must not log the app out
     confirmed = await gql(url, CONFIRM, {"code": code_at(started["secret"], 0)}, token=token)
     codes = confirmed["data"]["confirmTotpEnrollment"]["backupCodes"]
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -198,7 +198,7 @@ async def test_disabling_totp_needs_a_current_code(auth_url: str) -> None:
     disable = "mutation($c: String!) { disableTotp(code: $c) }"
     valid = {code_at(secret, s) for s in (-1, 0, 1, 2)}
     wrong = next(c for c in ("123456", "654321", "111111") if c not in valid)
-    assert error_codes(await gql(auth_url, disable, {"c": wrong}, token=token)) == ["UNAUTHENTICATED"]
+    assert error_codes(await gql(auth_url, disable, {"c": wrong}, token=token)) == ["BAD_USER_INPUT"]
     assert (await challenge(auth_url, user["user"]["email"]))["methods"][0] == "TOTP"  # still on
     turned_off = await gql(auth_url, disable, {"c": code_at(secret, 1)}, token=token)
     assert turned_off["data"]["disableTotp"] is True, turned_off
