@@ -99,6 +99,14 @@ class AccountMutation:
             )
         return True
 
+    @strawberry.mutation(description='Language of messages and notifications: a BCP 47 tag such as "ko-KR".')
+    async def set_language_preference(self, info: Info, locale: str) -> User:
+        viewer = require_viewer(info.context.viewer)
+        async with info.context.unit_of_work() as repo:
+            service = AccountService(repo, info.context.resources.deps)
+            row = await service.set_locale(str(viewer.user_id), locale)
+        return User.from_row(row)
+
     @strawberry.mutation(description="Ends every session; the account is deleted after the retention period.")
     async def request_account_deletion(self, info: Info, password: str | None = None) -> bool:
         viewer = require_viewer(info.context.viewer)

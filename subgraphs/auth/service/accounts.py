@@ -139,6 +139,13 @@ class AccountService:
         self.repo.record_event("PASSWORD_CHANGED", user_id=user.id, session_id=session_id)
         return ended
 
+    async def set_locale(self, user_id: str, locale: str | None) -> UserRow:
+        if not locale or not locale.strip():
+            raise BadUserInput("locale is required", field="locale")
+        user = await self._user(user_id)
+        user.locale = validation.locale(locale)
+        return user
+
     async def request_deletion(self, user_id: str, password: str | None) -> UserRow:
         user = await self._user(user_id)
         if user.password_hash and (

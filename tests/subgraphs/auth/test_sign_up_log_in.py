@@ -153,3 +153,15 @@ async def test_sign_up_publishes_user_signed_up_for_other_subgraphs(auth_url: st
         await asyncio.sleep(0.05)
     expected = {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR"}
     assert mine and mine[0]["data"] == expected
+
+
+async def test_set_language_preference(auth_url: str) -> None:
+    user = await sign_up(auth_url)
+    token = user["tokens"]["accessToken"]
+    op = "mutation SetLanguage($locale: String!) { setLanguagePreference(locale: $locale) { locale } }"
+    assert (await gql(auth_url, op, {"locale": "en-US"}, token=token))["data"]["setLanguagePreference"] == {
+        "locale": "en-US"}
+    assert (await gql(auth_url, ME, token=token))["data"]["me"]["locale"] == "en-US"
+    bad = await gql(auth_url, op, {"locale": "english"}, token=token)
+    assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == "locale"
+    assert error_codes(await gql(auth_url, op, {"locale": "ko-KR"})) == ["UNAUTHENTICATED"]
