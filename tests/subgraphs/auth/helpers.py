@@ -95,3 +95,13 @@ async def admin_tokens(url: str, settings: Settings) -> dict[str, Any]:
     admin = await sign_up(url)
     await set_roles(settings, admin["user"]["id"], "USER,ADMIN")
     return await tokens_of(url, admin["user"]["email"])
+
+
+async def run_sql(settings: Settings, statement: str, **params: Any) -> None:
+    """Test setup only: moves a stored expiry into the past, instead of waiting days for it."""
+    engine = create_engine(settings.sql_url("auth"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement), params)
+    finally:
+        await engine.dispose()

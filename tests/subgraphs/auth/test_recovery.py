@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from libs.config import Settings
 from libs.testing.graphql import error_codes, gql
 from tests.subgraphs.auth.fakes.smtp import Inbox, SmtpServer
-from tests.subgraphs.auth.helpers import WHOAMI, log_in, sign_up, tokens_of, unique_email
+from tests.subgraphs.auth.helpers import WHOAMI, log_in, run_sql, sign_up, tokens_of, unique_email
 
 REQUEST_VERIFY = "mutation { requestEmailVerification }"
 VERIFY = "mutation($t: String!) { verifyEmail(token: $t) }"
@@ -63,3 +67,14 @@ async def test_password_reset_mails_are_limited_per_address(auth_url: str) -> No
     email = unique_email("flood")  # unknown or not: the same answers, so the limit tells nothing either
     answers = [error_codes(await gql(auth_url, REQUEST_RESET, {"e": email})) for _ in range(4)]
     assert answers == [[], [], [], ["RATE_LIMITED"]]
+
+
+async def test_an_expired_reset_link_is_refused(auth_url: str, smtp: SmtpServer, settings: Settings) -> None:
+    email = (await sign_up(auth_url))["user"]["email"]
+    await gql(auth_url, REQUEST_RESET, {"e": email})
+    link_token = Inbox.token_in(await smtp.inbox.wait_for(email, "reset your password"))
+    link_hash = hashlib.sha256(link_token.encode()).hexdigest()
+    await run_sql(settings, "UPDATE one_time_tokens SET expires_at = :t WHERE token_hash = :h",
+                  t=datetime.now(UTC) - timedelta(seconds=1), h=link_hash)
+    late = await gql(auth_url, RESET, {"input": {"token": link_token, "newPassword": "too-late-for-this-1"}})
+    assert error_codes(late) == ["BAD_USER_INPUT"] and late["errors"][0]["extensions"]["field"] == "token"

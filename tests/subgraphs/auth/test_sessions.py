@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from datetime import UTC, datetime, timedelta
 
+from libs.config import Settings
 from libs.testing.graphql import error_codes, gql
-from tests.subgraphs.auth.helpers import WHOAMI, sign_up, tokens_of
+from tests.subgraphs.auth.helpers import WHOAMI, run_sql, sign_up, tokens_of
 
 REFRESH = """
 mutation RefreshTokens($refreshToken: String!) {
@@ -168,3 +171,12 @@ async def test_account_deletion_request_needs_the_password_and_ends_every_sessio
     assert (await gql(auth_url, delete, {"p": "correct-horse-battery-42"}, token=token))["data"][
         "requestAccountDeletion"] is True
     assert error_codes(await gql(other_url, WHOAMI, token=token)) == ["UNAUTHENTICATED"]
+
+
+async def test_an_expired_refresh_token_is_refused(auth_url: str, settings: Settings) -> None:
+    tokens = (await sign_up(auth_url))["tokens"]
+    token_hash = hashlib.sha256(tokens["refreshToken"].encode()).hexdigest()
+    await run_sql(settings, "UPDATE refresh_tokens SET expires_at = :t WHERE token_hash = :h",
+                  t=datetime.now(UTC) - timedelta(seconds=1), h=token_hash)
+    expired = await gql(auth_url, REFRESH, {"refreshToken": tokens["refreshToken"]})
+    assert error_codes(expired) == ["UNAUTHENTICATED"] and "expired" in expired["errors"][0]["message"]
