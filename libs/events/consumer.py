@@ -62,10 +62,9 @@ def _ordering_key(entry_id: str, fields: dict[str, str] | None) -> str:
 async def group_lag(redis: Redis, settings: Settings, stream: str, group: str) -> ConsumerLag | None:
     """A group's backlog without creating anything (for /ready and dashboards); None if it does not exist."""
     key = stream_key(settings, stream)
-    try:
-        groups: list[dict[str, Any]] = await redis.xinfo_groups(key)
-    except ResponseError:  # no such stream yet
+    if not await redis.exists(key):
         return None
+    groups: list[dict[str, Any]] = await redis.xinfo_groups(key)
     info = next((g for g in groups if g["name"] == group), None)
     if info is None:
         return None
@@ -126,6 +125,11 @@ class EventConsumer:
     # -- setup and observability ---------------------------------------------------------------------------
 
     async def ensure_group(self) -> None:
+        # Look before creating: an error reply (BUSYGROUP) is normal for Redis but breaks the connection it
+        # came on with fakeredis' TCP server, which the embedded dev stack uses.
+        if await group_lag(self.redis, self.settings, self.stream, self.group) is not None:
+            self._group_ready = True
+            return
         try:
             await self.redis.xgroup_create(self.key, self.group, id=self.start_id, mkstream=True)
         except ResponseError as e:
@@ -170,10 +174,17 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         """Processes until `stop` is set; survives Redis outages by retrying with backoff."""
         failures = 0
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
-                await self.process_once()
+                started = loop.time()
+                handled = await self.process_once()
                 failures = 0
+                if not handled and loop.time() - started < self.block_ms / 2000:
+                    # The server did not block (fakeredis in the embedded dev stack ignores BLOCK): idle
+                    # briefly instead of spinning. With Redis an empty pass has waited block_ms already.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=min(0.1, self.block_ms / 1000))
             except (RedisError, OSError) as e:
                 failures += 1
                 self._group_ready = False  # the stream may have been lost with the server (NOGROUP)
