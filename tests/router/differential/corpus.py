@@ -244,6 +244,67 @@ OPS: list[Op] = [
         "{ me { name legacyNotes } }",
         errors=True,
     ),
+    Op("subgraph-http-500-entity", '{ product(upc: "1") { name promotion } }', errors=True),
+    Op("subgraph-http-500-root", "{ promotions me { id } }", errors=True),
+    Op(
+        "subgraph-http-500-in-list",
+        "{ topProducts(first: 2) { upc promotion inStock } }",
+        errors=True,
+        spec={
+            "data": {
+                "topProducts": [
+                    {"upc": "1", "promotion": None, "inStock": True},
+                    {"upc": "2", "promotion": None, "inStock": False},
+                ]
+            },
+            "paths": [("topProducts", 0, "promotion"), ("topProducts", 1, "promotion")],
+        },
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    # -- mutations ------------------------------------------------------------------------------------
+    Op(
+        "mutation-sequence-two-subgraphs",
+        'mutation { a: updateName(id: "u1", name: "Ada L.") { id name reviewCount } '
+        'b: addReview(productId: "p1", body: "ok", rating: 3) { id body product { name inStock } } }',
+    ),
+    Op(
+        "mutation-variables-and-typename",
+        'mutation Add($p: ID!, $r: Int!) { addReview(productId: $p, body: "fine", rating: $r) '
+        "{ __typename rating author { name tier } } }",
+        {"p": "p2", "r": 4},
+        operation_name="Add",
+    ),
+    Op("mutation-null-result", 'mutation { updateName(id: "nope", name: "x") { id } }'),
+    # -- arguments and variables inside entity fetches ----------------------------------------------------
+    Op(
+        "entity-field-arguments-aliased",
+        '{ product(upc: "1") { hi: reviewsRated(min: 4) { id } '
+        "all: reviewsRated(min: 1, first: 5) { id } } }",
+    ),
+    Op(
+        "entity-field-variables",
+        "query ($min: Int!, $skip: Boolean = false) { topProducts(first: 2) { upc "
+        "reviewsRated(min: $min) @skip(if: $skip) { rating author { name } } } }",
+        {"min": 3},
+    ),
+    Op(
+        "entity-field-include-false",
+        "query ($i: Boolean!) { topProducts(first: 2) { upc reviews @include(if: $i) { id } "
+        "shippingCost @include(if: $i) } }",
+        {"i": False},
+    ),
+    Op(
+        "fragments-merging-same-field",
+        '{ product(upc: "1") { ...A ...B } } fragment A on Product { reviews { id } createdBy { id } } '
+        "fragment B on Product { reviews { body author { name } } createdBy { name email } }",
+    ),
+    Op(
+        "typename-in-entity-and-union",
+        "{ latestReviews(limit: 1) { __typename product { __typename inStock } "
+        "related { __typename ... on Review { __typename id } } } }",
+    ),
+    Op("introspection-inaccessible-type-null", '{ __type(name: "AuditEntry") { name } }'),
+    Op("invalid-ambiguous-operation", "query A { me { id } } query B { me { name } }", errors=True),
     # -- invalid operations -----------------------------------------------------------------------------
     Op("invalid-unknown-field", "{ me { nope } }", errors=True),
     Op("invalid-inaccessible-field", "{ me { internalScore } }", errors=True),

@@ -4,7 +4,7 @@ Sets (one folder each: `<subgraph>.graphql` files + resolvers in `__init__.py`):
   commerce  @key (single, compound, nested, several, renamed import, resolvable: false), @shareable
             (also as `@federation__shareable`), @external, @requires (and a chain of them), @provides,
             @override(from:), @inaccessible, @tag, interface and union spread over subgraphs, enum and
-            input merge rules; `legacy` is declared but down
+            input merge rules, mutations; `legacy` is declared but down, `promotions` answers HTTP 500
   media     an entity interface and an @interfaceObject over it
 """
 

@@ -83,6 +83,7 @@ class Fixture:
     roots: dict[str, Resolver] = field(default_factory=dict)  # "Query.user": fn(None, args)
     entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # type -> stored objects
     fields: dict[str, Resolver] = field(default_factory=dict)  # "Type.field": fn(obj, args)
+    broken: bool = False  # answers every request with HTTP 500 and a text body
 
     def __post_init__(self) -> None:
         self.sdl = self.sdl_path.read_text()

@@ -23,6 +23,8 @@ from tests.router.federation_fixtures.fixture import Fixture
 def handler(fx: Fixture, counts: dict[str, int], label: str) -> Any:
     async def handle(request: web.Request) -> web.Response:
         counts[label] = counts.get(label, 0) + 1
+        if fx.broken:
+            return web.Response(status=500, text="upstream exploded")
         try:
             body = await request.json()
         except ValueError:

@@ -1,4 +1,5 @@
-"""The commerce fixture set: users, products, inventory, shipping, reviews, and legacy (kept down)."""
+"""The commerce fixture set: users, products, inventory, shipping, reviews; legacy is down and promotions
+answers HTTP 500."""
 
 from __future__ import annotations
 
@@ -57,10 +58,16 @@ def _by(items: list[dict[str, Any]], field: str, value: Any) -> dict[str, Any] |
     return next((i for i in items if i[field] == value), None)
 
 
+def _renamed(_: Any, a: dict[str, Any]) -> dict[str, Any] | None:
+    user = _by(USERS, "id", a["id"])
+    return {**user, "name": a["name"]} if user else None
+
+
 users = Fixture(
     "users",
     HERE / "users.graphql",
     roots={
+        "Mutation.updateName": _renamed,
         "Query.me": lambda _, a: USERS[0],
         "Query.user": lambda _, a: _by(USERS, "id", a["id"]),
         "Query.users": lambda _, a: USERS[:2],
@@ -257,10 +264,27 @@ def _average(obj: dict[str, Any], _: dict[str, Any]) -> float | None:
     return sum(r["rating"] for r in rs) / len(rs) if rs else None
 
 
+def _add_review(_: Any, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "r-new",
+        "body": a["body"],
+        "rating": a["rating"],
+        "author": {**ref("User", id="u1"), "name": "Ada"},
+        "product": ref("Product", id=a["productId"]),
+        "related": [],
+        "flagged": None,
+    }
+
+
+def _rated(obj: dict[str, Any], a: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in _reviews_of("product", obj["id"]) if r["rating"] >= a["min"]][: a.get("first", 10)]
+
+
 reviews = Fixture(
     "reviews",
     HERE / "reviews.graphql",
     roots={
+        "Mutation.addReview": _add_review,
         "Query.latestReviews": lambda _, a: REVIEWS[: a.get("limit", 2)],
         "Query.review": lambda _, a: _by(REVIEWS, "id", a["id"]),
     },
@@ -275,10 +299,12 @@ reviews = Fixture(
         "User.reviewCount": lambda o, _: len(_reviews_of("author", o["id"])),
         "Product.reviews": lambda o, _: _reviews_of("product", o["id"]),
         "Product.averageRating": _average,
+        "Product.reviewsRated": _rated,
     },
 )
 
 legacy = Fixture("legacy", HERE / "legacy.graphql", roots={"Query.legacyReport": lambda _, a: "ok"})
+promotions = Fixture("promotions", HERE / "promotions.graphql", broken=True)
 
-SUBGRAPHS = [users, products, inventory, shipping, reviews, legacy]
+SUBGRAPHS = [users, products, inventory, shipping, reviews, legacy, promotions]
 DOWN = ["legacy"]
