@@ -22,6 +22,7 @@ from libs.events.idempotency import (
     ProcessedEventBase,
     RedisIdempotency,
     already_processed,
+    prune_processed,
     record_processed,
 )
 from libs.events.live import LiveHub
@@ -45,5 +46,6 @@ __all__ = [
     "add_to_outbox",
     "already_processed",
     "group_lag",
+    "prune_processed",
     "record_processed",
 ]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,6 +72,13 @@ async def already_processed(session: AsyncSession, model: type[ProcessedEventBas
                             event_id: str) -> bool:
     stmt = select(model).where(col(model.consumer_group) == group, col(model.event_id) == event_id)
     return (await session.exec(stmt)).first() is not None
+
+
+async def prune_processed(session: AsyncSession, model: type[ProcessedEventBase],
+                          older_than: datetime) -> int:
+    """Deletes markers older than any redelivery can be (past the stream's retention); returns how many."""
+    result: Any = await session.execute(delete(model).where(col(model.processed_at) < older_than))
+    return int(result.rowcount or 0)
 
 
 def record_processed(session: AsyncSession, model: type[ProcessedEventBase], group: str, event_id: str,

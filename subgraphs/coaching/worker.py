@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
-from libs.events import CloudEvent, EventConsumer, OutboxRelay
+from libs.db.sql import unit_of_work
+from libs.events import CloudEvent, EventConsumer, OutboxRelay, prune_processed
+from libs.events.housekeeping import every
 from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_STREAM
-from subgraphs.coaching.models import CoachingOutbox
+from subgraphs.coaching.models import CoachingOutbox, CoachingProcessedEvent, utcnow
 from subgraphs.coaching.resources import CoachingResources
 from subgraphs.coaching.service import CONSUMER_GROUP
 
@@ -22,6 +25,7 @@ log = logging.getLogger("manpasik.coaching.worker")
 LIVE_TOPIC = "coaching"
 LIVE_GROUP = "coaching-live"
 CONCURRENCY = 8  # below the SQL pool size (10)
+KEEP_PROCESSED = timedelta(days=30)
 
 
 class CoachingWorkers:
@@ -58,7 +62,13 @@ class CoachingWorkers:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.prepare()
-        await asyncio.gather(self.measurements.run(stop), self.live.run(stop), self.relay.run(stop))
+        await asyncio.gather(self.measurements.run(stop), self.live.run(stop), self.relay.run(stop),
+                             every(stop, 3600, self.prune, name="coaching pruning"))
+
+    async def prune(self) -> int:
+        """Processed-event markers outlive any redelivery after KEEP_PROCESSED; then they go."""
+        async with unit_of_work(self.res.sessions) as session:
+            return await prune_processed(session, CoachingProcessedEvent, utcnow() - KEEP_PROCESSED)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[CoachingWorkers]:

@@ -126,6 +126,13 @@ class NotificationRepository:
             stmt = stmt.with_for_update(of=PushDeliveryRow, skip_locked=True)
         return [(d, n) for d, n in (await self.session.execute(stmt)).all()]
 
+    async def prune_deliveries(self, older_than: datetime) -> int:
+        """Deletes deliveries that reached a final state before `older_than`."""
+        stmt = delete(PushDeliveryRow).where(col(PushDeliveryRow.status) != "PENDING",
+                                             col(PushDeliveryRow.next_attempt_at) < older_than)
+        result = await self.session.execute(stmt)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def deliveries_for(self, notification_ids: Sequence[str]) -> list[PushDeliveryRow]:
         stmt = select(PushDeliveryRow).where(col(PushDeliveryRow.notification_id).in_(notification_ids))
         return list((await self.session.execute(stmt)).scalars())

@@ -7,11 +7,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
-from libs.events import CloudEvent, EventConsumer, OutboxRelay
+from libs.db.sql import unit_of_work
+from libs.events import CloudEvent, EventConsumer, OutboxRelay, prune_processed
+from libs.events.housekeeping import every
 from libs.events.streams import NOTIFICATION_CREATED, NOTIFICATION_STREAM
-from subgraphs.notification.models import NotificationOutbox
+from subgraphs.notification.models import NotificationOutbox, NotificationProcessedEvent, utcnow
 from subgraphs.notification.push import PushDispatcher
+from subgraphs.notification.repository import NotificationRepository
 from subgraphs.notification.resources import NotificationResources
 from subgraphs.notification.service import CONSUMER_GROUP
 
@@ -20,6 +24,7 @@ log = logging.getLogger("manpasik.notification.worker")
 LIVE_TOPIC = "notification"
 LIVE_GROUP = "notification-live"
 CONCURRENCY = 4  # per stream, several streams share the SQL pool (10)
+KEEP = timedelta(days=30)
 
 
 class NotificationWorkers:
@@ -57,7 +62,16 @@ class NotificationWorkers:
     async def run(self, stop: asyncio.Event) -> None:
         await self.prepare()
         await asyncio.gather(*(c.run(stop) for c in self.consumers), self.live.run(stop),
+                             every(stop, 3600, self.prune, name="notification pruning"),
                              self.relay.run(stop), self.push.run(stop))
+
+    async def prune(self) -> int:
+        """Processed-event markers and finished push deliveries are kept KEEP days, then deleted."""
+        cutoff = utcnow() - KEEP
+        async with unit_of_work(self.res.sessions) as session:
+            markers = await prune_processed(session, NotificationProcessedEvent, cutoff)
+            deliveries = await NotificationRepository(session).prune_deliveries(cutoff)
+        return markers + deliveries
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[NotificationWorkers]:

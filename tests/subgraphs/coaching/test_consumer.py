@@ -129,3 +129,28 @@ async def test_the_owners_profile_enables_bmi_and_wins_over_the_event(coaching: 
     # BMI 26.0: Korean cut-offs (region KR from the profile), English (the profile beats the event's locale).
     assert (row.rule_id, row.ruleset, row.locale) == ("bmi.ksso.obesity1", "KR", "en-US")
     assert "26.0" in row.texts["en"]["message"]
+
+
+async def test_old_processed_markers_are_pruned(coaching: CoachingResources) -> None:
+    from sqlalchemy import update
+
+    from subgraphs.coaching.models import CoachingProcessedEvent
+
+    event = measurement_event(new_user(), value=250)
+    await coaching.service.handle_event(event)
+    workers = CoachingWorkers(coaching, consumer_name="test-prune")
+    await workers.prune()
+    async with coaching.sessions() as s:
+        from subgraphs.coaching.repository import CoachingRepository
+
+        assert await CoachingRepository(s).already_processed("coaching", event.id)  # recent: kept
+    async with coaching.sessions() as s:
+        await s.execute(update(CoachingProcessedEvent).where(
+            CoachingProcessedEvent.event_id == event.id)  # type: ignore[arg-type]
+            .values(processed_at=datetime.now(UTC) - timedelta(days=31)))
+        await s.commit()
+    assert await workers.prune() >= 1
+    async with coaching.sessions() as s:
+        from subgraphs.coaching.repository import CoachingRepository
+
+        assert not await CoachingRepository(s).already_processed("coaching", event.id)

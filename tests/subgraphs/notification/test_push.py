@@ -128,3 +128,27 @@ async def test_a_notification_read_before_its_push_is_not_pushed(
     await _dispatch_until_idle(PushDispatcher(notification.sessions, notification.fcm))
     assert (await _delivery(notification, row.id)).status == "DROPPED"
     assert not [m for m in fake_fcm.sent if m["token"] == token]
+
+
+async def test_finished_deliveries_and_old_markers_are_pruned(
+    notification: NotificationResources, fake_fcm: FakeFcm,
+) -> None:
+    from subgraphs.notification.worker import NotificationWorkers
+
+    user, token = new_user(), device_token()
+    await notification.service.register_push_token(user, token, "ANDROID")
+    [row] = await notification.service.handle_event(insight_event(user, "URGENT"))
+    await _dispatch_until_idle(PushDispatcher(notification.sessions, notification.fcm))
+    workers = NotificationWorkers(notification, consumer_name="test-prune")
+    await workers.prune()
+    assert (await _delivery(notification, row.id)).status == "SENT"  # recent: kept
+    async with notification.sessions() as s:
+        await s.execute(update(PushDeliveryRow).where(
+            PushDeliveryRow.notification_id == row.id)  # type: ignore[arg-type]
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(days=31)))
+        await s.commit()
+    assert await workers.prune() >= 1
+    async with notification.sessions() as s:
+        left = (await s.execute(select(PushDeliveryRow).where(
+            PushDeliveryRow.notification_id == row.id))).scalars().all()  # type: ignore[arg-type]
+    assert left == []
