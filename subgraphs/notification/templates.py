@@ -65,6 +65,15 @@ TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
 }
 
 
+# Used when an event leaves a placeholder out (e.g. a consultation event without the doctor's name).
+DEFAULTS: dict[str, dict[str, str]] = {
+    "ko": {"doctorName": "담당", "displayName": "회원", "plan": "선택한", "amount": "", "currency": "",
+           "scheduledAtLocal": "예약한 시간"},
+    "en": {"doctorName": "your doctor", "displayName": "there", "plan": "new", "amount": "", "currency": "",
+           "scheduledAtLocal": "the booked time"},
+}
+
+
 class _Lenient(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -75,7 +84,8 @@ def language(locale: str | None) -> str:
 
 
 def render(type_: NotificationType, locale: str | None, params: Mapping[str, Any]) -> tuple[str, str]:
-    title, body = TEMPLATES[type_][language(locale)]
-    values = _Lenient({k: str(v) for k, v in params.items() if v is not None})
+    lang = language(locale)
+    title, body = TEMPLATES[type_][lang]
+    values = _Lenient({**DEFAULTS[lang], **{k: str(v) for k, v in params.items() if v is not None and v != ""}})
     fmt = Formatter()
     return fmt.vformat(title, (), values).strip(), fmt.vformat(body, (), values).strip()

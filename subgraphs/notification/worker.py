@@ -46,7 +46,8 @@ class NotificationWorkers:
     async def _on_event(self, event: CloudEvent) -> None:
         if await self.res.service.handle_event(event):
             self.relay.wake()
-            self.push.wake()
+            if self.res.fcm is not None:  # without FCM queued deliveries are dropped on the timer's pass
+                self.push.wake()
 
     async def _on_created(self, event: CloudEvent) -> None:
         data = event.data

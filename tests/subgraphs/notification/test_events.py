@@ -66,6 +66,9 @@ async def test_other_domains_events_use_the_templates(notification: Notification
         "patientId": user, "doctorName": "김의사", "scheduledAt": "2026-12-01T01:30:00Z", "locale": "en-US"})
     [row] = await notification.service.handle_event(booked)
     assert row.body == "Your consultation with 김의사 is booked for 2026-12-01 10:30."  # Seoul time
+    started = CloudEvent.new("consultation.started", "/subgraphs/video", None, {"patientId": user})
+    [row] = await notification.service.handle_event(started)
+    assert (row.title, row.body) == ("상담 시작", "담당 선생님이 상담실에 들어왔습니다.")
     ignored = CloudEvent.new("payment.refund_requested", "/subgraphs/payment", None, {"userId": user})
     assert await notification.service.handle_event(ignored) == []
 
