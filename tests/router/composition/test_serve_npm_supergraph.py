@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from router.compose import SubgraphSDL, compose
+from tests.router.differential.compare import as_sets, error_paths, post
 from tests.router.differential.corpus import OPS, Op
-from tests.router.differential.test_differential import as_sets, error_paths, post
 from tests.router.federation_fixtures import SETS, sdl_files
 from tests.router.federation_fixtures.processes import fixture_server, gateway, npm_compose, our_router
 
