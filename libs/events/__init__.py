@@ -8,11 +8,14 @@
     await consumer.lag()              # stream length, pending, undelivered lag, dead letters
 
 Delivery is at-least-once: an entry is acknowledged only after its handler returned; failures are retried with
-exponential backoff and moved to `events:<stream>:dead:<group>` after `max_attempts`; entries left by dead
-consumers are reclaimed. Handlers run once per event id per group (Redis marker by default; SQL handlers use
-`ProcessedEventBase` in their own transaction). SQL sources write events through the transactional outbox
-(`OutboxBase`, `add_to_outbox`, `OutboxRelay`). `LiveHub` fans live updates out over Redis pub/sub.
-Stream and event-type names: `libs.events.streams`.
+exponential backoff and moved to `events:<stream>:dead:<group>` after `max_attempts` (at once for `DropEvent`;
+`replay_dead_letters()` puts them back after a fix); dead consumers' entries are reclaimed (XAUTOCLAIM).
+`concurrency=N` runs a batch in parallel lanes, one lane per CloudEvent `subject`, so one user's events keep
+their order. Handlers run once per event id per group (Redis marker by default; SQL handlers pass
+`dedupe=False` and use `ProcessedEventBase` in their own transaction, pruned with `prune_processed`).
+SQL sources write events through the transactional outbox (`OutboxBase`, `add_to_outbox`, `OutboxRelay`, which
+also prunes published rows). `group_lag()` reads a backlog without side effects (for /ready). `LiveHub` fans
+live updates out over Redis pub/sub. Stream and event-type names: `libs.events.streams`.
 """
 
 from libs.events.consumer import ConsumerLag, DropEvent, EventConsumer, Handler, group_lag
