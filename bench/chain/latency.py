@@ -154,10 +154,12 @@ async def measure(url: str, users_n: int, interval: float, duration: float) -> N
         )
 
 
-def start_stack(offset: int) -> tuple[subprocess.Popen[str], str]:
+def start_stack(offset: int, database_url: str | None) -> tuple[subprocess.Popen[str], str]:
     data = tempfile.mkdtemp(prefix="bench-chain-")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MONGODB_URL")}
     env.update(MANPASIK_ENV="dev", LOG_LEVEL="WARNING")
+    if database_url:  # PostgreSQL instead of SQLite files, in databases of their own
+        env.update(DATABASE_URL=database_url, DB_SUFFIX=f"_bench{secrets.token_hex(3)}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "libs.cli", "dev", "--data-dir", data, "--port-offset", str(offset)],
         cwd=ROOT,
@@ -185,11 +187,12 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between one user's readings")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--port-offset", type=int, default=31000)
+    parser.add_argument("--database-url", help="PostgreSQL server URL for the SQL subgraphs (default: SQLite)")
     args = parser.parse_args()
     proc = None
     url = args.router
     if url is None:
-        proc, url = start_stack(args.port_offset)
+        proc, url = start_stack(args.port_offset, args.database_url)
     try:
         asyncio.run(measure(url, args.users, args.interval, args.duration))
     finally:
