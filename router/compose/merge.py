@@ -134,7 +134,7 @@ class Merger:
                 for n in names:
                     if n not in t.fields:
                         self.error(
-                            "KEY_FIELDS_SELECT_INVALID_TYPE" if False else "KEY_INVALID_FIELDS",
+                            "KEY_INVALID_FIELDS",
                             f'[{self.sub(g)}] @key(fields: "{k}") on type "{mt.name}" refers to field "{n}" '
                             f"that the type does not define.",
                         )

@@ -252,8 +252,6 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
                         arg.tags.append(str(a["name"]))
                 f.args.append(arg)
             _field_directives(f, fed(fd))
-            if t.kind == "object" and not v2 and t.extension and f.external is False and t.keys:
-                pass
             t.fields[f.name] = f
     # Root types are called Query/Mutation/Subscription in the supergraph.
     for op_name, rname in list(roots.items()):
