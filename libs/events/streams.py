@@ -27,6 +27,12 @@ CONSULTATION_CREATED = "consultation.created"  # doctorName, scheduledAt (ISO-86
 CONSULTATION_STARTED = "consultation.started"
 CONSULTATION_ENDED = "consultation.ended"
 PRESCRIPTION_ISSUED = "prescription.issued"
+# Text overrides from the translation subgraph (admin `upsertTemplate`): data {key, locale, body, version}.
+# Keys: "coaching.<rule id>.title|message" (trend rules without their type:
+# "coaching.trend.rising_average.title") and "notification.<NotificationType>.title|body".
+# Placeholders in braces ({value}); unknown ones render empty.
+TRANSLATION_STREAM = "translation"
+TEMPLATE_UPDATED = "translation.template_updated"
 
 
 def stream_key(settings: Settings, stream: str) -> str:

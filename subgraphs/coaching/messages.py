@@ -7,6 +7,9 @@ translation subgraph's templates exist, its events can replace these defaults.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from string import Formatter
+
 from subgraphs.coaching.rules import Finding
 
 LANGUAGES = ("ko", "en")
@@ -264,15 +267,40 @@ def template_key(rule_id: str) -> tuple[str, str | None]:
     return rule_id, None
 
 
-def render(f: Finding, measurement_type: str) -> dict[str, dict[str, str]]:
+# (template id, language) -> body, from the translation subgraph; they win over TEMPLATES.
+Overrides = Mapping[tuple[str, str], str]
+
+
+def override_ids(rule_id: str) -> list[str]:
+    key, _ = template_key(rule_id)
+    return [f"coaching.{key}.title", f"coaching.{key}.message"]
+
+
+class _Lenient(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _format(template: str, fallback: str, params: dict[str, str]) -> str:
+    try:
+        return Formatter().vformat(template, (), _Lenient(params))
+    except (ValueError, IndexError, AttributeError):  # a malformed override: the built-in text stays
+        return fallback.format(**params)
+
+
+def render(f: Finding, measurement_type: str, overrides: Overrides | None = None) -> dict[str, dict[str, str]]:
     """{"ko": {"title", "message"}, "en": {...}} for one finding."""
     key, type_ = template_key(f.rule_id)
     type_ = type_ or measurement_type.lower()
     templates = TEMPLATES[key]
+    title_id, message_id = override_ids(f.rule_id)
     out: dict[str, dict[str, str]] = {}
     for lang in LANGUAGES:
         params = dict(f.params)
         params["name"] = TYPE_NAMES.get(type_, {}).get(lang, type_.replace("_", " "))
         title, message = templates[lang]
-        out[lang] = {"title": title.format(**params), "message": message.format(**params)}
+        out[lang] = {
+            "title": _format((overrides or {}).get((title_id, lang), title), title, params),
+            "message": _format((overrides or {}).get((message_id, lang), message), message, params),
+        }
     return out

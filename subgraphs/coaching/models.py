@@ -72,6 +72,18 @@ class CoachingProfileRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+class CoachingTemplateRow(SQLModel, table=True):
+    """A text override from the translation subgraph (`translation.template_updated`)."""
+
+    __tablename__ = "coaching_templates"
+
+    key: str = Field(primary_key=True, max_length=200)  # coaching.<rule>.title|message
+    language: str = Field(primary_key=True, max_length=10)  # ko, en, ...
+    body: str = Field(max_length=2000)
+    version: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class CoachingOutbox(OutboxBase, table=True):
     __tablename__ = "coaching_outbox"
 

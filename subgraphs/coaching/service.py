@@ -19,7 +19,12 @@ from libs.config import Settings
 from libs.db.sql import unit_of_work
 from libs.errors import BadUserInput
 from libs.events import CloudEvent, DropEvent
-from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_RECORDED
+from libs.events.streams import (
+    COACHING_INSIGHT_CREATED,
+    COACHING_STREAM,
+    MEASUREMENT_RECORDED,
+    TEMPLATE_UPDATED,
+)
 from subgraphs.coaching.domain import (
     InvalidMeasurement,
     Person,
@@ -29,7 +34,7 @@ from subgraphs.coaching.domain import (
     valid_zone,
 )
 from subgraphs.coaching.enrich import MessageEnricher
-from subgraphs.coaching.messages import render
+from subgraphs.coaching.messages import Overrides, override_ids, render
 from subgraphs.coaching.models import CoachingProfileRow, InsightRow, ReadingRow, as_utc, utcnow
 from subgraphs.coaching.repository import CoachingRepository
 from subgraphs.coaching.rules import Finding, evaluate, ruleset_for
@@ -81,6 +86,21 @@ class CoachingService:
         self.sessions = sessions
         self.enricher = enricher
 
+    async def handle_template(self, event: CloudEvent) -> bool:
+        """A text override from the translation subgraph; True when it was stored (newer than ours)."""
+        if event.type != TEMPLATE_UPDATED:
+            return False
+        d = event.data
+        key, locale, body, version = d.get("key"), d.get("locale"), d.get("body"), d.get("version")
+        if not (isinstance(key, str) and key.startswith("coaching.")):
+            return False  # another subgraph's text
+        if not (isinstance(locale, str) and locale and isinstance(body, str) and body
+                and isinstance(version, int)):
+            raise DropEvent("template events need key, locale, body and an integer version")
+        async with unit_of_work(self.sessions) as session:
+            return await CoachingRepository(session).save_template(
+                key[:200], locale.lower().split("-")[0][:10], body[:2000], version)
+
     async def handle_event(self, event: CloudEvent) -> list[InsightRow]:
         """The consumer's handler. Returns the insights written (none for a redelivered event)."""
         if event.type != MEASUREMENT_RECORDED:
@@ -96,8 +116,8 @@ class CoachingService:
                 judged = await self._judge(repo, event, reading)
                 if judged is None:
                     return []
-                findings, person = judged
-                insights = [self._insight(f, reading, person, event) for f in findings]
+                findings, person, texts = judged
+                insights = [self._insight(f, reading, person, event, texts) for f in findings]
                 self._write(repo, event, reading, person, insights)
             return insights
 
@@ -106,8 +126,8 @@ class CoachingService:
             judged = await self._judge(CoachingRepository(session), event, reading)
         if judged is None:
             return []
-        findings, person = judged
-        insights = [await self._reworded(self._insight(f, reading, person, event), f, person)
+        findings, person, texts = judged
+        insights = [await self._reworded(self._insight(f, reading, person, event, texts), f, person)
                     for f in findings]
         async with unit_of_work(self.sessions) as session:
             repo = CoachingRepository(session)
@@ -117,9 +137,9 @@ class CoachingService:
         return insights
 
     async def _judge(self, repo: CoachingRepository, event: CloudEvent,
-                     reading: Reading) -> tuple[list[Finding], Person] | None:
-        """The findings for this reading and its owner, or None when the event (or its measurement) was
-        handled before."""
+                     reading: Reading) -> tuple[list[Finding], Person, Overrides] | None:
+        """The findings for this reading, its owner and the text overrides they use, or None when the event
+        (or its measurement) was handled before."""
         if await repo.already_processed(CONSUMER_GROUP, event.id):
             return None
         if await repo.reading_exists(reading.id):  # the same measurement published again under a new id
@@ -134,7 +154,9 @@ class CoachingService:
         findings = evaluate(reading, person, history)
         trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
         quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
-        return [f for f in findings if f.rule_id not in quiet], person
+        findings = [f for f in findings if f.rule_id not in quiet]
+        texts = await repo.template_overrides([k for f in findings for k in override_ids(f.rule_id)])
+        return findings, person, texts
 
     @staticmethod
     def _write(repo: CoachingRepository, event: CloudEvent, reading: Reading, person: Person,
@@ -145,13 +167,14 @@ class CoachingService:
         for row in insights:
             repo.add_event(COACHING_STREAM, insight_event(row, person))
 
-    def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent) -> InsightRow:
+    def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent,
+                 texts: Overrides) -> InsightRow:
         return InsightRow(
             id=str(uuid.uuid4()), user_id=reading.user_id, measurement_id=reading.id,
             measurement_ids=list(f.measurement_ids), measurement_type=reading.type, kind=f.kind,
             severity=f.severity.value, rule_id=f.rule_id, rule_source_key=f.source.key,
             rule_source=f.source.citation, ruleset=ruleset_for(person.region).region, locale=person.locale,
-            texts=render(f, reading.type), params=f.params, source_event_id=event.id,
+            texts=render(f, reading.type, texts), params=f.params, source_event_id=event.id,
             created_at=datetime.now(UTC),
         )
 

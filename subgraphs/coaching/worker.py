@@ -15,7 +15,12 @@ from datetime import timedelta
 from libs.db.sql import unit_of_work
 from libs.events import CloudEvent, EventConsumer, OutboxRelay, prune_processed
 from libs.events.housekeeping import every
-from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_STREAM
+from libs.events.streams import (
+    COACHING_INSIGHT_CREATED,
+    COACHING_STREAM,
+    MEASUREMENT_STREAM,
+    TRANSLATION_STREAM,
+)
 from subgraphs.coaching.models import CoachingOutbox, CoachingProcessedEvent, utcnow
 from subgraphs.coaching.resources import CoachingResources
 from subgraphs.coaching.service import CONSUMER_GROUP
@@ -39,6 +44,11 @@ class CoachingWorkers:
             handler=self._on_measurement, consumer=consumer_name, dedupe=False, block_ms=block_ms,
             concurrency=CONCURRENCY,  # one user's measurements stay in order (subject = user id)
         )
+        # Text overrides from the translation subgraph: idempotent upserts, deduplicated by Redis markers.
+        self.templates = EventConsumer(
+            res.redis, res.settings, stream=TRANSLATION_STREAM, group=CONSUMER_GROUP,
+            handler=self._on_template, consumer=consumer_name, block_ms=block_ms,
+        )
         # Live fan-out is fed from the durable stream: an insight committed while this process was down is
         # still announced when it comes back. "$": a new group does not replay history to sockets.
         self.live = EventConsumer(
@@ -50,6 +60,9 @@ class CoachingWorkers:
         if await self.res.service.handle_event(event):
             self.relay.wake()
 
+    async def _on_template(self, event: CloudEvent) -> None:
+        await self.res.service.handle_template(event)
+
     async def _on_insight(self, event: CloudEvent) -> None:
         if event.type != COACHING_INSIGHT_CREATED or not isinstance(event.data.get("userId"), str):
             return
@@ -57,12 +70,13 @@ class CoachingWorkers:
 
     async def prepare(self) -> None:
         """Creates the consumer groups, so events published from now on are kept for them."""
-        await self.measurements.ensure_group()
-        await self.live.ensure_group()
+        for consumer in (self.measurements, self.templates, self.live):
+            await consumer.ensure_group()
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.prepare()
-        await asyncio.gather(self.measurements.run(stop), self.live.run(stop), self.relay.run(stop),
+        await asyncio.gather(self.measurements.run(stop), self.templates.run(stop), self.live.run(stop),
+                             self.relay.run(stop),
                              every(stop, 3600, self.prune, name="coaching pruning"))
 
     async def prune(self) -> int:

@@ -154,3 +154,35 @@ async def test_old_processed_markers_are_pruned(coaching: CoachingResources) -> 
         from subgraphs.coaching.repository import CoachingRepository
 
         assert not await CoachingRepository(s).already_processed("coaching", event.id)
+
+
+async def test_translation_overrides_replace_the_built_in_texts(coaching: CoachingResources) -> None:
+    from libs.events.streams import TEMPLATE_UPDATED
+
+    def template(body: str, version: int, locale: str = "en-US") -> CloudEvent:
+        key = "coaching.glucose.hypo.level1.message"
+        return CloudEvent.new(TEMPLATE_UPDATED, "/subgraphs/translation", None,
+                              {"key": key, "locale": locale, "body": body, "version": version})
+
+    try:
+        assert await coaching.service.handle_template(template("Low: {value} mg/dL. Eat 15 g of sugar.", 2))
+        # An older version arriving late changes nothing.
+        assert not await coaching.service.handle_template(template("An older text {value}", 1))
+        assert not await coaching.service.handle_template(CloudEvent.new(
+            TEMPLATE_UPDATED, "/subgraphs/translation", None,
+            {"key": "notification.WELCOME.title", "locale": "en", "body": "x", "version": 1}))  # not ours
+        [row] = await coaching.service.handle_event(measurement_event(new_user(), value=65, context=None))
+        assert row.texts["en"]["message"] == "Low: 65 mg/dL. Eat 15 g of sugar."
+        assert row.texts["en"]["title"] == "Low blood glucose"  # no override: built in
+        assert row.texts["ko"]["message"].startswith("혈당 65 mg/dL")  # another language: built in
+        with pytest.raises(DropEvent):
+            bad = {"key": "coaching.x.title", "version": "2"}
+            await coaching.service.handle_template(CloudEvent.new(TEMPLATE_UPDATED, "/t", None, bad))
+    finally:  # the override is global: leave the shared database as other tests expect it
+        from sqlalchemy import delete
+
+        from subgraphs.coaching.models import CoachingTemplateRow
+
+        async with coaching.sessions() as s:
+            await s.execute(delete(CoachingTemplateRow))
+            await s.commit()
