@@ -95,8 +95,10 @@ class Settings(BaseSettings):
     coaching_llm_model: str = Field("gpt-4o-mini", alias="COACHING_LLM_MODEL")
     coaching_llm_api_key: str | None = Field(None, alias="COACHING_LLM_API_KEY")
     notification_workers: bool = Field(True, alias="NOTIFICATION_WORKERS")
-    notification_streams: str = Field("coaching,payment,consultation,auth", alias="NOTIFICATION_STREAMS")
-    fcm_service_account_file: Path | None = Field(None, alias="FCM_SERVICE_ACCOUNT_FILE")  # push off when unset
+    notification_streams: str = Field("coaching,payment,consultation,auth,translation",
+                                      alias="NOTIFICATION_STREAMS")
+    # FCM HTTP v1: a service-account JSON key file; push is off when unset.
+    fcm_service_account_file: Path | None = Field(None, alias="FCM_SERVICE_ACCOUNT_FILE")
     fcm_endpoint: str = Field("https://fcm.googleapis.com", alias="FCM_ENDPOINT")
 
     @model_validator(mode="after")

@@ -87,6 +87,18 @@ class UserSettingsRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+class NotificationTemplateRow(SQLModel, table=True):
+    """A text override from the translation subgraph (`translation.template_updated`)."""
+
+    __tablename__ = "notification_templates"
+
+    key: str = Field(primary_key=True, max_length=200)  # notification.<TYPE>.title|body
+    language: str = Field(primary_key=True, max_length=10)
+    body: str = Field(max_length=2000)
+    version: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class NotificationOutbox(OutboxBase, table=True):
     __tablename__ = "notification_outbox"
 

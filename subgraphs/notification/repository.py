@@ -14,6 +14,7 @@ from subgraphs.notification.models import (
     NotificationOutbox,
     NotificationProcessedEvent,
     NotificationRow,
+    NotificationTemplateRow,
     PreferenceRow,
     PushDeliveryRow,
     PushTokenRow,
@@ -54,6 +55,23 @@ class NotificationRepository:
             self.session.add(PreferenceRow(user_id=user_id, type=type_, channel=channel, enabled=enabled))
         else:
             row.enabled = enabled
+
+    # -- template overrides ---------------------------------------------------------------------------------
+
+    async def template_overrides(self, keys: Sequence[str]) -> dict[tuple[str, str], str]:
+        stmt = select(NotificationTemplateRow).where(col(NotificationTemplateRow.key).in_(keys))
+        return {(r.key, r.language): r.body for r in (await self.session.execute(stmt)).scalars()}
+
+    async def save_template(self, key: str, language: str, body: str, version: int) -> bool:
+        """Keeps the newest version only (events may arrive out of order); True when stored."""
+        row = await self.session.get(NotificationTemplateRow, (key, language))
+        if row is not None and row.version >= version:
+            return False
+        if row is None:
+            self.session.add(NotificationTemplateRow(key=key, language=language, body=body, version=version))
+        else:
+            row.body, row.version = body, version
+        return True
 
     # -- notifications --------------------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.config import Settings
 from libs.db.sql import unit_of_work
 from libs.errors import BadUserInput
-from libs.events import CloudEvent
-from libs.events.streams import NOTIFICATION_CREATED, NOTIFICATION_STREAM
+from libs.events import CloudEvent, DropEvent
+from libs.events.streams import NOTIFICATION_CREATED, NOTIFICATION_STREAM, TEMPLATE_UPDATED
 from subgraphs.notification.domain import (
     Channel,
     Priority,
@@ -37,7 +37,7 @@ from subgraphs.notification.models import (
     as_utc,
 )
 from subgraphs.notification.repository import NotificationRepository
-from subgraphs.notification.templates import NotificationType, language, render
+from subgraphs.notification.templates import NotificationType, language, override_ids, render
 
 CONSUMER_GROUP = "notification"
 SOURCE = "/subgraphs/notification"
@@ -83,7 +83,23 @@ class NotificationService:
 
     # -- events ---------------------------------------------------------------------------------------------
 
+    async def handle_template(self, event: CloudEvent) -> bool:
+        """A text override from the translation subgraph; True when it was stored (newer than ours)."""
+        d = event.data
+        key, locale, body, version = d.get("key"), d.get("locale"), d.get("body"), d.get("version")
+        if not (isinstance(key, str) and key.startswith("notification.")):
+            return False  # another subgraph's text
+        if not (isinstance(locale, str) and locale and isinstance(body, str) and body
+                and isinstance(version, int)):
+            raise DropEvent("template events need key, locale, body and an integer version")
+        async with unit_of_work(self.sessions) as session:
+            return await NotificationRepository(session).save_template(
+                key[:200], locale.lower().split("-")[0][:10], body[:2000], version)
+
     async def handle_event(self, event: CloudEvent) -> list[NotificationRow]:
+        if event.type == TEMPLATE_UPDATED:
+            await self.handle_template(event)
+            return []
         draft = draft_from_event(event.type, event.data)
         if draft is None:
             return []
@@ -105,7 +121,8 @@ class NotificationService:
                       or self.settings.coaching_default_locale)
             tz = zone(settings.time_zone if settings else None, draft.time_zone,
                       self.settings.default_time_zone)
-            title, body = render(draft.type, locale, localised(draft.params, language(locale), tz))
+            texts = await repo.template_overrides(override_ids(draft.type))
+            title, body = render(draft.type, locale, localised(draft.params, language(locale), tz), texts)
             row = NotificationRow(
                 id=str(uuid.uuid4()), user_id=draft.user_id, type=draft.type.value,
                 priority=draft.priority.value, title=title[:300], body=body[:2000], locale=locale,

@@ -83,9 +83,23 @@ def language(locale: str | None) -> str:
     return "ko" if (locale or "ko").lower().startswith("ko") else "en"
 
 
-def render(type_: NotificationType, locale: str | None, params: Mapping[str, Any]) -> tuple[str, str]:
+def override_ids(type_: NotificationType) -> tuple[str, str]:
+    """Keys of the translation subgraph's overrides for this type (`translation.template_updated`)."""
+    return f"notification.{type_.value}.title", f"notification.{type_.value}.body"
+
+
+def render(type_: NotificationType, locale: str | None, params: Mapping[str, Any],
+           overrides: Mapping[tuple[str, str], str] | None = None) -> tuple[str, str]:
     lang = language(locale)
     title, body = TEMPLATES[type_][lang]
+    title_id, body_id = override_ids(type_)
     values = _Lenient({**DEFAULTS[lang], **{k: str(v) for k, v in params.items() if v is not None and v != ""}})
-    fmt = Formatter()
-    return fmt.vformat(title, (), values).strip(), fmt.vformat(body, (), values).strip()
+    return (_format((overrides or {}).get((title_id, lang), title), title, values),
+            _format((overrides or {}).get((body_id, lang), body), body, values))
+
+
+def _format(template: str, fallback: str, values: _Lenient) -> str:
+    try:
+        return Formatter().vformat(template, (), values).strip()
+    except (ValueError, IndexError, AttributeError):  # a malformed override: the built-in text stays
+        return Formatter().vformat(fallback, (), values).strip()

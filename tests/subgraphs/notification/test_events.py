@@ -137,3 +137,29 @@ async def test_an_insight_without_texts_still_reads_well(notification: Notificat
                           {k: v for k, v in event.data.items() if k not in ("title", "message")})
     [row] = await notification.service.handle_event(bare)
     assert (row.title, row.body, row.priority) == ("새 건강 인사이트", "앱에서 확인해 보세요.", "NORMAL")
+
+
+async def test_translation_overrides_replace_the_built_in_texts(notification: NotificationResources) -> None:
+    from sqlalchemy import delete
+
+    from libs.events.streams import TEMPLATE_UPDATED
+    from subgraphs.notification.models import NotificationTemplateRow
+
+    def template(key: str, body: str, version: int) -> CloudEvent:
+        return CloudEvent.new(TEMPLATE_UPDATED, "/subgraphs/translation", None,
+                              {"key": key, "locale": "ko-KR", "body": body, "version": version})
+
+    try:
+        # Delivered like any event on the streams this subgraph consumes.
+        assert await notification.service.handle_event(
+            template("notification.PAYMENT_SUCCEEDED.body", "{amount}{currency} 결제 완료!", 3)) == []
+        assert not await notification.service.handle_template(
+            template("notification.PAYMENT_SUCCEEDED.body", "옛 문구", 2))
+        paid = CloudEvent.new("payment.succeeded", "/subgraphs/payment", None,
+                              {"userId": new_user(), "amount": 9900, "currency": "원"})
+        [row] = await notification.service.handle_event(paid)
+        assert (row.title, row.body) == ("결제 완료", "9900원 결제 완료!")
+    finally:  # overrides are global: leave the shared database as other tests expect it
+        async with notification.sessions() as s:
+            await s.execute(delete(NotificationTemplateRow))
+            await s.commit()
