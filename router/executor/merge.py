@@ -92,7 +92,7 @@ def extract(obj: dict[str, Any], sel: SelectionSet) -> dict[str, Any] | None:
             v = _extract_value(v, f.sub)
             if v is _MISSING:
                 return None
-        out[key] = v
+        out[f.name] = v  # representations use field names, whatever alias fetched them
     if sel.fragments:
         tn = obj.get("__typename")
         frag = sel.fragments.get(tn) if isinstance(tn, str) else None

@@ -137,6 +137,7 @@ class PlanBuilder(Ownership):
         reps: dict[str, list[NormField]] = {}
         if groups:
             done: set[tuple[str, str]] = set()
+            taken = {f.key: f for f in fields}
             changed = True
             while changed:
                 changed = False
@@ -149,6 +150,7 @@ class PlanBuilder(Ownership):
                         req = self.field_requires(addressed, f.name, g)
                         if req:
                             needed += self.fieldset_fields(addressed, parse_field_set(req))
+                    needed = [self.unclashed(rf, taken) for rf in needed]
                     reps[g] = merge_fields(needed)
                     for rf in needed:
                         if (g, rf.key) in done:
@@ -216,9 +218,18 @@ class PlanBuilder(Ownership):
             visit(g)
         return order
 
+    @staticmethod
+    def unclashed(rf: NormField, taken: dict[str, NormField]) -> NormField:
+        """A key or @requires input whose response key a client alias already uses for another field
+        gets a reserved alias, so the representation reads the right value."""
+        user = taken.get(rf.key)
+        if user is None or (user.name == rf.name and not user.args):
+            return rf
+        return NormField(**{**rf.__dict__, "key": f"_fed_{rf.name}"})
+
     def add_fieldset(self, sel: SelectionSet, type_name: str, fields: list[NormField]) -> None:
         for f in fields:
-            sf = sel.add(f.name, f.name, "", f.composite)
+            sf = sel.add(f.key, f.name, "", f.composite)
             if f.composite and sf.sub is not None:
                 for t, sub in f.sub.items():
                     target = sf.sub if not f.abstract else sf.sub.fragment(t)
