@@ -34,6 +34,11 @@ HIVE_LIST_INDEX = (
     "the error of the third product's inStock is at [topProducts, 2, inStock]."
 )
 
+PER_PATH_FETCHES = (
+    "one _entities fetch per path, as Apollo's query planner does; Hive Gateway batches the "
+    "representations of several paths into one request to the subgraph"
+)
+
 PRODUCT_FIELDS = """
 fragment ProductCard on Product {
   upc
@@ -150,8 +155,7 @@ OPS: list[Op] = [
     Op(
         "override-routes-to-new-owner",
         '{ user(id: "u1") { name reviewCount } users { reviewCount } }',
-        more_fetches="one _entities fetch per path (user, users), as Apollo's planner does; Hive Gateway "
-        "batches representations of both paths into one request",
+        more_fetches=PER_PATH_FETCHES,
     ),
     Op("shareable-value-type", '{ product(upc: "2") { price { amount currency } } }'),
     Op("shareable-field-name", "{ latestReviews(limit: 1) { product { name } } }"),
@@ -209,6 +213,37 @@ OPS: list[Op] = [
         '{ mediaItem(id: "m2") { ...M } } fragment M on Media { title stars ... on Movie { minutes } }',
         fixture_set="media",
     ),
+    Op("requires-list-of-objects", "{ topProducts { upc warehouseCount } }"),
+    Op(
+        "union-fragment-for-member-unknown-to-subgraph",
+        "{ latestReviews(limit: 1) { related { __typename ... on Brand { name } ... on Product { upc } } } }",
+        router_bug="planner: Product.upc is asked of inventory, whose only key is upc, after products "
+        "already answered it: one extra sequential fetch",
+    ),
+    Op(
+        "union-fragment-review-in-products-search",
+        '{ search(term: "ac") { ... on Review { body } ... on Brand { name } ... on Product { name } } }',
+    ),
+    Op(
+        "interface-fragment-inside-entity",
+        '{ product(upc: "2") { ... on Node { id } reviews { ... on Review { rating } } } }',
+    ),
+    Op(
+        "interface-object-field-via-concrete-fragment",
+        "{ media { id ... on Book { stars pages } ... on Movie { title } } }",
+        fixture_set="media",
+    ),
+    Op(
+        "interface-object-concrete-fields-from-root",
+        "{ topRated(first: 3) { ... on Movie { title minutes stars } ... on Book { reviewers } } }",
+        fixture_set="media",
+    ),
+    Op(
+        "same-entity-two-aliases-different-subgraphs",
+        '{ a: product(upc: "1") { inStock } b: product(upc: "1") { shippingEstimate reviews { id } } }',
+        more_fetches=PER_PATH_FETCHES,
+    ),
+    Op("typename-only-entity-no-fetch", "{ latestReviews(limit: 3) { product { __typename id } } }"),
     # -- errors and nulls ---------------------------------------------------------------------------------
     Op("error-root-subgraph-field", "{ users { id secret } }", errors=True),
     Op("error-entity-field-nullable", "{ latestReviews(limit: 2) { id flagged } }", errors=True),
@@ -219,6 +254,13 @@ OPS: list[Op] = [
         errors=True,
         spec={"data": None, "paths": [("topProducts", 2, "inStock")]},
         hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op(
+        "null-entity-unknown-to-owner",
+        # products answers null for p404; Product.name is String!, so the element of [SearchResult!]!
+        # and then Review.related ([...]!) are null: the null reaches the nullable `review`.
+        '{ review(id: "r4") { id related { __typename ... on Product { name } ... on Review { id } } } }',
+        errors=True,
     ),
     Op("null-nullable-entity-field", '{ product(upc: "3") { createdBy { name } brand { name } } }'),
     Op("null-nested-key-reference", '{ product(upc: "3") { carrier { name } } }'),

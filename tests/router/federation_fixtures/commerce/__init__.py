@@ -218,7 +218,10 @@ shipping = Fixture(
     HERE / "shipping.graphql",
     roots={"Query.parcels": lambda _, a: PARCELS},
     entities={"Product": SHIPPING, "Carrier": CARRIERS, "Parcel": PARCELS},
-    fields={"Product.shippingCost": lambda o, _: int(o["shippingEstimate"]) * 3},
+    fields={
+        "Product.shippingCost": lambda o, _: int(o["shippingEstimate"]) * 3,
+        "Product.warehouseCount": lambda o, _: len([w["id"] for w in o["stockedAt"]]),
+    },
 )
 
 REVIEWS = [
@@ -245,6 +248,15 @@ REVIEWS = [
         "author": {**ref("User", id="u1"), "name": "Ada"},
         "product": ref("Product", id="p2"),
         "related": [ref("Product", id="p1")],
+    },
+    # Not among latestReviews: refers to a product no subgraph knows.
+    {
+        "id": "r4",
+        "body": "Lost parcel",
+        "rating": 1,
+        "author": {**ref("User", id="u2"), "name": "Grace"},
+        "product": ref("Product", id="p3"),
+        "related": [ref("Review", id="r1"), ref("Product", id="p404")],
     },
 ]
 
