@@ -65,6 +65,12 @@ class Ownership:
             for g in self.sg.field_graphs(type_name, fname)
             if g != exclude and (not entity or (t is not None and t.resolvable_keys(g)))
         ]
+        if entity and t is not None:
+            # A subgraph whose every key holds the field cannot be the one to give it: asking it needs
+            # the field already. Such candidates go last.
+            candidates.sort(
+                key=lambda g: all(fname in parse_field_set(k.fields) for k in t.resolvable_keys(g))
+            )
         for c in candidates:
             if c in prefer:
                 return c, type_name

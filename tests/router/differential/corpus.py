@@ -217,8 +217,6 @@ OPS: list[Op] = [
     Op(
         "union-fragment-for-member-unknown-to-subgraph",
         "{ latestReviews(limit: 1) { related { __typename ... on Brand { name } ... on Product { upc } } } }",
-        router_bug="planner: Product.upc is asked of inventory, whose only key is upc, after products "
-        "already answered it: one extra sequential fetch",
     ),
     Op(
         "union-fragment-review-in-products-search",
