@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     db_suffix: str = Field("", alias="DB_SUFFIX")
     redis_prefix: str = Field("mps:", alias="REDIS_PREFIX")
-    cartridge_sun_keys: str = Field("", alias="CARTRIDGE_SUN_KEYS")  # "lot:hex32,...": AES-128 SUN key per lot
+    # "lot:hex32,...": the AES-128 SUN key of each cartridge lot.
+    cartridge_sun_keys: str = Field("", alias="CARTRIDGE_SUN_KEYS")
 
     # Tokens (the seed used one HS256 secret everywhere; ours is per environment).
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, alias="JWT_SECRET")
@@ -70,8 +71,8 @@ class Settings(BaseSettings):
     jwt_audience: str = Field("manpasik-api", alias="JWT_AUDIENCE")
     access_token_ttl_s: int = Field(900, alias="ACCESS_TOKEN_TTL")
     refresh_token_ttl_s: int = Field(14 * 24 * 3600, alias="REFRESH_TOKEN_TTL")
-    # Signing: HS256 with JWT_SECRET (kid JWT_KID), or EdDSA/RS256 with JWT_PRIVATE_KEY (PEM, auth subgraph only)
-    # and a JWKS for verifiers. Retired keys keep verifying until their tokens expire, so rotation logs no one out.
+    # Signing: HS256 with JWT_SECRET (kid JWT_KID), or EdDSA/RS256 with JWT_PRIVATE_KEY (PEM, auth subgraph
+    # only) and a JWKS for verifiers. Retired keys verify until their tokens expire: rotation logs no one out.
     jwt_algorithm: Literal["HS256", "EdDSA", "RS256"] = Field("HS256", alias="JWT_ALGORITHM")
     jwt_kid: str = Field("hs-1", alias="JWT_KID")
     jwt_previous_secrets: str = Field("", alias="JWT_PREVIOUS_SECRETS")  # "kid:secret,kid:secret"
@@ -109,7 +110,7 @@ class Settings(BaseSettings):
         if self.jwt_algorithm == "HS256" and (
             self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH
         ):
-            problems.append(f"JWT_SECRET must be set to a random secret of at least {MIN_SECRET_LENGTH} characters")
+            problems.append(f"JWT_SECRET must be a random secret of at least {MIN_SECRET_LENGTH} characters")
         if not self.database_url or self.database_url.startswith("sqlite"):
             problems.append("DATABASE_URL must point at PostgreSQL (postgresql+asyncpg://...)")
         if not self.mongodb_url:

@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between one user's readings")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--port-offset", type=int, default=31000)
-    parser.add_argument("--database-url", help="PostgreSQL server URL for the SQL subgraphs (default: SQLite)")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL for the SQL subgraphs (else SQLite)")
     args = parser.parse_args()
     proc = None
     url = args.router
