@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--no-dedup", action="store_true", help="do not share identical in-flight subgraph queries"
     )
+    s.add_argument(
+        "--verify-tokens",
+        action="store_true",
+        default=os.environ.get("ROUTER_VERIFY_TOKENS", "").lower() in ("1", "true", "yes"),
+        help="refuse forged, expired and revoked bearer tokens at the edge (keys, Redis: shared settings)",
+    )
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
@@ -102,7 +108,10 @@ def _serve(args: argparse.Namespace) -> int:
             return await load_supergraph_source(source)
         return await compose_from_subgraphs(subgraphs, args.wait)
 
-    main_coro = serve(load, args.host, args.port, fetch_timeout=args.timeout, dedup=not args.no_dedup)
+    main_coro = serve(
+        load, args.host, args.port, fetch_timeout=args.timeout, dedup=not args.no_dedup,
+        verify_tokens=args.verify_tokens,
+    )
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux

@@ -29,4 +29,22 @@ def compose(subgraphs: list[SubgraphSDL]) -> str:
             [("DUPLICATE_SUBGRAPH", f'Subgraph name "{dupes[0]}" is used more than once.')]
         )
     parsed = [parse_subgraph(s.name, s.url, s.sdl) for s in subgraphs]
-    return Printer(Merger(parsed).merge()).print()
+    sdl = Printer(Merger(parsed).merge()).print()
+    _check_api_schema(sdl)
+    return sdl
+
+
+def _check_api_schema(sdl: str) -> None:
+    """The merged schema must be a valid GraphQL schema (interfaces implemented, unions of objects, ...)."""
+    from graphql import validate_schema
+
+    from router.supergraph import SupergraphError, load_supergraph
+
+    try:
+        errors = validate_schema(load_supergraph(sdl).api_schema)
+    except (SupergraphError, TypeError) as exc:
+        raise CompositionError([("INVALID_GRAPHQL", f"The composed schema is invalid: {exc}")]) from None
+    if errors:
+        raise CompositionError(
+            [("INVALID_GRAPHQL", f"The composed schema is invalid: {e.message}") for e in errors]
+        )

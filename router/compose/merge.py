@@ -146,6 +146,12 @@ class Merger:
                 elif not f.external:
                     self.merge_field_type(mt, mf, f, g)
                 mf.graphs[g] = f
+                if f.override is not None and f.override == self.graphs[g].name:
+                    self.error(
+                        "OVERRIDE_FROM_SELF_ERROR",
+                        f'[{self.sub(g)}] Source and destination subgraphs "{self.sub(g)}" are the same for '
+                        f'overridden field "{mt.name}.{f.name}".',
+                    )
                 mf.inaccessible = mf.inaccessible or f.inaccessible
                 mf.tags += [x for x in f.tags if x not in mf.tags]
                 mf.deprecated = mf.deprecated or f.deprecated

@@ -14,7 +14,7 @@ from router.executor.shape import compile_shaper
 from router.gateway.prepare import OperationCache, PreparedOperation, RequestError, gql_error
 from router.supergraph.model import Supergraph
 
-FORWARDED_HEADERS = ("authorization", "accept-language", "traceparent", "x-request-id")
+FORWARDED_HEADERS = ("authorization", "accept-language", "traceparent", "x-request-id", "x-forwarded-for")
 
 
 class Gateway:

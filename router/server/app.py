@@ -13,6 +13,7 @@ import orjson
 from aiohttp import web
 
 from router.gateway import Gateway
+from router.server.edge_auth import EdgeAuth, refused, with_forwarded_for
 from router.server.graphiql import GRAPHIQL_HTML
 
 log = logging.getLogger("router.server")
@@ -38,6 +39,7 @@ class RouterApp:
         self.app.router.add_post("/graphql", self.post_graphql)
         self.app.router.add_get("/graphql", self.get_graphql)
         self.ws_handler: Any = None  # set by the subscriptions package
+        self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
@@ -58,6 +60,10 @@ class RouterApp:
             return _error(400, "Request body is not valid JSON.")
         if not isinstance(payload, dict):
             return _error(400, "Request body must be a JSON object.")
+        if self.edge_auth is not None:
+            reason = await self.edge_auth.refusal(request.headers.get("authorization"))
+            if reason is not None:
+                return refused(reason)
         accept = request.headers.get("accept", "")
         if self.ws_handler is not None and ("multipart/mixed" in accept or "text/event-stream" in accept):
             return await self.ws_handler.http_stream(request, payload)
@@ -76,6 +82,10 @@ class RouterApp:
         gw = self.gateway
         if gw is None:
             return _error(503, "The router is not ready yet.", "NOT_READY")
+        if self.edge_auth is not None:
+            reason = await self.edge_auth.refusal(request.headers.get("authorization"))
+            if reason is not None:
+                return refused(reason)
         if self.ws_handler is not None and "text/event-stream" in accept:
             return await self.ws_handler.http_stream(request, dict(q))
         variables: Any = None
@@ -99,7 +109,8 @@ class RouterApp:
         allow_mutation: bool,
     ) -> tuple[int, bytes]:
         try:
-            return await gw.execute(query, variables, op_name, request.headers, allow_mutation)
+            headers = with_forwarded_for(request)
+            return await gw.execute(query, variables, op_name, headers, allow_mutation)
         except Exception:
             # Never a traceback to the client; the log has it.
             log.exception("internal error while executing an operation")

@@ -14,6 +14,7 @@ from aiohttp import web
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.server.app import RouterApp
+from router.server.edge_auth import EdgeAuth
 from router.subscriptions import SubscriptionHandler
 from router.supergraph import load_supergraph
 
@@ -27,6 +28,7 @@ async def serve(
     fetch_timeout: float = 30.0,
     dedup: bool = True,
     ready_file: object = None,
+    verify_tokens: bool = False,
 ) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -36,6 +38,8 @@ async def serve(
     router_app = RouterApp()
     transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
     router_app.ws_handler = SubscriptionHandler(router_app)
+    if verify_tokens:
+        router_app.edge_auth = EdgeAuth.from_settings()
     runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
@@ -79,3 +83,5 @@ async def serve(
             await router_app.ws_handler.close()
         await runner.cleanup()
         await transport.close()
+        if router_app.edge_auth is not None:
+            await router_app.edge_auth.aclose()

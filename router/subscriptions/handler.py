@@ -99,6 +99,12 @@ class SubscriptionHandler:
                 await ws.close(code=4401, message=b"Unauthorized")
                 return ws
             init = msg.get("payload") if isinstance(msg.get("payload"), dict) else {}
+            edge_auth = getattr(self.router_app, "edge_auth", None)
+            if edge_auth is not None:
+                reason = await edge_auth.refusal(_headers_from(request, init).get("authorization"))
+                if reason is not None:
+                    await ws.close(code=4403, message=b"Forbidden")
+                    return ws
             await ws.send_str('{"type":"connection_ack"}')
             async for raw in ws:
                 if raw.type != aiohttp.WSMsgType.TEXT:

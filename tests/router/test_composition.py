@@ -118,3 +118,30 @@ def test_enum_merge_rules() -> None:
     size = sg.api_schema.get_type("Size")
     assert sorted(color.values) == ["BLUE", "GREEN", "RED"]  # type: ignore[union-attr]  # output only: union
     assert sorted(size.values) == ["S"]  # type: ignore[union-attr]  # input only: intersection
+
+
+def test_override_from_itself_is_an_error() -> None:
+    with pytest.raises(CompositionError) as err:
+        compose(
+            [
+                SubgraphSDL(
+                    "a",
+                    "http://a/graphql",
+                    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", '
+                    '"@override"])\ntype Query { t: T } '
+                    'type T @key(fields: "id") { id: ID! x: Int @override(from: "a") }',
+                )
+            ]
+        )
+    assert "OVERRIDE_FROM_SELF_ERROR" in str(err.value) and '"T.x"' in str(err.value)
+
+
+def test_interface_not_implemented_fully_is_an_error() -> None:
+    with pytest.raises(CompositionError) as err:
+        compose(
+            _subs(
+                a="type Query { n: Node } interface Node { id: ID! name: String } "
+                "type U implements Node { id: ID! }"
+            )
+        )
+    assert "INVALID_GRAPHQL" in str(err.value) and "Node.name" in str(err.value)
