@@ -29,10 +29,6 @@ def error_paths(result: dict[str, Any]) -> Paths:
     return sorted(paths, key=repr)
 
 
-def outcome(result: dict[str, Any]) -> tuple[Any, Paths]:
-    return result.get("data"), error_paths(result)
-
-
 def as_sets(value: Any) -> Any:
     """Lists sorted: introspection returns sets of types, fields and values, in no order the spec fixes."""
     if isinstance(value, dict):

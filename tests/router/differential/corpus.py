@@ -345,6 +345,13 @@ OPS: list[Op] = [
     ),
     Op("introspection-inaccessible-type-null", '{ __type(name: "AuditEntry") { name } }'),
     Op("invalid-ambiguous-operation", "query A { me { id } } query B { me { name } }", errors=True),
+    Op(
+        "custom-scalar-variable-and-result",
+        "query ($t: DateTime!) { reviewsSince(since: $t) { id createdAt product { name } } }",
+        {"t": "2026-02-01T00:00:00Z"},
+    ),
+    Op("custom-scalar-literal", '{ reviewsSince(since: "2026-03-01T00:00:00Z") { id createdAt } }'),
+    Op("typename-aliased-on-root", "{ t: __typename q: __typename me { k: __typename } }"),
     # -- invalid operations -----------------------------------------------------------------------------
     Op("invalid-unknown-field", "{ me { nope } }", errors=True),
     Op("invalid-inaccessible-field", "{ me { internalScore } }", errors=True),
@@ -360,6 +367,16 @@ OPS: list[Op] = [
         errors=True,
     ),
     Op("invalid-unknown-operation-name", "query A { me { id } }", operation_name="Z", errors=True),
+    Op(
+        "invalid-fragment-cycle",
+        "{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }",
+        errors=True,
+    ),
+    Op("invalid-unused-variable", "query ($x: Int) { me { id } }", errors=True),
+    Op("invalid-unused-fragment", "{ me { id } } fragment F on User { name }", errors=True),
+    Op("invalid-conflicting-aliases", "{ me { name: email name } }", errors=True),
+    Op("invalid-null-for-non-null-argument", "{ user(id: null) { id } }", errors=True),
+    Op("invalid-subscription-unsupported", "subscription { me { id } }", errors=True),
     # -- introspection ------------------------------------------------------------------------------------
     Op(
         "introspection-type",
@@ -381,6 +398,39 @@ OPS: list[Op] = [
         "introspection-union-interface",
         '{ u: __type(name: "SearchResult") { possibleTypes { name } } '
         'n: __type(name: "Node") { possibleTypes { name } } }',
+        unordered=True,
+    ),
+    Op(
+        "introspection-directives",
+        "{ __schema { directives { name isRepeatable args { name defaultValue } } } }",
+        unordered=True,
+        spec={
+            "data": {
+                "__schema": {
+                    "directives": [
+                        {"name": n, "isRepeatable": False, "args": a}
+                        for n, a in (
+                            ("include", [{"name": "if", "defaultValue": None}]),
+                            ("skip", [{"name": "if", "defaultValue": None}]),
+                            ("deprecated", [{"name": "reason", "defaultValue": '"No longer supported"'}]),
+                            ("specifiedBy", [{"name": "url", "defaultValue": None}]),
+                            ("oneOf", []),
+                        )
+                    ]
+                }
+            },
+            "paths": [],
+        },
+        hive_differs="Hive Gateway lists @tag among the API schema's directives. The API schema is the "
+        "supergraph without the machinery of its @link'ed features (join, link, tag, inaccessible; "
+        "Apollo Federation, 'Supergraph schema' / API schema): @tag is composition metadata, not a "
+        "directive a client can use.",
+    ),
+    Op(
+        "introspection-descriptions-and-defaults",
+        '{ u: __type(name: "User") { description fields { name description } } '
+        'q: __type(name: "Query") { fields { name args { name defaultValue type { name } } } } '
+        'd: __type(name: "DateTime") { kind description } }',
         unordered=True,
     ),
     Op("introspection-no-join-internals", "{ __schema { types { name } } }", unordered=True),

@@ -227,6 +227,7 @@ shipping = Fixture(
 REVIEWS = [
     {
         "id": "r1",
+        "createdAt": "2026-01-05T10:00:00Z",
         "body": "Solid table",
         "rating": 5,
         "author": {**ref("User", id="u1"), "name": "Ada"},
@@ -235,6 +236,7 @@ REVIEWS = [
     },
     {
         "id": "r2",
+        "createdAt": "2026-02-11T08:30:00Z",
         "body": "Wobbly",
         "rating": 2,
         "author": {**ref("User", id="u2"), "name": "Grace"},
@@ -243,6 +245,7 @@ REVIEWS = [
     },
     {
         "id": "r3",
+        "createdAt": "2026-03-01T19:45:00Z",
         "body": "Comfy couch",
         "rating": 4,
         "author": {**ref("User", id="u1"), "name": "Ada"},
@@ -252,6 +255,7 @@ REVIEWS = [
     # Not among latestReviews: refers to a product no subgraph knows.
     {
         "id": "r4",
+        "createdAt": "2026-03-20T12:00:00Z",
         "body": "Lost parcel",
         "rating": 1,
         "author": {**ref("User", id="u2"), "name": "Grace"},
@@ -279,6 +283,7 @@ def _average(obj: dict[str, Any], _: dict[str, Any]) -> float | None:
 def _add_review(_: Any, a: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": "r-new",
+        "createdAt": "2026-04-01T00:00:00Z",
         "body": a["body"],
         "rating": a["rating"],
         "author": {**ref("User", id="u1"), "name": "Ada"},
@@ -299,6 +304,7 @@ reviews = Fixture(
         "Mutation.addReview": _add_review,
         "Query.latestReviews": lambda _, a: REVIEWS[: a.get("limit", 2)],
         "Query.review": lambda _, a: _by(REVIEWS, "id", a["id"]),
+        "Query.reviewsSince": lambda _, a: [r for r in REVIEWS[:3] if r["createdAt"] >= a["since"]],
     },
     entities={
         "Review": REVIEWS,
