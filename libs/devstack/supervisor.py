@@ -123,7 +123,8 @@ class DevStack:
             procs[name].say(f"ready on http://127.0.0.1:{self.port(name)}/graphql")
         if self.with_router and not self.stop_requested.is_set():
             args = [f"{n}=http://127.0.0.1:{self.port(n)}/graphql" for n in subgraphs]
-            cmd = [self.python, "-m", "router", "serve", "--port", str(self.port("router"))]
+            port = str(self.port("router"))
+            cmd = [self.python, "-m", "router", "serve", "--verify-tokens", "--port", port]
             for a in args:
                 cmd += ["--subgraph", a]
             router = self._spawn("router", cmd, env)

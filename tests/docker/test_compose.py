@@ -27,6 +27,7 @@ def test_every_subgraph_runs_on_its_port_and_is_routed() -> None:
         assert command[command.index("--port") + 1] == str(PORTS[name])
         assert f"--subgraph={name}=http://{name}:{PORTS[name]}/graphql" in router_args
     assert "--port=8080" in router_args
+    assert "--verify-tokens" in router_args
     assert services["router"]["ports"] == ["8080:8080"]
 
 

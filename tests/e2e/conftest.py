@@ -29,6 +29,17 @@ def contract_operation(name: str, file: str = "mobile.graphql") -> str:
     raise KeyError(name)
 
 
+def _router_env(settings: Settings) -> dict[str, str]:
+    """The router verifies tokens with the same keys and revocation list as the subgraphs."""
+    return {
+        **os.environ,
+        "MANPASIK_ENV": "test",
+        "JWT_SECRET": settings.jwt_secret,
+        "REDIS_URL": settings.redis_url,
+        "REDIS_PREFIX": settings.redis_prefix,
+    }
+
+
 class Stack:
     def __init__(self, router_url: str, subgraph_urls: dict[str, str]) -> None:
         self.url = router_url
@@ -46,13 +57,13 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
             base = await exit_stack.enter_async_context(running_app(app))
             urls[name] = base + "/graphql"
         port = free_port()
-        cmd = [sys.executable, "-m", "router", "serve", "--port", str(port)]
+        cmd = [sys.executable, "-m", "router", "serve", "--verify-tokens", "--port", str(port)]
         for name, url in urls.items():
             cmd += ["--subgraph", f"{name}={url}"]
         router = await asyncio.create_subprocess_exec(
             *cmd,
             cwd=ROOT,
-            env={**os.environ},
+            env=_router_env(settings),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )

@@ -107,3 +107,14 @@ async def test_one_user_never_sees_another_users_measurements(stack: Stack) -> N
     # And through the router, Bob cannot reach Alice's data by any selection.
     as_bob = await gql(stack.url, "{ me { id latestMeasurements { value } } }", token=b_token)
     assert as_bob["data"]["me"]["id"] == bob["user"]["id"]
+
+
+async def test_after_log_out_the_router_refuses_the_token(stack: Stack) -> None:
+    signed_up = await _sign_up(stack)
+    token = signed_up["tokens"]["accessToken"]
+    assert (await gql(stack.url, "{ me { id } }", token=token))["data"]["me"]["id"] == signed_up["user"]["id"]
+    assert (await gql(stack.url, contract_operation("LogOut"), token=token))["data"] == {"logOut": True}
+    refused = await gql(stack.url, "{ me { id } }", token=token)
+    assert error_codes(refused) == ["UNAUTHENTICATED"]
+    assert refused["errors"][0]["message"] == "access token revoked"
+    assert "data" not in refused  # stopped at the edge: no subgraph was asked
