@@ -4,11 +4,8 @@ and tells subgraphs the caller's address (X-Forwarded-For) for per-IP limits."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import aiohttp
 import httpx
@@ -21,9 +18,9 @@ from libs.config import Settings
 from libs.graphql.app import create_subgraph_app
 from libs.graphql.schema import build_schema
 from libs.redis import create_redis
-from libs.testing import free_port, running_app
+from libs.testing import running_app
+from libs.testing.router import router_process
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEN: list[str] = []  # requests that reached the subgraph
 
 
@@ -58,43 +55,8 @@ async def _resources(settings: Settings) -> AsyncIterator[_Resources]:
 @pytest.fixture
 async def router_url(settings: Settings) -> AsyncIterator[str]:
     app = create_subgraph_app("edge", build_schema(query=Query), _resources, settings=settings)
-    async with running_app(app) as base:
-        port = free_port()
-        env = {
-            **os.environ,
-            "MANPASIK_ENV": "test",
-            "JWT_SECRET": settings.jwt_secret,
-            "REDIS_URL": settings.redis_url,
-            "REDIS_PREFIX": settings.redis_prefix,
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "router",
-            "serve",
-            "--verify-tokens",
-            "--port",
-            str(port),
-            "--subgraph",
-            f"edge={base}/graphql",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(200):
-                    try:
-                        if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-            yield f"http://127.0.0.1:{port}/graphql"
-        finally:
-            proc.terminate()
-            await proc.wait()
+    async with running_app(app) as base, router_process({"edge": base + "/graphql"}, settings) as router:
+        yield router + "/graphql"
 
 
 async def _ask(url: str, token: str | None = None) -> httpx.Response:

@@ -9,36 +9,23 @@ notification are served on sockets with their workers running, in a Redis key sp
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-import httpx
 import pytest
-from graphql import OperationDefinitionNode, parse, print_ast
 
 from libs.config import Settings
 from libs.events import LiveHub
 from libs.redis import create_redis
-from libs.testing import free_port, running_app
+from libs.testing import running_app
 from libs.testing.graphql import gql
+from libs.testing.operations import contract_operation
+from libs.testing.router import router_process
 from tests.subgraphs.coaching.ws import subscribe
 from tests.subgraphs.notification.fake_fcm import FakeFcm
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def operation(name: str) -> str:
-    text = (ROOT / "schema" / "operations" / "mobile.graphql").read_text()
-    for d in parse(text).definitions:
-        if isinstance(d, OperationDefinitionNode) and d.name and d.name.value == name:
-            return print_ast(d)
-    raise KeyError(name)
 
 
 @dataclass
@@ -63,31 +50,8 @@ async def stack(notification_settings: Settings, fake_fcm: FakeFcm) -> AsyncIter
                 ("notification", notification_app))
         for name, factory in apps:
             urls[name] = await stack.enter_async_context(running_app(factory(settings))) + "/graphql"
-        port = free_port()
-        cmd = [sys.executable, "-m", "router", "serve", "--port", str(port)]
-        for name, url in urls.items():
-            cmd += ["--subgraph", f"{name}={url}"]
-        router = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, env={**os.environ},
-                                                      stdout=asyncio.subprocess.DEVNULL,
-                                                      stderr=asyncio.subprocess.PIPE)
-        try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(300):
-                    if router.returncode is not None:
-                        assert router.stderr is not None
-                        raise RuntimeError((await router.stderr.read()).decode()[-2000:])
-                    try:
-                        if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise RuntimeError("router not ready after 30s")
-            yield Stack(f"http://127.0.0.1:{port}", settings)
-        finally:
-            router.terminate()
-            await asyncio.wait_for(router.wait(), 15)
+        base = await stack.enter_async_context(router_process(urls, settings))
+        yield Stack(base, settings)
 
 
 async def _until_listening(hub: LiveHub, topic: str, user: str) -> None:
@@ -100,7 +64,7 @@ async def _until_listening(hub: LiveHub, topic: str, user: str) -> None:
 
 async def _sign_up(stack: Stack) -> tuple[str, str]:
     """(user id, access token) of a new account, through the router with the contract's SignUp."""
-    result = await gql(stack.url + "/graphql", operation("SignUp"), {"input": {
+    result = await gql(stack.url + "/graphql", contract_operation("SignUp"), {"input": {
         "email": f"chain-{secrets.token_hex(5)}@example.com", "password": "correct horse battery staple",
         "displayName": "김민지", "locale": "ko-KR"}})
     assert "errors" not in result, result
@@ -117,12 +81,12 @@ async def test_record_high_glucose_and_both_subscriptions_fire_for_the_owner_onl
     redis = create_redis(stack.settings.redis_url)
     hub = LiveHub(redis, stack.settings)
     try:
-        async with subscribe(stack.url, operation("OnCoachingInsight"), a_token) as a_insights, \
-                subscribe(stack.url, operation("OnNotification"), a_token) as a_notes, \
-                subscribe(stack.url, operation("OnCoachingInsight"), b_token) as b_insights:
+        async with subscribe(stack.url, contract_operation("OnCoachingInsight"), a_token) as a_insights, \
+                subscribe(stack.url, contract_operation("OnNotification"), a_token) as a_notes, \
+                subscribe(stack.url, contract_operation("OnCoachingInsight"), b_token) as b_insights:
             for topic, user in (("coaching", alice), ("notification", alice), ("coaching", bob)):
                 await _until_listening(hub, topic, user)
-            recorded = await gql(stack.url + "/graphql", operation("RecordMeasurement"), {"input": {
+            recorded = await gql(stack.url + "/graphql", contract_operation("RecordMeasurement"), {"input": {
                 "type": "BLOOD_GLUCOSE", "value": 250, "unit": "mg/dL", "source": "MANUAL",
                 "context": "FASTING", "takenAt": datetime.now(UTC).replace(microsecond=0).isoformat(),
                 "clientId": secrets.token_hex(8)}}, token=a_token)
@@ -140,7 +104,7 @@ async def test_record_high_glucose_and_both_subscriptions_fire_for_the_owner_onl
         # The contract's Notifications: the insight's, beside auth's welcome (user.signed_up), which travels
         # on its own and is waited for so that the count below is stable.
         for _ in range(50):
-            listed = await gql(stack.url + "/graphql", operation("Notifications"), {"first": 10},
+            listed = await gql(stack.url + "/graphql", contract_operation("Notifications"), {"first": 10},
                                token=a_token)
             nodes = [e["node"] for e in listed["data"]["me"]["notifications"]["edges"]]
             if any(n["type"] == "WELCOME" for n in nodes):
