@@ -2,7 +2,8 @@
 
 Each `Op` names its fixture set and whether errors are expected (so a case where both gateways fail
 cannot pass unnoticed). `data` must be equal and `errors` equivalent (same set of paths), and our router
-may not send more subgraph requests than Hive Gateway (batching) unless `more_fetches` says why. Where Hive
+may not send more subgraph requests, nor then more entity representations, than Hive Gateway (batching,
+deduplication) unless `more_fetches` says why. Where Hive
 Gateway's answer is wrong by the GraphQL or Federation spec, the case carries `spec`: the answer the
 spec requires (our router must give it) and `hive_differs`: why, with the rule that decides.
 """

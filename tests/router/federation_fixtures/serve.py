@@ -2,7 +2,8 @@
 
 Prints one JSON line `{"set": {"subgraph": url}}` once listening (down subgraphs get a closed port),
 then serves until SIGTERM/SIGINT. Every subgraph answers POST /<set>/<subgraph>/graphql. GET /_requests
-returns the number of requests each subgraph got (`{"set/subgraph": n}`) and resets the counts.
+returns the number of requests each subgraph got (`{"set/subgraph": n}`) and of entity representations
+sent (`"representations"`), and resets the counts.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def handler(fx: Fixture, counts: dict[str, int], label: str) -> Any:
             body = await request.json()
         except ValueError:
             return web.json_response({"errors": [{"message": "body is not JSON"}]}, status=400)
+        for name, value in (body.get("variables") or {}).items():
+            if name.endswith("representations") and isinstance(value, list):  # Hive: `_0_representations`
+                counts["representations"] = counts.get("representations", 0) + len(value)
         res = await graphql(
             fx.schema,
             body.get("query") or "",
