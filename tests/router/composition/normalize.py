@@ -1,8 +1,9 @@
 """Normal forms of a Federation v2 supergraph SDL, to compare supergraphs made by different composers.
 
 `api_schema(sdl)` removes what clients never see (link/join machinery, @inaccessible elements) without
-using the router's own loader. `join_facts(sdl)` lists every join__* fact as order-free tuples keyed by
-subgraph name (graph enum names may differ), with the defaults made explicit: a field without
+using the router's own loader. `join_facts(sdl)` lists every join__* fact (and every other directive the
+supergraph applies, @tag included) as order-free tuples keyed by subgraph name (graph enum names may
+differ), with the defaults made explicit: a field without
 @join__field lives in every subgraph of its type, `type:` equal to the field's type says nothing, etc.
 """
 
@@ -63,7 +64,7 @@ def _has(node: Any, name: str) -> bool:
 def api_schema(sdl: str) -> GraphQLSchema:
     doc = parse(sdl)
     p = _prefixes(doc)
-    internal = (*[f"{p[s]}__" for s in ("link", "join") if s in p], "link__")
+    internal = (*[f"{name}__" for name in p.values()], "link__")  # every linked feature's own types
     inaccessible = p.get("inaccessible", "inaccessible") if "inaccessible" in p else None
 
     def hidden(node: Any) -> bool:
@@ -121,6 +122,15 @@ def join_facts(sdl: str) -> set[Fact]:
     p = _prefixes(doc)
     j = p.get("join", "join")
     tag = p.get("tag")
+    machinery = {"link", "deprecated", "specifiedBy", p.get("inaccessible", "inaccessible"), tag}
+
+    def applied(coordinate: str, node: Any) -> None:
+        """Other directives kept in the supergraph (@authenticated, @requiresScopes, composed ones)."""
+        for dr in getattr(node, "directives", None) or ():
+            n = dr.name.value
+            if n not in machinery and not n.startswith(f"{j}__"):
+                facts.add(("directive", coordinate, n, repr(sorted(_args(dr).items()))))
+
     graphs: dict[str, str] = {}
     for d in doc.definitions:
         if isinstance(d, EnumTypeDefinitionNode) and d.name.value == f"{j}__Graph":
@@ -133,6 +143,7 @@ def join_facts(sdl: str) -> set[Fact]:
         if not isinstance(d, TypeDefinitionNode) or d.name.value.startswith(("link__", f"{j}__")):
             continue
         t = d.name.value
+        applied(t, d)
         type_graphs: list[str] = []
         for dr in d.directives or ():
             a = _args(dr)
@@ -165,6 +176,7 @@ def join_facts(sdl: str) -> set[Fact]:
                     facts.add(("tag", f"{t}.{v.name.value}", _args(dr)["name"]))
         for f in getattr(d, "fields", None) or ():
             ftype = print_ast(f.type)
+            applied(f"{t}.{f.name.value}", f)
             joins = [_args(dr) for dr in f.directives or () if dr.name.value == f"{j}__field"]
             for dr in f.directives or ():
                 if tag and dr.name.value == tag:
@@ -201,6 +213,7 @@ def join_facts(sdl: str) -> set[Fact]:
                         bool(a.get("external")),
                         a.get("override"),
                         bool(a.get("usedOverridden")),
+                        a.get("overrideLabel"),
                     )
                 )
     return facts

@@ -53,3 +53,12 @@ def test_api_schema_hides_inaccessible_and_internals() -> None:
     more_hidden = sdl.replace("  email: String! @join__", "  email: String! @inaccessible @join__", 1)
     assert more_hidden != sdl
     assert find_breaking_changes(api, api_schema(more_hidden))
+
+
+def test_applied_directives_count() -> None:
+    sdl = commerce()
+    assert '@tag(name: "public")' in sdl
+    assert join_facts(sdl.replace('@tag(name: "public")', "")) != join_facts(sdl)
+    secured = sdl.replace("  me: User", "  me: User @authenticated", 1)
+    assert secured != sdl
+    assert join_facts(secured) - join_facts(sdl) == {("directive", "Query.me", "authenticated", "[]")}
