@@ -1,10 +1,12 @@
 """Consumer groups over Redis Streams: at-least-once, retried with backoff, dead-lettered after N attempts.
 
 One `process_once` pass:
-1. reclaims entries another (dead) consumer left pending longer than `claim_idle_ms` (XAUTOCLAIM);
+1. reclaims entries another (dead) consumer left pending longer than `claim_idle_ms` (XAUTOCLAIM; looked at
+   every claim_idle_ms / 4, not on every pass);
 2. retries this consumer's own failed entries once their backoff has passed (XPENDING + XCLAIM, whose
-   min-idle check makes the claim atomic between competing consumers);
-3. reads new entries (XREADGROUP >).
+   min-idle check makes the claim atomic between competing consumers; only while it has some);
+3. reads new entries (XREADGROUP >), handles them (in one call when a `batch_handler` is given) and
+   acknowledges them with one XACK.
 An entry is acknowledged only after its handler returned (or after it went to the dead-letter stream). The
 attempt count is Redis' own delivery counter, so it survives restarts. Handlers must be idempotent; by default
 a Redis marker per (group, event id) makes a redelivered event a no-op.
@@ -33,6 +35,7 @@ from libs.events.streams import dead_letter_key, stream_key
 log = logging.getLogger("manpasik.events")
 
 Handler = Callable[[CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[list[CloudEvent]], Awaitable[None]]
 
 
 class DropEvent(Exception):
@@ -50,13 +53,6 @@ class ConsumerLag:
 
 def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def _ordering_key(entry_id: str, fields: dict[str, str] | None) -> str:
-    try:
-        return CloudEvent.from_json((fields or {}).get("event", "")).subject or entry_id
-    except InvalidEvent:
-        return entry_id
 
 
 async def group_lag(redis: Redis, settings: Settings, stream: str, group: str) -> ConsumerLag | None:
@@ -84,6 +80,7 @@ class EventConsumer:
         stream: str,
         group: str,
         handler: Handler,
+        batch_handler: BatchHandler | None = None,
         consumer: str | None = None,
         max_attempts: int = 5,
         batch_size: int = 16,
@@ -102,6 +99,10 @@ class EventConsumer:
         self.group = group
         self.consumer = consumer or default_consumer_name()
         self.handler = handler
+        # Optional: all new entries of one read in one call (e.g. one transaction). It must be all-or-nothing
+        # (raise only if nothing took effect) and keep the stream order of one subject; when it raises, the
+        # entries go through `handler` one by one, so one bad event never holds back the others.
+        self.batch_handler = batch_handler
         self.max_attempts = max_attempts
         self.batch_size = batch_size
         # >1: entries of a batch run concurrently, except that entries with the same CloudEvent `subject`
@@ -119,6 +120,8 @@ class EventConsumer:
         self.dead_letter_key = dead_letter_key(settings, stream, group)
         self._group_ready = False
         self._autoclaim_cursor = "0-0"
+        self._next_reclaim = 0.0
+        self._looked_own = False
         self._own_pending = 0
         self._passes = 0
 
@@ -223,25 +226,14 @@ class EventConsumer:
             handled += len(entries)
         return handled
 
-    async def _handle_batch(self, entries: list[tuple[str, dict[str, str]]]) -> None:
-        if self.concurrency <= 1 or len(entries) <= 1:
-            for entry_id, fields in entries:
-                await self._handle(entry_id, fields, attempt=1)
-            return
-        lanes: dict[str, list[tuple[str, dict[str, str]]]] = {}
-        for entry_id, fields in entries:
-            lanes.setdefault(_ordering_key(entry_id, fields), []).append((entry_id, fields))
-        slots = asyncio.Semaphore(self.concurrency)
-
-        async def lane(items: list[tuple[str, dict[str, str]]]) -> None:
-            async with slots:
-                for entry_id, fields in items:
-                    await self._handle(entry_id, fields, attempt=1)
-
-        await asyncio.gather(*(lane(items) for items in lanes.values()))
-
     async def _reclaim_dead(self) -> int:
         """Takes over entries a consumer received and never acknowledged (it crashed or hung)."""
+        # Only entries idle for claim_idle_ms qualify, so looking every quarter of that is enough and keeps
+        # a round trip off every pass; a scan that stopped half-way (cursor not 0-0) goes on at once.
+        now = asyncio.get_running_loop().time()
+        if self._autoclaim_cursor == "0-0" and now < self._next_reclaim:
+            return 0
+        self._next_reclaim = now + self.claim_idle_ms / 4000
         reply: Any = await self.redis.xautoclaim(
             self.key, self.group, self.consumer, min_idle_time=self.claim_idle_ms,
             start_id=self._autoclaim_cursor, count=self.batch_size,
@@ -258,6 +250,11 @@ class EventConsumer:
         return handled
 
     async def _retry_own(self) -> int:
+        # This consumer's own pending entries exist only after a failure or a BUSY skip (counted in
+        # _own_pending), or from before a restart under the same name (the first pass looks).
+        if not self._own_pending and self._looked_own:
+            return 0
+        self._looked_own = True
         pending = await self.redis.xpending_range(
             self.key, self.group, min="-", max="+", count=self.batch_size, consumername=self.consumer,
         )
@@ -284,23 +281,93 @@ class EventConsumer:
     # -- one entry -----------------------------------------------------------------------------------------
 
     async def _handle(self, entry_id: str, fields: dict[str, str] | None, *, attempt: int) -> None:
-        if not fields:  # trimmed away while pending: nothing left to deliver
-            await self.redis.xack(self.key, self.group, entry_id)
+        await self._handle_batch([(entry_id, fields)], attempt=attempt)
+
+    async def _handle_batch(self, entries: list[tuple[str, dict[str, str] | None]], *,
+                            attempt: int = 1) -> None:
+        """Runs the handler(s) for entries read together; acknowledges the successes in one round trip."""
+        acks: list[str] = []
+        todo: list[tuple[str, dict[str, str], CloudEvent]] = []
+        firsts: set[str] = set()
+        repeats: list[tuple[str, str]] = []
+        settled: set[str] = set()  # handled before this read
+        for entry_id, fields in entries:
+            if not fields:  # trimmed away while pending: nothing left to deliver
+                acks.append(entry_id)
+                continue
+            try:
+                event = CloudEvent.from_json(fields.get("event", ""))
+            except InvalidEvent as e:
+                await self._dead_letter(entry_id, fields, f"invalid event: {e}", attempt)
+                continue
+            if event.id in firsts:  # published twice (a relay retry): settled with the first copy
+                repeats.append((entry_id, event.id))
+            else:
+                firsts.add(event.id)
+                todo.append((entry_id, fields, event))
+        if self.idempotency is not None and todo:
+            claims = await self.idempotency.begin_many([event.id for _, _, event in todo])
+            fresh = []
+            for item, claim in zip(todo, claims, strict=True):
+                if claim is Claim.DONE:
+                    acks.append(item[0])
+                    settled.add(item[2].id)
+                elif claim is Claim.BUSY:
+                    self._own_pending += 1  # the same event id is running elsewhere; look again later
+                else:
+                    fresh.append(item)
+            todo = fresh
+        done = await self._run(todo, attempt)
+        done_ids = {event.id for event in done}
+        acks += [entry_id for entry_id, _, event in todo if event.id in done_ids]
+        for entry_id, event_id in repeats:
+            if event_id in done_ids or event_id in settled:
+                acks.append(entry_id)
+            else:
+                self._own_pending += 1  # retried with (or after) the first copy
+        if not acks:
             return
-        try:
-            event = CloudEvent.from_json(fields.get("event", ""))
-        except InvalidEvent as e:
-            await self._dead_letter(entry_id, fields, f"invalid event: {e}", attempt)
-            return
-        if self.idempotency is not None:
-            claim = await self.idempotency.begin(event.id)
-            if claim is Claim.DONE:
-                await self.redis.xack(self.key, self.group, entry_id)
-                return
-            if claim is Claim.BUSY:
-                return  # the same event id is running elsewhere (a duplicate publish); look again later
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if self.idempotency is not None:
+                for event_id in done_ids:
+                    self.idempotency.done_in(pipe, event_id)
+            pipe.xack(self.key, self.group, *acks)
+            await pipe.execute()
+
+    async def _run(self, todo: list[tuple[str, dict[str, str], CloudEvent]],
+                   attempt: int) -> list[CloudEvent]:
+        """Calls the handler(s); returns the events that succeeded (failures are retried or dead-lettered)."""
+        if not todo:
+            return []
+        if self.batch_handler is not None and len(todo) > 1:
+            try:
+                await self.batch_handler([event for _, _, event in todo])
+                return [event for _, _, event in todo]
+            except Exception as e:  # one bad event must not hold back the others: one by one, below
+                log.info("consumer %s: batch of %d failed (%r); handling one by one", self.group,
+                         len(todo), e)
+        if self.concurrency <= 1 or len(todo) <= 1:
+            return [event for entry_id, fields, event in todo
+                    if await self._call(entry_id, fields, event, attempt)]
+        lanes: dict[str, list[tuple[str, dict[str, str], CloudEvent]]] = {}
+        for item in todo:
+            lanes.setdefault(item[2].subject or item[0], []).append(item)
+        slots = asyncio.Semaphore(self.concurrency)
+        done: list[CloudEvent] = []
+
+        async def lane(items: list[tuple[str, dict[str, str], CloudEvent]]) -> None:
+            async with slots:
+                for entry_id, fields, event in items:
+                    if await self._call(entry_id, fields, event, attempt):
+                        done.append(event)
+
+        await asyncio.gather(*(lane(items) for items in lanes.values()))
+        return done
+
+    async def _call(self, entry_id: str, fields: dict[str, str], event: CloudEvent, attempt: int) -> bool:
         try:
             await self.handler(event)
+            return True
         except Exception as e:
             if self.idempotency is not None:
                 await self.idempotency.failed(event.id)
@@ -312,10 +379,7 @@ class EventConsumer:
                 log.warning("consumer %s: %s %s failed (attempt %d/%d): %s", self.group, event.type,
                             event.id, attempt, self.max_attempts, e)
                 self._own_pending += 1
-            return
-        if self.idempotency is not None:
-            await self.idempotency.done(event.id)
-        await self.redis.xack(self.key, self.group, entry_id)
+            return False
 
     async def _dead_letter(self, entry_id: str, fields: dict[str, str], error: str, attempts: int) -> None:
         record = {

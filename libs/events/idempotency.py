@@ -9,11 +9,13 @@ Two helpers, pick by where the handler's side effects live:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from sqlalchemy import DateTime, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,8 +47,25 @@ class RedisIdempotency:
             return Claim.NEW
         return Claim.DONE if await self.redis.get(key) == "done" else Claim.BUSY
 
+    async def begin_many(self, event_ids: Sequence[str]) -> list[Claim]:
+        """`begin` for a batch in one pipelined round trip (two when some ids were seen before)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for event_id in event_ids:
+                pipe.set(self._key(event_id), "running", nx=True, px=self.lease_ms)
+            fresh = await pipe.execute()
+        seen = [event_id for event_id, ok in zip(event_ids, fresh, strict=True) if not ok]
+        states = {}
+        if seen:
+            states = dict(zip(seen, await self.redis.mget([self._key(e) for e in seen]), strict=True))
+        return [Claim.NEW if ok else Claim.DONE if states.get(event_id) == "done" else Claim.BUSY
+                for event_id, ok in zip(event_ids, fresh, strict=True)]
+
     async def done(self, event_id: str) -> None:
         await self.redis.set(self._key(event_id), "done", ex=self.ttl_s)
+
+    def done_in(self, pipe: Pipeline, event_id: str) -> None:
+        """`done` queued on a pipeline (sent together with the acknowledgement)."""
+        pipe.set(self._key(event_id), "done", ex=self.ttl_s)
 
     async def failed(self, event_id: str) -> None:
         await self.redis.delete(self._key(event_id))
@@ -72,6 +91,16 @@ async def already_processed(session: AsyncSession, model: type[ProcessedEventBas
                             event_id: str) -> bool:
     stmt = select(model).where(col(model.consumer_group) == group, col(model.event_id) == event_id)
     return (await session.exec(stmt)).first() is not None
+
+
+async def processed_ids(session: AsyncSession, model: type[ProcessedEventBase], group: str,
+                        event_ids: Sequence[str]) -> set[str]:
+    """`already_processed` for a batch: the ids among `event_ids` handled before, in one query."""
+    if not event_ids:
+        return set()
+    stmt = select(col(model.event_id)).where(col(model.consumer_group) == group,
+                                             col(model.event_id).in_(list(event_ids)))
+    return set((await session.exec(stmt)).all())
 
 
 async def prune_processed(session: AsyncSession, model: type[ProcessedEventBase],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from redis.asyncio import Redis
 
 from libs.config import Settings
@@ -27,3 +29,12 @@ class EventPublisher:
             maxlen=self.maxlen or None, approximate=True,
         )
         return entry_id if isinstance(entry_id, str) else entry_id.decode()
+
+    async def publish_many(self, events: Sequence[tuple[str, CloudEvent]]) -> list[str]:
+        """Appends (stream, event) pairs in order, in one pipelined round trip; returns their entry ids."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream, event in events:
+                pipe.xadd(stream_key(self.settings, stream), entry_fields(event),  # type: ignore[arg-type]
+                          maxlen=self.maxlen or None, approximate=True)
+            ids = await pipe.execute()
+        return [i if isinstance(i, str) else i.decode() for i in ids]

@@ -124,3 +124,45 @@ async def test_processed_marker_commits_with_the_handler_and_refuses_a_duplicate
     with pytest.raises(exc.IntegrityError):
         async with unit_of_work(sessions) as session:
             record_processed(session, ProcessedRow, "g", event_id, "test.happened")
+
+
+async def test_publish_now_is_marked_by_the_relay_and_not_published_twice(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
+) -> None:
+    stream = f"t{uuid.uuid4().hex[:10]}"
+    async with unit_of_work(sessions) as session:
+        rows = [add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.happened", "/tests", None,
+                                                                         {"n": i})) for i in range(2)]
+    relay = OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings), grace_s=60)
+    assert await relay.publish_now(rows)
+    entries = await redis.xrange(stream_key(settings, stream))
+    assert [f["id"] for _, f in entries] == [r.event_id for r in rows]
+    assert await relay.pending() == 2  # on the stream, not yet marked: a crash now means a republish
+    assert await relay.relay_once() == 0  # marks them; publishes nothing again
+    assert await relay.pending() == 0
+    assert len(await redis.xrange(stream_key(settings, stream))) == 2
+
+
+async def test_a_failed_publish_now_hands_the_rows_to_the_relay_in_order(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
+) -> None:
+    stream = f"t{uuid.uuid4().hex[:10]}"
+
+    async def commit(n: int) -> list[OutboxBase]:
+        async with unit_of_work(sessions) as session:
+            return [add_to_outbox(session, OutboxRow, stream,
+                                  CloudEvent.new("test.happened", "/tests", None, {"n": n}))]
+
+    down = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", decode_responses=True)
+    relay = OutboxRelay(sessions, OutboxRow, EventPublisher(down, settings), grace_s=60)
+    try:
+        assert not await relay.publish_now(await commit(0))
+    finally:
+        await down.aclose()
+    relay.publisher = EventPublisher(redis, settings)  # Redis is back
+    assert not await relay.publish_now(await commit(1))  # the relay catches up first: order is kept
+    assert await relay.relay_once() == 2  # despite the grace: these rows have nobody else to publish them
+    assert await relay.relay_once() == 0  # caught up: the fast path is open again
+    assert await relay.publish_now(await commit(2))
+    entries = await redis.xrange(stream_key(settings, stream))
+    assert [CloudEvent.from_json(f["event"]).data["n"] for _, f in entries] == [0, 1, 2]

@@ -335,3 +335,33 @@ async def test_a_lost_stream_is_recreated_with_its_group(redis: Redis, settings:
     for _ in range(3):
         await consumer.process_once(block_ms=0)
     assert seen == [e.id]
+
+
+async def test_a_batch_handler_gets_one_read_in_order_and_falls_back_one_by_one(
+    redis: Redis, settings: Settings,
+) -> None:
+    stream = _stream()
+    batches: list[list[int]] = []
+    singles: list[int] = []
+
+    async def batch(events: list[CloudEvent]) -> None:
+        if any(e.data["n"] == 3 for e in events):
+            raise RuntimeError("one of them is bad")  # all or nothing: nothing was done
+        batches.append([e.data["n"] for e in events])
+
+    async def one(e: CloudEvent) -> None:
+        if e.data["n"] == 3:
+            raise DropEvent("bad")
+        singles.append(e.data["n"])
+
+    consumer = EventConsumer(redis, settings, stream=stream, group="g", consumer="c", handler=one,
+                             batch_handler=batch, batch_size=3)
+    await consumer.ensure_group()
+    pub = EventPublisher(redis, settings)
+    for n in range(6):
+        await pub.publish(stream, _event(n))
+    assert await consumer.process_once(block_ms=0) == 3
+    assert await consumer.process_once(block_ms=0) == 3
+    assert batches == [[0, 1, 2]] and singles == [4, 5]
+    lag = await consumer.lag()
+    assert (lag.pending, lag.lag, lag.dead_letters) == (0, 0, 1)
