@@ -195,6 +195,17 @@ OPS: list[Op] = [
     ),
     Op("interface-null", '{ node(id: "u1") { id } }'),
     Op(
+        "interface-members-from-two-subgraphs",
+        "{ recentlyViewed { __typename id ... on Product { name shippingCost } ... on User { email } } }",
+    ),
+    Op(
+        "interface-members-error-in-one",
+        "{ recentlyViewed { id ... on Product { upc inStock } } }",
+        errors=True,
+        spec={"data": None, "paths": [("recentlyViewed", 2, "inStock")]},
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op(
         "interface-object-fields",
         "{ media { __typename id title stars ... on Book { pages } ... on Movie { minutes } } }",
         fixture_set="media",

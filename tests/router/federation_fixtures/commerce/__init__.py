@@ -72,6 +72,11 @@ users = Fixture(
         "Query.user": lambda _, a: _by(USERS, "id", a["id"]),
         "Query.users": lambda _, a: USERS[:2],
         "Query.userByEmail": lambda _, a: _by(USERS, "email", a["email"]),
+        "Query.recentlyViewed": lambda _, a: [
+            ref("Product", id="p2"),
+            ref("User", **USERS[1]),
+            ref("Product", id="p3"),
+        ],
     },
     entities={"User": USERS},
     fields={"User.secret": _secret},
