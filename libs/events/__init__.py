@@ -10,21 +10,25 @@
 Delivery is at-least-once: an entry is acknowledged only after its handler returned; failures are retried with
 exponential backoff and moved to `events:<stream>:dead:<group>` after `max_attempts` (at once for `DropEvent`;
 `replay_dead_letters()` puts them back after a fix); dead consumers' entries are reclaimed (XAUTOCLAIM).
-`concurrency=N` runs a batch in parallel lanes, one lane per CloudEvent `subject`, so one user's events keep
-their order. Handlers run once per event id per group (Redis marker by default; SQL handlers pass
-`dedupe=False` and use `ProcessedEventBase` in their own transaction, pruned with `prune_processed`).
+`batch_handler` takes all new entries of one read in one call (one transaction), falling back to `handler`
+one by one when it raises. `concurrency=N` runs a batch in parallel lanes, one lane per CloudEvent
+`subject`, so one user's events keep their order. Handlers run once per event id per group (Redis marker
+by default; SQL handlers pass `dedupe=False` and use `ProcessedEventBase` in their own transaction, pruned
+with `prune_processed`; `processed_ids` checks a batch).
 SQL sources write events through the transactional outbox (`OutboxBase`, `add_to_outbox`, `OutboxRelay`, which
-also prunes published rows). `group_lag()` reads a backlog without side effects (for /ready). `LiveHub` fans
+also prunes published rows; `OutboxRelay.publish_now` publishes right after the commit, the relay being the
+safety net). `group_lag()` reads a backlog without side effects (for /ready). `LiveHub` fans
 live updates out over Redis pub/sub. Stream and event-type names: `libs.events.streams`.
 """
 
-from libs.events.consumer import ConsumerLag, DropEvent, EventConsumer, Handler, group_lag
+from libs.events.consumer import BatchHandler, ConsumerLag, DropEvent, EventConsumer, Handler, group_lag
 from libs.events.envelope import CloudEvent, InvalidEvent
 from libs.events.idempotency import (
     Claim,
     ProcessedEventBase,
     RedisIdempotency,
     already_processed,
+    processed_ids,
     prune_processed,
     record_processed,
 )
@@ -33,6 +37,7 @@ from libs.events.outbox import OutboxBase, OutboxRelay, add_to_outbox
 from libs.events.publisher import EventPublisher
 
 __all__ = [
+    "BatchHandler",
     "Claim",
     "CloudEvent",
     "ConsumerLag",
@@ -49,6 +54,7 @@ __all__ = [
     "add_to_outbox",
     "already_processed",
     "group_lag",
+    "processed_ids",
     "prune_processed",
     "record_processed",
 ]

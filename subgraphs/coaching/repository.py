@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.events import CloudEvent, add_to_outbox, already_processed, record_processed
+from libs.events import (
+    CloudEvent,
+    OutboxBase,
+    add_to_outbox,
+    already_processed,
+    processed_ids,
+    record_processed,
+)
 from subgraphs.coaching.models import (
     CoachingOutbox,
     CoachingProcessedEvent,
@@ -29,16 +36,23 @@ class CoachingRepository:
     async def already_processed(self, group: str, event_id: str) -> bool:
         return await already_processed(self.session, CoachingProcessedEvent, group, event_id)
 
+    async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        return await processed_ids(self.session, CoachingProcessedEvent, group, event_ids)
+
     def record_processed(self, group: str, event: CloudEvent) -> None:
         record_processed(self.session, CoachingProcessedEvent, group, event.id, event.type)
 
-    def add_event(self, stream: str, event: CloudEvent) -> None:
-        add_to_outbox(self.session, CoachingOutbox, stream, event)
+    def add_event(self, stream: str, event: CloudEvent) -> OutboxBase:
+        return add_to_outbox(self.session, CoachingOutbox, stream, event)
 
     # -- profiles -------------------------------------------------------------------------------------------
 
     async def profile(self, user_id: str) -> CoachingProfileRow | None:
         return await self.session.get(CoachingProfileRow, user_id)
+
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, CoachingProfileRow]:
+        stmt = select(CoachingProfileRow).where(col(CoachingProfileRow.user_id).in_(user_ids))
+        return {r.user_id: r for r in (await self.session.execute(stmt)).scalars()}
 
     def save_profile(self, row: CoachingProfileRow) -> None:
         self.session.add(row)
@@ -67,6 +81,10 @@ class CoachingRepository:
     async def reading_exists(self, reading_id: str) -> bool:
         return await self.session.get(ReadingRow, reading_id) is not None
 
+    async def existing_reading_ids(self, reading_ids: Sequence[str]) -> set[str]:
+        stmt = select(col(ReadingRow.id)).where(col(ReadingRow.id).in_(reading_ids))
+        return set((await self.session.execute(stmt)).scalars())
+
     def add_reading(self, row: ReadingRow) -> None:
         self.session.add(row)
 
@@ -74,6 +92,15 @@ class CoachingRepository:
                                until: datetime) -> list[ReadingRow]:
         stmt = (select(ReadingRow)
                 .where(col(ReadingRow.user_id) == user_id, col(ReadingRow.type) == type_,
+                       col(ReadingRow.taken_at) > since, col(ReadingRow.taken_at) <= until)
+                .order_by(col(ReadingRow.taken_at)))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def readings_of(self, user_ids: Sequence[str], types: Sequence[str], since: datetime,
+                          until: datetime) -> list[ReadingRow]:
+        """`readings_between` for several users and types at once (the caller picks each one's window)."""
+        stmt = (select(ReadingRow)
+                .where(col(ReadingRow.user_id).in_(user_ids), col(ReadingRow.type).in_(types),
                        col(ReadingRow.taken_at) > since, col(ReadingRow.taken_at) <= until)
                 .order_by(col(ReadingRow.taken_at)))
         return list((await self.session.execute(stmt)).scalars())
@@ -90,6 +117,16 @@ class CoachingRepository:
             col(InsightRow.user_id) == user_id, col(InsightRow.rule_id).in_(rule_ids),
             col(InsightRow.created_at) > since).distinct()
         return set((await self.session.execute(stmt)).scalars())
+
+    async def recent_rule_pairs(self, user_ids: Sequence[str], rule_ids: Sequence[str],
+                                since: datetime) -> set[tuple[str, str]]:
+        """`recent_rule_ids` for several users: (user id, rule id) pairs."""
+        if not (user_ids and rule_ids):
+            return set()
+        stmt = select(col(InsightRow.user_id), col(InsightRow.rule_id)).where(
+            col(InsightRow.user_id).in_(user_ids), col(InsightRow.rule_id).in_(rule_ids),
+            col(InsightRow.created_at) > since).distinct()
+        return {(u, r) for u, r in (await self.session.execute(stmt)).all()}
 
     async def insights_by_ids(self, ids: Sequence[str]) -> list[InsightRow]:
         stmt = select(InsightRow).where(col(InsightRow.id).in_(ids))

@@ -30,6 +30,8 @@ log = logging.getLogger("manpasik.coaching.worker")
 LIVE_TOPIC = "coaching"
 LIVE_GROUP = "coaching-live"
 CONCURRENCY = 8  # below the SQL pool size (10)
+BATCH_SIZE = 64  # entries per read, handled in one transaction
+RELAY_GRACE_S = 2.0
 KEEP_PROCESSED = timedelta(days=30)
 
 
@@ -37,12 +39,17 @@ class CoachingWorkers:
     def __init__(self, res: CoachingResources, *, consumer_name: str | None = None,
                  block_ms: int = 1000) -> None:
         self.res = res
-        self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5)
+        # Insights are published right after their commit (publish_now); the relay is the safety net for
+        # what that missed, and leaves younger rows alone so the normal case publishes once.
+        self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5,
+                                 grace_s=RELAY_GRACE_S)
         # SQL handler: the processed-event marker lives in the handler's own transaction (dedupe=False).
+        # A whole read goes into one transaction (in stream order, so one user's measurements stay in order);
+        # one by one, in concurrent lanes per user, only when that batch fails.
         self.measurements = EventConsumer(
             res.redis, res.settings, stream=MEASUREMENT_STREAM, group=CONSUMER_GROUP,
-            handler=self._on_measurement, consumer=consumer_name, dedupe=False, block_ms=block_ms,
-            concurrency=CONCURRENCY,  # one user's measurements stay in order (subject = user id)
+            handler=self._on_measurement, batch_handler=self._on_measurements, consumer=consumer_name,
+            dedupe=False, block_ms=block_ms, concurrency=CONCURRENCY, batch_size=BATCH_SIZE,
         )
         # Text overrides from the translation subgraph: idempotent upserts, deduplicated by Redis markers.
         self.templates = EventConsumer(
@@ -57,8 +64,11 @@ class CoachingWorkers:
         )
 
     async def _on_measurement(self, event: CloudEvent) -> None:
-        if await self.res.service.handle_event(event):
-            self.relay.wake()
+        await self._on_measurements([event])
+
+    async def _on_measurements(self, events: list[CloudEvent]) -> None:
+        handled = await self.res.service.handle_events(events)
+        await self.relay.publish_now(handled.outbox)
 
     async def _on_template(self, event: CloudEvent) -> None:
         await self.res.service.handle_template(event)

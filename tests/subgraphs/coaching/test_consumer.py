@@ -94,6 +94,34 @@ async def test_trend_insight_names_the_readings_and_is_not_repeated(coaching: Co
     assert await coaching.service.handle_event(measurement_event(user, value=131, context="RANDOM")) == []
 
 
+def _trend_scenario(user: str) -> list[CloudEvent]:
+    now = datetime.now(UTC)
+    events = [measurement_event(user, value=100, context="RANDOM", taken_at=now - timedelta(days=10, hours=i))
+              for i in range(3)]
+    events += [measurement_event(user, value=125, context="RANDOM", taken_at=now - timedelta(days=1, hours=i))
+               for i in range(2)]
+    events += [measurement_event(user, value=v, context="RANDOM", taken_at=now + timedelta(minutes=i))
+               for i, v in enumerate((130, 131))]
+    events.append(measurement_event(user, value=45, context=None))
+    return events
+
+
+async def test_a_batch_gives_what_one_by_one_gives_in_one_transaction(coaching: CoachingResources) -> None:
+    one_by_one, batched = new_user(), new_user()
+    singles = [[r.rule_id for r in await coaching.service.handle_event(e)] for e in _trend_scenario(one_by_one)]
+    assert singles[5] == ["trend.rising_average.blood_glucose"] and singles[6] == []  # quiet after the first
+    events = _trend_scenario(batched)
+    again = CloudEvent.new(events[-1].type, events[-1].source, events[-1].subject, events[-1].data)
+    handled = await coaching.service.handle_events([*events, events[0], again])  # duplicates: once
+    assert [r.rule_id for r in handled.insights] == [rule for rules in singles for rule in rules]
+    [trend] = [r for r in handled.insights if r.kind == "TREND"]
+    assert trend.measurement_id == events[5].data["measurementId"] and len(trend.measurement_ids) == 6
+    assert sorted(r.event_id for r in handled.outbox) == sorted(
+        r.envelope["id"] for r in await _outbox_for(coaching, [i.id for i in handled.insights]))
+    assert (await coaching.service.handle_events(events)).insights == []  # redelivered batch: nothing twice
+    assert len((await coaching.service.latest_insights([batched], 10))[batched]) == len(handled.insights)
+
+
 async def test_workers_consume_the_stream_and_publish_insights(
     coaching: CoachingResources, redis: Redis, settings: Settings,
 ) -> None:
