@@ -9,7 +9,14 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.events import CloudEvent, add_to_outbox, already_processed, record_processed
+from libs.events import (
+    CloudEvent,
+    OutboxBase,
+    add_to_outbox,
+    already_processed,
+    processed_ids,
+    record_processed,
+)
 from subgraphs.notification.models import (
     NotificationOutbox,
     NotificationProcessedEvent,
@@ -31,16 +38,27 @@ class NotificationRepository:
     async def already_processed(self, group: str, event_id: str) -> bool:
         return await already_processed(self.session, NotificationProcessedEvent, group, event_id)
 
+    async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        return await processed_ids(self.session, NotificationProcessedEvent, group, event_ids)
+
     def record_processed(self, group: str, event: CloudEvent) -> None:
         record_processed(self.session, NotificationProcessedEvent, group, event.id, event.type)
 
-    def add_event(self, stream: str, event: CloudEvent) -> None:
-        add_to_outbox(self.session, NotificationOutbox, stream, event)
+    def add_event(self, stream: str, event: CloudEvent) -> OutboxBase:
+        return add_to_outbox(self.session, NotificationOutbox, stream, event)
 
     # -- settings and preferences ---------------------------------------------------------------------------
 
     async def user_settings(self, user_id: str) -> UserSettingsRow | None:
         return await self.session.get(UserSettingsRow, user_id)
+
+    async def settings_of(self, user_ids: Sequence[str]) -> dict[str, UserSettingsRow]:
+        stmt = select(UserSettingsRow).where(col(UserSettingsRow.user_id).in_(user_ids))
+        return {r.user_id: r for r in (await self.session.execute(stmt)).scalars()}
+
+    async def preferences_of(self, user_ids: Sequence[str]) -> list[PreferenceRow]:
+        stmt = select(PreferenceRow).where(col(PreferenceRow.user_id).in_(user_ids))
+        return list((await self.session.execute(stmt)).scalars())
 
     def save_settings(self, row: UserSettingsRow) -> None:
         self.session.add(row)
@@ -115,6 +133,13 @@ class NotificationRepository:
     async def tokens(self, user_id: str) -> list[PushTokenRow]:
         stmt = select(PushTokenRow).where(col(PushTokenRow.user_id) == user_id)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def tokens_of(self, user_ids: Sequence[str]) -> dict[str, list[PushTokenRow]]:
+        stmt = select(PushTokenRow).where(col(PushTokenRow.user_id).in_(user_ids))
+        out: dict[str, list[PushTokenRow]] = {}
+        for row in (await self.session.execute(stmt)).scalars():
+            out.setdefault(row.user_id, []).append(row)
+        return out
 
     async def upsert_token(self, user_id: str, token: str, platform: str, at: datetime) -> None:
         row = await self.session.get(PushTokenRow, token)

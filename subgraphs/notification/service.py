@@ -1,7 +1,8 @@
 """Notification rules in action: events become in-app notifications and queued pushes; reads and settings.
 
 One event, one commit: the notification, its push deliveries, the `notification.created` outbox row and the
-processed-event marker. Pushes are sent after the commit by the dispatcher (push.py), never inside a handler.
+processed-event marker (the consumer hands over a whole read: one transaction for all, same results).
+Pushes are sent after the commit by the dispatcher (push.py), never inside a handler.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.config import Settings
 from libs.db.sql import unit_of_work
 from libs.errors import BadUserInput
-from libs.events import CloudEvent, DropEvent
+from libs.events import CloudEvent, DropEvent, OutboxBase
 from libs.events.streams import NOTIFICATION_CREATED, NOTIFICATION_STREAM, TEMPLATE_UPDATED
 from subgraphs.notification.domain import (
     Channel,
+    Draft,
     Priority,
     draft_from_event,
     localised,
@@ -43,6 +45,12 @@ CONSUMER_GROUP = "notification"
 SOURCE = "/subgraphs/notification"
 MAX_PAGE = 100
 PLATFORMS = frozenset({"ANDROID", "IOS", "WEB"})
+
+
+@dataclass(slots=True)
+class Handled:
+    notifications: list[NotificationRow]
+    outbox: list[OutboxBase]  # committed, for the worker to publish at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,50 +105,80 @@ class NotificationService:
                 key[:200], locale.lower().split("-")[0][:10], body[:2000], version)
 
     async def handle_event(self, event: CloudEvent) -> list[NotificationRow]:
-        if event.type == TEMPLATE_UPDATED:
-            await self.handle_template(event)
-            return []
-        draft = draft_from_event(event.type, event.data)
-        if draft is None:
-            return []
+        return (await self.handle_events([event])).notifications
+
+    async def handle_events(self, events: Sequence[CloudEvent]) -> Handled:
+        """Events of one consumer read, in stream order, in one transaction (the same results as one by one):
+        markers, settings, preferences, tokens and text overrides are read once for the batch."""
+        out = Handled([], [])
+        if len(events) > 1 and any(e.type == TEMPLATE_UPDATED for e in events):
+            for event in events:  # a text change applies from its place in the stream on
+                one = await self.handle_events([event])
+                out.notifications += one.notifications
+                out.outbox += one.outbox
+            return out
+        drafts: list[tuple[CloudEvent, Draft]] = []
+        for event in events:
+            if event.type == TEMPLATE_UPDATED:
+                await self.handle_template(event)
+                continue
+            draft = draft_from_event(event.type, event.data)
+            if draft is not None:
+                drafts.append((event, draft))
+        if not drafts:
+            return out
         now = datetime.now(UTC)
         async with unit_of_work(self.sessions) as session:
             repo = NotificationRepository(session)
-            if await repo.already_processed(CONSUMER_GROUP, event.id):
-                return []
-            repo.record_processed(CONSUMER_GROUP, event)
-            settings = await repo.user_settings(draft.user_id)
-            prefs = {(p.type, p.channel): p.enabled for p in await repo.preferences(draft.user_id)}
-            in_app = prefs.get((draft.type.value, Channel.IN_APP.value), True)
-            push = draft.priority is not Priority.LOW and prefs.get((draft.type.value, Channel.PUSH.value),
-                                                                     True)
-            if not in_app and not push:
-                return []
-            # The owner's own settings win over what the event says, which wins over the defaults.
-            locale = ((settings.locale if settings else None) or draft.locale
-                      or self.settings.coaching_default_locale)
-            tz = zone(settings.time_zone if settings else None, draft.time_zone,
-                      self.settings.default_time_zone)
-            texts = await repo.template_overrides(override_ids(draft.type))
-            title, body = render(draft.type, locale, localised(draft.params, language(locale), tz), texts)
-            row = NotificationRow(
-                id=str(uuid.uuid4()), user_id=draft.user_id, type=draft.type.value,
-                priority=draft.priority.value, title=title[:300], body=body[:2000], locale=locale,
-                data=dict(draft.data), source_event_id=event.id, in_app=in_app, created_at=now,
-            )
-            repo.add_notification(row)
-            if push:
-                held = None if draft.priority is Priority.URGENT else quiet_until(
-                    now, tz, settings.quiet_start_min if settings else None,
-                    settings.quiet_end_min if settings else None)
-                for token in await repo.tokens(draft.user_id):
-                    repo.add_delivery(PushDeliveryRow(notification_id=row.id, token=token.token,
-                                                      next_attempt_at=held or now))
-            repo.add_event(NOTIFICATION_STREAM, CloudEvent.new(NOTIFICATION_CREATED, SOURCE, row.id, {
-                "notificationId": row.id, "userId": row.user_id, "type": row.type, "priority": row.priority,
-                "inApp": in_app, "createdAt": now.isoformat(),
-            }))
-        return [row]
+            done = await repo.processed_ids(CONSUMER_GROUP, [e.id for e, _ in drafts])
+            fresh = []
+            for event, draft in drafts:
+                if event.id not in done:
+                    done.add(event.id)
+                    fresh.append((event, draft))
+            if not fresh:
+                return out
+            users = sorted({d.user_id for _, d in fresh})
+            all_settings = await repo.settings_of(users)
+            prefs: dict[tuple[str, str, str], bool] = {
+                (p.user_id, p.type, p.channel): p.enabled for p in await repo.preferences_of(users)}
+            tokens = await repo.tokens_of(users)
+            texts = await repo.template_overrides(sorted({k for _, d in fresh for k in override_ids(d.type)}))
+            for event, draft in fresh:
+                repo.record_processed(CONSUMER_GROUP, event)
+                uid = draft.user_id
+                in_app = prefs.get((uid, draft.type.value, Channel.IN_APP.value), True)
+                push = draft.priority is not Priority.LOW and prefs.get(
+                    (uid, draft.type.value, Channel.PUSH.value), True)
+                if not in_app and not push:
+                    continue
+                settings = all_settings.get(uid)
+                # The owner's own settings win over what the event says, which wins over the defaults.
+                locale = ((settings.locale if settings else None) or draft.locale
+                          or self.settings.coaching_default_locale)
+                tz = zone(settings.time_zone if settings else None, draft.time_zone,
+                          self.settings.default_time_zone)
+                title, body = render(draft.type, locale, localised(draft.params, language(locale), tz), texts)
+                row = NotificationRow(
+                    id=str(uuid.uuid4()), user_id=uid, type=draft.type.value,
+                    priority=draft.priority.value, title=title[:300], body=body[:2000], locale=locale,
+                    data=dict(draft.data), source_event_id=event.id, in_app=in_app, created_at=now,
+                )
+                repo.add_notification(row)
+                if push:
+                    held = None if draft.priority is Priority.URGENT else quiet_until(
+                        now, tz, settings.quiet_start_min if settings else None,
+                        settings.quiet_end_min if settings else None)
+                    for token in tokens.get(uid, []):
+                        repo.add_delivery(PushDeliveryRow(notification_id=row.id, token=token.token,
+                                                          next_attempt_at=held or now))
+                out.outbox.append(repo.add_event(NOTIFICATION_STREAM, CloudEvent.new(
+                    NOTIFICATION_CREATED, SOURCE, row.id, {
+                        "notificationId": row.id, "userId": row.user_id, "type": row.type,
+                        "priority": row.priority, "inApp": in_app, "createdAt": now.isoformat(),
+                    })))
+                out.notifications.append(row)
+        return out
 
     # -- reads ----------------------------------------------------------------------------------------------
 

@@ -163,3 +163,24 @@ async def test_translation_overrides_replace_the_built_in_texts(notification: No
         async with notification.sessions() as s:
             await s.execute(delete(NotificationTemplateRow))
             await s.commit()
+
+
+async def test_a_batch_of_several_users_in_one_transaction_is_what_one_by_one_gives(
+    notification: NotificationResources,
+) -> None:
+    pushed, muted, plain = new_user(), new_user(), new_user()
+    token = device_token()
+    await notification.service.register_push_token(pushed, token, "ANDROID")
+    for channel in (Channel.PUSH, Channel.IN_APP):
+        await notification.service.set_preference(muted, NotificationType.COACHING_INSIGHT, channel, False)
+    events = [insight_event(pushed, "URGENT"), insight_event(muted), insight_event(plain, "INFO"),
+              insight_event(pushed)]
+    handled = await notification.service.handle_events([*events, events[0]])  # a duplicate: once
+    assert [(r.user_id, r.priority) for r in handled.notifications] == [
+        (pushed, "URGENT"), (plain, "LOW"), (pushed, "HIGH")]
+    assert [o.envelope["data"]["notificationId"] for o in handled.outbox] == [
+        r.id for r in handled.notifications]
+    assert [d.token for d in await _deliveries(notification, handled.notifications[0].id)] == [token]
+    assert await _deliveries(notification, handled.notifications[1].id) == []  # LOW: in the app only
+    assert (await notification.service.handle_events(events)).notifications == []  # redelivered
+    assert (await notification.service.unread_counts([pushed, muted, plain])) == {pushed: 2, plain: 1}
