@@ -60,4 +60,17 @@ INVALID: dict[str, tuple[str, dict[str, str]]] = {
             + '{ id: ID! w: Int x: Int @requires(fields: "w") }',
         },
     ),
+    "federation-directive-not-imported": (
+        "INVALID_GRAPHQL",
+        {
+            "a": 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\n'
+            'type Query { t: T } type T @key(fields: "id") { id: ID! w: Int @shareable }',
+        },
+    ),
+}
+
+# Cases our composer accepts although it must not: run as xfail(strict=True).
+OURS_ACCEPTS = {
+    "federation-directive-not-imported": "composer: a directive neither defined, built in, nor imported "
+    "through @link (here @shareable) is silently ignored instead of reported as INVALID_GRAPHQL",
 }

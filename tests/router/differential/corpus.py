@@ -169,6 +169,11 @@ OPS: list[Op] = [
         "requires-from-entity-root",
         "{ restock { upc shippingCost } }",
     ),
+    Op("requires-through-entity-reference", "{ topProducts { upc creatorLabel } }"),
+    Op(
+        "requires-through-entity-reference-from-reviews",
+        "{ latestReviews(limit: 3) { product { creatorLabel averageRating } } }",
+    ),
     Op("provides-shortcut", "{ latestReviews(limit: 2) { author { name } } }"),
     Op("provides-plus-non-provided", "{ latestReviews(limit: 2) { author { name tier } } }"),
     Op("provides-on-products", "{ topProducts(first: 2) { createdBy { id name } } }"),

@@ -302,6 +302,11 @@ def _rated(obj: dict[str, Any], a: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in _reviews_of("product", obj["id"]) if r["rating"] >= a["min"]][: a.get("first", 10)]
 
 
+def _creator_label(obj: dict[str, Any], _: dict[str, Any]) -> str | None:
+    creator = obj["createdBy"]  # a KeyError here means the plan left out the @requires input
+    return f"made by {creator['name']}" if creator else None
+
+
 reviews = Fixture(
     "reviews",
     HERE / "reviews.graphql",
@@ -323,6 +328,7 @@ reviews = Fixture(
         "Product.reviews": lambda o, _: _reviews_of("product", o["id"]),
         "Product.averageRating": _average,
         "Product.reviewsRated": _rated,
+        "Product.creatorLabel": _creator_label,
     },
 )
 
