@@ -1,15 +1,20 @@
-"""The `manpasik` command: the dev stack, one subgraph alone, the router, schema snapshots, migrations."""
+"""The `manpasik` command: the dev stack, one subgraph alone, a subgraph's workers alone, the router, schema
+snapshots, migrations."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import importlib.util
+import os
 import sys
 
-from libs.config import PORTS
+from libs.config import PORTS, Settings
 
 SUBGRAPH_NAMES = [n for n in PORTS if n != "router"]
+# Subgraphs with background workers: `subgraphs.<name>.worker.<class>(open_resources(...)).run(stop)`.
+WORKER_CLASSES = {"coaching": "CoachingWorkers", "notification": "NotificationWorkers"}
 
 
 def available_subgraphs() -> list[str]:
@@ -42,6 +47,38 @@ def _run_subgraph(args: argparse.Namespace) -> int:
         ws="websockets-sansio",
         timeout_graceful_shutdown=5,
     )
+    return 0
+
+
+async def run_worker(name: str, settings: Settings, stop: asyncio.Event) -> None:
+    """A subgraph's workers on their own stores and clients, until `stop` is set."""
+    resources = importlib.import_module(f"subgraphs.{name}.resources")
+    workers = getattr(importlib.import_module(f"subgraphs.{name}.worker"), WORKER_CLASSES[name])
+    async with resources.open_resources(settings) as res:
+        await workers(res).run(stop)
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    from libs.config import get_settings
+    from libs.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(f"{args.name}-worker", settings.log_level, settings.log_json)
+    log = logging.getLogger("manpasik.worker")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then leave
+            loop.add_signal_handler(sig, stop.set)
+        log.warning("%s workers started (pid %d)", args.name, os.getpid())
+        await run_worker(args.name, settings, stop)
+        log.warning("%s workers stopped", args.name)
+
+    asyncio.run(main())
     return 0
 
 
@@ -97,6 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     sg.add_argument("--host", default="127.0.0.1")
     sg.add_argument("--port", type=int, default=None)
     sg.set_defaults(func=_run_subgraph)
+
+    wk = sub.add_parser(
+        "worker",
+        help="run one subgraph's event workers alone (scale them apart from the API: start the subgraph "
+        "with COACHING_WORKERS=false / NOTIFICATION_WORKERS=false); SIGTERM stops them",
+    )
+    wk.add_argument("name", choices=sorted(WORKER_CLASSES))
+    wk.set_defaults(func=_run_worker)
 
     sch = sub.add_parser("schema", help="write SDL snapshots to schema/ (or --check them)")
     sch.add_argument("--check", action="store_true", help="fail when the snapshots differ from the code")
