@@ -62,6 +62,8 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
     offset = _free_offset()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MONGODB_URL", "DATABASE_URL")}
     env["MANPASIK_ENV"] = "dev"
+    log_path = tmp_path / "dev.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -75,22 +77,19 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
+        stdin=subprocess.DEVNULL,
     )
-    output: list[str] = []
+    family: set[int] = set()
     try:
         deadline = time.monotonic() + 150
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if "dev stack is up" in log_path.read_text(errors="replace"):
                 break
-            output.append(line)
-            if "dev stack is up" in line:
-                break
-        assert any("dev stack is up" in ln for ln in output), "".join(output[-40:])
+            time.sleep(0.2)
+        output = log_path.read_text(errors="replace")
+        assert "dev stack is up" in output, f"exit code {proc.poll()}; output:\n{output[-4000:]}"
         router = PORTS["router"] + offset
         with urllib.request.urlopen(f"http://127.0.0.1:{router}/health", timeout=5) as r:
             assert r.status == 200
@@ -104,6 +103,8 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
+        finally:
+            log.close()
     time.sleep(0.5)
     survivors = [pid for pid in family if _alive(pid)]
     assert survivors == [], f"left behind: {survivors}"

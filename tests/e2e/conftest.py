@@ -24,7 +24,8 @@ class Stack:
     subgraphs: dict[str, str]  # name -> that subgraph's own /graphql
 
 
-@pytest.fixture(scope="session")
+# Module scope: the stack's event workers must be gone before other suites count their own store queries.
+@pytest.fixture(scope="module")
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as exit_stack:
         urls: dict[str, str] = {}
