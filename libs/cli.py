@@ -98,13 +98,23 @@ def _run_migrate(args: argparse.Namespace) -> int:
     import asyncio
 
     from libs.config import get_settings
+    from libs.db.migrations import upgrade
+    from libs.db.sql import create_engine, ensure_database
 
     async def migrate() -> None:
+        settings = get_settings()
         for name in args.names or available_subgraphs():
-            module = importlib.import_module(f"subgraphs.{name}.resources")
-            if hasattr(module, "migrate"):
-                await module.migrate(get_settings())
-                print(f"{name}: migrated")
+            migrations = getattr(importlib.import_module(f"subgraphs.{name}.resources"), "MIGRATIONS", None)
+            if migrations is None:  # not a SQL subgraph (measurement keeps its indexes itself)
+                continue
+            url = settings.sql_url(name)
+            await ensure_database(url)
+            engine = create_engine(url)
+            try:
+                await upgrade(engine, migrations)
+            finally:
+                await engine.dispose()
+            print(f"{name}: {settings.database_name(name)} at head")
 
     asyncio.run(migrate())
     return 0
