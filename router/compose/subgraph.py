@@ -23,9 +23,11 @@ from graphql import (
     TypeExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
+    Visitor,
     parse,
     print_ast,
     value_from_ast_untyped,
+    visit,
 )
 
 from router.compose.errors import CompositionError
@@ -162,12 +164,52 @@ def _directive_names(doc: Any) -> tuple[dict[str, str], bool]:
     return names, v2
 
 
+BUILTIN_DIRECTIVES = {"deprecated", "specifiedBy", "oneOf", "include", "skip", "link"}
+
+
+class _DirectiveUses(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: Any, *_: Any) -> None:
+        self.names.add(node.name.value)
+
+
+def _check_known_directives(name: str, doc: Any, dnames: dict[str, str]) -> None:
+    """A Federation v2 subgraph uses only directives it defines, built-in ones, and ones its @links bring
+    (imported, or under a linked spec's namespace): anything else is reported, not silently dropped."""
+    known = BUILTIN_DIRECTIVES | set(dnames)
+    known |= {d.name.value for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
+    prefixes: list[str] = []
+    for defn in doc.definitions:
+        if not isinstance(defn, SchemaDefinitionNode | SchemaExtensionNode):
+            continue
+        for d in defn.directives or ():
+            if d.name.value != "link":
+                continue
+            a = _args(d)
+            parts = str(a.get("url", "")).rstrip("/").split("/")
+            prefixes.append(str(a.get("as") or (parts[-2] if len(parts) >= 2 else "")) + "__")
+            for imp in a.get("import") or ():
+                n = imp.get("as") or imp.get("name") if isinstance(imp, dict) else imp
+                if n:
+                    known.add(str(n).lstrip("@"))
+    uses = _DirectiveUses()
+    visit(doc, uses)
+    unknown = sorted(n for n in uses.names - known if not n.startswith(tuple(prefixes)))
+    if unknown:
+        raise CompositionError([("INVALID_GRAPHQL", f'[{name}] Unknown directive "@{n}".') for n in unknown])
+
+
 def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     try:
         doc = parse(sdl)
     except GraphQLError as exc:
         raise CompositionError([("INVALID_GRAPHQL", f"[{name}] SDL does not parse: {exc.message}")]) from None
     dnames, v2 = _directive_names(doc)
+    if v2:
+        _check_known_directives(name, doc, dnames)
 
     def fed(node: Any) -> list[tuple[str, dict[str, Any]]]:
         out = []
