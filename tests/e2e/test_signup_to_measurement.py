@@ -118,3 +118,24 @@ async def test_after_log_out_the_router_refuses_the_token(stack: Stack) -> None:
     assert error_codes(refused) == ["UNAUTHENTICATED"]
     assert refused["errors"][0]["message"] == "access token revoked"
     assert "data" not in refused  # stopped at the edge: no subgraph was asked
+
+
+async def test_failed_log_ins_from_one_address_are_throttled_through_the_router(stack: Stack) -> None:
+    # The router appends the caller's address to X-Forwarded-For; the auth subgraph limits failures per
+    # address across accounts (20 per window), each email staying under its own per-account limit of 5.
+    codes: list[str] = []
+    for i in range(24):
+        result = await gql(
+            stack.url,
+            contract_operation("LogIn"),
+            {
+                "input": {
+                    "email": f"nobody-{i}-{secrets.token_hex(3)}@example.com",
+                    "password": "wrong password 1",
+                }
+            },
+            headers={"x-forwarded-for": f"198.51.100.{i}"},  # a client cannot pick its address this way
+        )
+        codes.extend(error_codes(result))
+    assert codes[:20] == ["UNAUTHENTICATED"] * 20
+    assert "RATE_LIMITED" in codes[20:]
