@@ -9,6 +9,7 @@ import strawberry
 from libs.auth import require_viewer
 from subgraphs.notification.context import Info
 from subgraphs.notification.domain import Channel
+from subgraphs.notification.service import NotificationService
 from subgraphs.notification.templates import NotificationType
 from subgraphs.notification.types import (
     Notification,
@@ -75,7 +76,10 @@ class Subscription:
         async with info.context.resources.live.subscribe(LIVE_TOPIC, user_id) as queue:
             while True:
                 message = await queue.get()
-                rows = await info.context.resources.service.by_ids([str(message.get("notificationId"))])
-                row = next(iter(rows.values()), None)
+                created = message.get("notification")
+                row = NotificationService.row_from_created(created) if isinstance(created, dict) else None
+                if row is None:  # a message without the row: read it
+                    rows = await info.context.resources.service.by_ids([str(message.get("notificationId"))])
+                    row = next(iter(rows.values()), None)
                 if row is not None and row.user_id == user_id:
                     yield Notification.from_row(row)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -176,6 +177,8 @@ class NotificationService:
                     NOTIFICATION_CREATED, SOURCE, row.id, {
                         "notificationId": row.id, "userId": row.user_id, "type": row.type,
                         "priority": row.priority, "inApp": in_app, "createdAt": now.isoformat(),
+                        # The whole new row: live subscribers show it without a query per message.
+                        "title": row.title, "body": row.body, "locale": row.locale, "data": row.data,
                     })))
                 out.notifications.append(row)
         return out
@@ -193,6 +196,18 @@ class NotificationService:
         async with self.sessions() as session:
             rows = await NotificationRepository(session).page(user_id, first + 1, cursor)
         return Page(rows=rows[:first], has_next=len(rows) > first)
+
+    @staticmethod
+    def row_from_created(data: Mapping[str, Any]) -> NotificationRow | None:
+        """The new notification as `notification.created` carries it (None for events from before it did)."""
+        try:
+            return NotificationRow(
+                id=str(data["notificationId"]), user_id=str(data["userId"]), type=str(data["type"]),
+                priority=str(data["priority"]), title=str(data["title"]), body=str(data["body"]),
+                locale=str(data["locale"]), data=dict(data["data"]), source_event_id="",
+                in_app=bool(data.get("inApp", True)), created_at=datetime.fromisoformat(data["createdAt"]))
+        except (KeyError, TypeError, ValueError):
+            return None
 
     async def by_ids(self, ids: Sequence[str]) -> dict[str, NotificationRow]:
         async with self.sessions() as session:

@@ -17,7 +17,7 @@ from subgraphs.notification.models import NotificationOutbox, NotificationProces
 from subgraphs.notification.push import PushDispatcher
 from subgraphs.notification.repository import NotificationRepository
 from subgraphs.notification.resources import NotificationResources
-from subgraphs.notification.service import CONSUMER_GROUP
+from subgraphs.notification.service import CONSUMER_GROUP, NotificationService
 
 log = logging.getLogger("manpasik.notification.worker")
 
@@ -64,7 +64,10 @@ class NotificationWorkers:
         if event.type != NOTIFICATION_CREATED or not data.get("inApp", True) or not isinstance(
                 data.get("userId"), str):
             return
-        await self.res.live.publish(LIVE_TOPIC, data["userId"], {"notificationId": data["notificationId"]})
+        message = {"notificationId": data["notificationId"]}
+        if NotificationService.row_from_created(data) is not None:
+            message["notification"] = data  # subscribers build the notification from it: no query each
+        await self.res.live.publish(LIVE_TOPIC, data["userId"], message)
 
     async def prepare(self) -> None:
         for c in [*self.consumers, self.live]:

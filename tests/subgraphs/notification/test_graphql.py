@@ -118,3 +118,19 @@ async def test_subscription_delivers_to_the_owner_only(
             got = (await a.next(timeout=10))["data"]["notificationReceived"]
         assert got["type"] == "COACHING_INSIGHT" and got["title"] == "높은 공복 혈당"
         assert await b.nothing_within(0.5)
+
+
+async def test_subscription_reads_the_row_when_a_message_carries_only_its_id(
+    notification_url: str, notification: NotificationResources, settings: Settings,
+) -> None:
+    """Messages from before `notification.created` carried the whole row (a relay catching up) still work."""
+    alice = new_user()
+    [row] = await notification.service.handle_event(insight_event(alice))
+    async with subscribe(notification_url, ON_NOTIFICATION, token_for(settings, alice)) as a:
+        for _ in range(100):
+            if await notification.live.listeners(LIVE_TOPIC, alice):
+                break
+            await asyncio.sleep(0.02)
+        await notification.live.publish(LIVE_TOPIC, alice, {"notificationId": row.id})
+        got = (await a.next(timeout=10))["data"]["notificationReceived"]
+    assert got["id"] == row.id and got["title"] == "높은 공복 혈당"
