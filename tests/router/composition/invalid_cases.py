@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 HEAD = (
-    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
-    'import: ["@key", "@external", "@requires", "@shareable"])\n'
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", '
+    '"@requires", "@provides", "@shareable", "@override", "@inaccessible", "@interfaceObject"])\n'
 )
 
 INVALID: dict[str, tuple[str, dict[str, str]]] = {
@@ -67,7 +67,109 @@ INVALID: dict[str, tuple[str, dict[str, str]]] = {
             'type Query { t: T } type T @key(fields: "id") { id: ID! w: Int @shareable }',
         },
     ),
+    "key-field-with-arguments": (
+        "KEY_FIELDS_HAS_ARGS",
+        {"a": HEAD + 'type Query { t: T } type T @key(fields: "id") { id(x: Int): ID! }'},
+    ),
+    "provides-field-not-external": (
+        "PROVIDES_FIELDS_MISSING_EXTERNAL",
+        {
+            "a": HEAD
+            + 'type Query { t: T @provides(fields: "x") } type T @key(fields: "id") { id: ID! x: Int }'
+        },
+    ),
+    "provides-on-scalar-field": (
+        "PROVIDES_ON_NON_OBJECT_FIELD",
+        {"a": HEAD + 'type Query { t: Int @provides(fields: "x") }'},
+    ),
+    "override-on-external-field": (
+        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+        {
+            "a": HEAD + 'type Query { t: T } type T @key(fields: "id") { id: ID! x: Int @shareable }',
+            "b": HEAD + 'type T @key(fields: "id") { id: ID! x: Int @external @override(from: "a") '
+            'y: Int @requires(fields: "x") }',
+        },
+    ),
+    "external-unused": (
+        "EXTERNAL_UNUSED",
+        {
+            "a": HEAD + 'type Query { t: T } type T @key(fields: "id") { id: ID! x: Int @external }',
+            "b": HEAD + 'type T @key(fields: "id") { id: ID! x: Int }',
+        },
+    ),
+    "unknown-type": ("INVALID_GRAPHQL", {"a": HEAD + "type Query { t: Nope }"}),
+    "input-field-type-mismatch": (
+        "FIELD_TYPE_MISMATCH",
+        {
+            "a": HEAD + "type Query { f(x: In): Int @shareable } input In { a: Int }",
+            "b": HEAD + "type Query { f(x: In): Int @shareable } input In { a: String }",
+        },
+    ),
+    "argument-default-mismatch": (
+        "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+        {
+            "a": HEAD + "type Query { f(x: Int = 1): Int @shareable }",
+            "b": HEAD + "type Query { f(x: Int = 2): Int @shareable }",
+        },
+    ),
+    "empty-merged-enum": (
+        "EMPTY_MERGED_ENUM_TYPE",
+        {
+            "a": HEAD + "type Query { f(x: E): Int @shareable } enum E { A }",
+            "b": HEAD + "type Query { f(x: E): Int @shareable } enum E { B }",
+        },
+    ),
+    "empty-merged-input": (
+        "EMPTY_MERGED_INPUT_TYPE",
+        {
+            "a": HEAD + "type Query { f(x: In): Int @shareable } input In { a: Int }",
+            "b": HEAD + "type Query { f(x: In): Int @shareable } input In { b: Int }",
+        },
+    ),
+    "referenced-inaccessible": (
+        "REFERENCED_INACCESSIBLE",
+        {"a": HEAD + "type Query { t: T } type T @inaccessible { x: Int }"},
+    ),
+    "only-inaccessible-children": (
+        "ONLY_INACCESSIBLE_CHILDREN",
+        {"a": HEAD + "type Query { t: T } type T { x: Int @inaccessible }"},
+    ),
+    "unreachable-field": (
+        "SATISFIABILITY_ERROR",
+        {
+            "a": HEAD + 'type Query { t: T } type T @key(fields: "id") { id: ID! }',
+            "b": HEAD + 'type T @key(fields: "id", resolvable: false) { id: ID! x: Int }',
+        },
+    ),
+    "interface-object-without-entity-interface": (
+        "SATISFIABILITY_ERROR",
+        {
+            "a": HEAD + "type Query { t: I } interface I { id: ID! } type T implements I { id: ID! }",
+            "b": HEAD + 'type I @key(fields: "id") @interfaceObject { id: ID! z: Int }',
+        },
+    ),
 }
 
+
 # Cases our composer accepts although it must not: run as xfail(strict=True).
-OURS_ACCEPTS: dict[str, str] = {}
+OURS_ACCEPTS: dict[str, str] = {
+    "key-field-with-arguments": "composer: a @key may select a field that takes arguments",
+    "provides-field-not-external": "composer: @provides may name a field that is not @external",
+    "override-on-external-field": "composer: @override is accepted on an @external field",
+    "external-unused": "composer: an @external field no @key/@requires/@provides uses is accepted",
+    "input-field-type-mismatch": "composer: input fields of different types in two subgraphs are merged",
+    "argument-default-mismatch": "composer: different default values of the same argument are merged",
+    "unreachable-field": "composer: no satisfiability check (a field only a resolvable: false subgraph has)",
+    "interface-object-without-entity-interface": "composer: no satisfiability check (an @interfaceObject "
+    "whose interface is no entity anywhere)",
+}
+
+# Cases our composer rejects under another code than federation-composition (both reject).
+OTHER_CODE: dict[str, str] = {
+    "provides-on-scalar-field": "PROVIDES_INVALID_FIELDS",
+    "unknown-type": "UNKNOWN_TYPE",
+    "empty-merged-enum": "INVALID_GRAPHQL",
+    "empty-merged-input": "INVALID_GRAPHQL",
+    "referenced-inaccessible": "INVALID_GRAPHQL",
+    "only-inaccessible-children": "INVALID_GRAPHQL",
+}
