@@ -40,6 +40,15 @@ class LiveHub:
         """Returns how many processes received it (0 when nobody listens, which is fine)."""
         return int(await self.redis.publish(self.channel(topic, user_id), orjson.dumps(message)))
 
+    async def publish_many(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """(topic, user id, message) triples in one pipelined round trip, in order."""
+        if not messages:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for topic, user_id, message in messages:
+                pipe.publish(self.channel(topic, user_id), orjson.dumps(message))
+            await pipe.execute()
+
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str, user_id: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         """A queue of this user's messages on `topic`, for as long as the block runs."""

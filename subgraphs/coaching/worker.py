@@ -60,7 +60,8 @@ class CoachingWorkers:
         # still announced when it comes back. "$": a new group does not replay history to sockets.
         self.live = EventConsumer(
             res.redis, res.settings, stream=COACHING_STREAM, group=LIVE_GROUP, handler=self._on_insight,
-            consumer=consumer_name, block_ms=block_ms, start_id="$", concurrency=CONCURRENCY,
+            batch_handler=self._on_insights, consumer=consumer_name, block_ms=block_ms, start_id="$",
+            concurrency=CONCURRENCY, batch_size=BATCH_SIZE,
         )
 
     async def _on_measurement(self, event: CloudEvent) -> None:
@@ -74,9 +75,12 @@ class CoachingWorkers:
         await self.res.service.handle_template(event)
 
     async def _on_insight(self, event: CloudEvent) -> None:
-        if event.type != COACHING_INSIGHT_CREATED or not isinstance(event.data.get("userId"), str):
-            return
-        await self.res.live.publish(LIVE_TOPIC, event.data["userId"], {"insightId": event.data["insightId"]})
+        await self._on_insights([event])
+
+    async def _on_insights(self, events: list[CloudEvent]) -> None:
+        await self.res.live.publish_many([  # one round trip for the whole read
+            (LIVE_TOPIC, e.data["userId"], {"insightId": e.data["insightId"]}) for e in events
+            if e.type == COACHING_INSIGHT_CREATED and isinstance(e.data.get("userId"), str)])
 
     async def prepare(self) -> None:
         """Creates the consumer groups, so events published from now on are kept for them."""

@@ -47,8 +47,9 @@ class NotificationWorkers:
             for s in streams
         ]
         self.live = EventConsumer(res.redis, res.settings, stream=NOTIFICATION_STREAM, group=LIVE_GROUP,
-                                  handler=self._on_created, consumer=consumer_name, block_ms=block_ms,
-                                  start_id="$", concurrency=CONCURRENCY)
+                                  handler=self._on_created, batch_handler=self._on_created_many,
+                                  consumer=consumer_name, block_ms=block_ms, start_id="$",
+                                  concurrency=CONCURRENCY, batch_size=BATCH_SIZE)
 
     async def _on_event(self, event: CloudEvent) -> None:
         await self._on_events([event])
@@ -60,14 +61,20 @@ class NotificationWorkers:
             self.push.wake()  # without FCM queued deliveries are dropped on the timer's pass
 
     async def _on_created(self, event: CloudEvent) -> None:
-        data = event.data
-        if event.type != NOTIFICATION_CREATED or not data.get("inApp", True) or not isinstance(
-                data.get("userId"), str):
-            return
-        message = {"notificationId": data["notificationId"]}
-        if NotificationService.row_from_created(data) is not None:
-            message["notification"] = data  # subscribers build the notification from it: no query each
-        await self.res.live.publish(LIVE_TOPIC, data["userId"], message)
+        await self._on_created_many([event])
+
+    async def _on_created_many(self, events: list[CloudEvent]) -> None:
+        messages = []
+        for event in events:
+            data = event.data
+            if event.type != NOTIFICATION_CREATED or not data.get("inApp", True) or not isinstance(
+                    data.get("userId"), str):
+                continue
+            message = {"notificationId": data["notificationId"]}
+            if NotificationService.row_from_created(data) is not None:
+                message["notification"] = data  # subscribers build the notification from it: no query each
+            messages.append((LIVE_TOPIC, data["userId"], message))
+        await self.res.live.publish_many(messages)  # one round trip for the whole read
 
     async def prepare(self) -> None:
         for c in [*self.consumers, self.live]:

@@ -68,3 +68,17 @@ async def test_subscribing_again_after_everyone_left(redis: Redis, settings: Set
             assert await hub.listeners("t", user) == 0
     finally:
         await hub.close()
+
+
+async def test_publish_many_reaches_each_user_in_order(redis: Redis, settings: Settings) -> None:
+    hub = LiveHub(redis, settings)
+    alice, bob = str(uuid.uuid4()), str(uuid.uuid4())
+    try:
+        async with hub.subscribe("t", alice) as a, hub.subscribe("t", bob) as b:
+            await _until_listening(hub, "t", alice)
+            await _until_listening(hub, "t", bob)
+            await hub.publish_many([("t", alice, {"n": 1}), ("t", bob, {"n": 2}), ("t", alice, {"n": 3})])
+            assert [await asyncio.wait_for(a.get(), 2) for _ in range(2)] == [{"n": 1}, {"n": 3}]
+            assert await asyncio.wait_for(b.get(), 2) == {"n": 2}
+    finally:
+        await hub.close()
