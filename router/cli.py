@@ -109,7 +109,11 @@ def _serve(args: argparse.Namespace) -> int:
         return await compose_from_subgraphs(subgraphs, args.wait)
 
     main_coro = serve(
-        load, args.host, args.port, fetch_timeout=args.timeout, dedup=not args.no_dedup,
+        load,
+        args.host,
+        args.port,
+        fetch_timeout=args.timeout,
+        dedup=not args.no_dedup,
         verify_tokens=args.verify_tokens,
     )
     try:

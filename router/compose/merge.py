@@ -23,6 +23,7 @@ class MField:
     tags: list[str] = field(default_factory=list)
     deprecated: str | None = None
     default: str | None = None
+    applied: list[str] = field(default_factory=list)  # @authenticated, @requiresScopes, composed directives
 
 
 @dataclass
@@ -37,12 +38,14 @@ class MType:
     members: list[str] = field(default_factory=list)
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Merged:
     graphs: dict[str, Subgraph]  # enum -> subgraph, sorted by subgraph name
     types: dict[str, MType]
+    composed: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # see Subgraph.composed
 
 
 def graph_enum(name: str, taken: set[str]) -> str:
@@ -94,6 +97,7 @@ class Merger:
                 mt.description = mt.description or t.description
                 mt.inaccessible = mt.inaccessible or t.inaccessible
                 mt.tags += [x for x in t.tags if x not in mt.tags]
+                mt.applied += [x for x in t.applied if x not in mt.applied]
                 mt.interfaces += [i for i in t.interfaces if i not in mt.interfaces]
                 mt.members += [m for m in t.members if m not in mt.members]
         if "Query" not in types:
@@ -114,7 +118,11 @@ class Merger:
         self.check_references(types)
         if self.problems:
             raise CompositionError(self.problems)
-        return Merged(self.graphs, types)
+        composed: dict[str, tuple[str, str | None]] = {}
+        for sub in self.graphs.values():
+            for n, spec in sub.composed.items():
+                composed.setdefault(n, spec)
+        return Merged(self.graphs, types, composed)
 
     def sub(self, g: str) -> str:
         return self.graphs[g].name
@@ -138,6 +146,12 @@ class Merger:
                             f'[{self.sub(g)}] @key(fields: "{k}") on type "{mt.name}" refers to field "{n}" '
                             f"that the type does not define.",
                         )
+                    elif t.fields[n].args:
+                        self.error(
+                            "KEY_FIELDS_HAS_ARGS",
+                            f'[{self.sub(g)}] On type "{mt.name}", for @key(fields: "{k}"): field '
+                            f"{mt.name}.{n} cannot be included because it has arguments.",
+                        )
                 key_fields.setdefault(g, set()).update(names)
             for f in t.fields.values():
                 mf = mt.fields.get(f.name)
@@ -146,6 +160,12 @@ class Merger:
                 elif not f.external:
                     self.merge_field_type(mt, mf, f, g)
                 mf.graphs[g] = f
+                if f.override is not None and f.external:
+                    self.error(
+                        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                        f'[{self.sub(g)}] @override cannot be used on field "{mt.name}.{f.name}" on subgraph '
+                        f'"{self.sub(g)}" since it is marked with directive "@external".',
+                    )
                 if f.override is not None and f.override == self.graphs[g].name:
                     self.error(
                         "OVERRIDE_FROM_SELF_ERROR",
@@ -154,6 +174,7 @@ class Merger:
                     )
                 mf.inaccessible = mf.inaccessible or f.inaccessible
                 mf.tags += [x for x in f.tags if x not in mf.tags]
+                mf.applied += [x for x in f.applied if x not in mf.applied]
                 mf.deprecated = mf.deprecated or f.deprecated
                 for fs, what in ((f.requires, "@requires"), (f.provides, "@provides")):
                     if fs is None:
@@ -206,6 +227,13 @@ class Merger:
                     "REQUIRES_INVALID_FIELDS" if what == "@requires" else "PROVIDES_INVALID_FIELDS",
                     f'[{self.sub(g)}] {what}(fields: "{fs}") on field "{tname}.{fname}" refers to field '
                     f'"{target.name}.{n}" that subgraph "{self.sub(g)}" does not define.',
+                )
+            elif not target.fields[n].external and what == "@provides":
+                self.error(
+                    "PROVIDES_FIELDS_MISSING_EXTERNAL",
+                    f'[{self.sub(g)}] On field "{tname}.{fname}", for @provides(fields: "{fs}"): field '
+                    f'"{target.name}.{n}" should not be part of a @provides since it is '
+                    f"already provided by this subgraph (it is not marked @external)",
                 )
             elif not target.fields[n].external and what == "@requires":
                 self.error(
@@ -269,6 +297,23 @@ class Merger:
                 mf.args = list(defs[0].args)
             return
         common = [a for a in defs[0].args if all(any(b.name == a.name for b in d.args) for d in defs)]
+        for a in common:
+            defaults = [
+                (b.default, g)
+                for g, d in sorted(mf.graphs.items(), key=lambda gd: self.sub(gd[0]))
+                if d in defs
+                for b in d.args
+                if b.name == a.name and b.default is not None
+            ]
+            if len({v for v, _ in defaults}) > 1:
+                v1, g1 = defaults[0]
+                v2, g2 = next((v, g) for v, g in defaults if v != v1)
+                self.error(
+                    "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                    f'Argument "{mt.name}.{mf.name}({a.name}:)" has incompatible default values across '
+                    f'subgraphs: it has default value {v1} in subgraph "{self.sub(g1)}" but default value '
+                    f'{v2} in subgraph "{self.sub(g2)}"',
+                )
         for d in defs:
             for a in d.args:
                 if a.type.endswith("!") and a.default is None and all(c.name != a.name for c in common):
@@ -295,6 +340,15 @@ class Merger:
             mf = MField(n, f0.type, [], f0.description, default=f0.default)
             for g, t in graphs:
                 f = t.fields[n]
+                if _named(f.type) != _named(f0.type) or _nullable(f.type).count("[") != _nullable(
+                    f0.type
+                ).count("["):
+                    self.error(
+                        "FIELD_TYPE_MISMATCH",
+                        f'Type of field "{mt.name}.{n}" is incompatible across subgraphs: it has type '
+                        f'"{f0.type}" in subgraph "{self.sub(graphs[0][0])}" but type "{f.type}" in '
+                        f'subgraph "{self.sub(g)}"',
+                    )
                 mf.graphs[g] = f
                 mf.inaccessible = mf.inaccessible or f.inaccessible
                 mf.tags += [x for x in f.tags if x not in mf.tags]

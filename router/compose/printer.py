@@ -33,6 +33,23 @@ TAG_DEF = (
     "| ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA"
 )
 
+SECURITY_SPECS: dict[str, tuple[str, str]] = {
+    "authenticated": (
+        "https://specs.apollo.dev/authenticated/v0.1",
+        "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
+    ),
+    "requiresScopes": (
+        "https://specs.apollo.dev/requiresScopes/v0.1",
+        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT "
+        "| INTERFACE | SCALAR | ENUM\n\nscalar requiresScopes__Scope",
+    ),
+    "policy": (
+        "https://specs.apollo.dev/policy/v0.1",
+        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE "
+        "| SCALAR | ENUM\n\nscalar policy__Policy",
+    ),
+}
+
 LINK_TYPES = '''scalar join__FieldSet
 
 scalar link__Import
@@ -84,13 +101,31 @@ class Printer:
             t.tags or any(f.tags for f in t.fields.values()) or any(v.tags for v in t.values.values())
             for t in merged.types.values()
         )
+        applied = [
+            x
+            for t in merged.types.values()
+            for x in [*t.applied, *(a for f in t.fields.values() for a in f.applied)]
+        ]
+        self.security = [d for d in SECURITY_SPECS if any(x.split("(")[0] == f"@{d}" for x in applied)]
+        # Progressive @override labels need join v0.4 (overrideLabel); otherwise v0.3, the widest supported.
+        self.labels = any(
+            d.override_label
+            for t in merged.types.values()
+            for f in t.fields.values()
+            for d in f.graphs.values()
+        )
 
     def print(self) -> str:
-        parts = [self.schema(), JOIN_DEFS]
+        join_defs = JOIN_DEFS.replace(
+            "usedOverridden: Boolean)", "usedOverridden: Boolean, overrideLabel: String)"
+        )
+        parts = [self.schema(), join_defs if self.labels else JOIN_DEFS]
         if self.uses_inaccessible:
             parts.append(INACCESSIBLE_DEF)
         if self.uses_tag:
             parts.append(TAG_DEF)
+        parts += [SECURITY_SPECS[d][1] for d in self.security]
+        parts += [definition for _, (definition, _url) in sorted(self.m.composed.items())]
         parts.append(self.graph_enum())
         parts.append(LINK_TYPES)
         for name in sorted(self.m.types):
@@ -98,14 +133,22 @@ class Printer:
         return "\n\n".join(parts) + "\n"
 
     def schema(self) -> str:
+        join = "v0.4" if self.labels else "v0.3"
         links = [
             '  @link(url: "https://specs.apollo.dev/link/v1.0")',
-            '  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
+            f'  @link(url: "https://specs.apollo.dev/join/{join}", for: EXECUTION)',
         ]
         if self.uses_inaccessible:
             links.append('  @link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
         if self.uses_tag:
             links.append('  @link(url: "https://specs.apollo.dev/tag/v0.3")')
+        links += [f"  @link(url: {_s(SECURITY_SPECS[d][0])}, for: SECURITY)" for d in self.security]
+        by_url: dict[str, list[str]] = {}
+        for name, (_definition, url) in sorted(self.m.composed.items()):
+            if url:
+                by_url.setdefault(url, []).append(f"@{name}")
+        for url, names in by_url.items():
+            links.append(f"  @link(url: {_s(url)}, import: [{', '.join(_s(n) for n in names)}])")
         ops = [f"  {r.lower()}: {r}" for r in ROOTS if r in self.m.types]
         return "schema\n" + "\n".join(links) + "\n{\n" + "\n".join(ops) + "\n}"
 
@@ -148,7 +191,7 @@ class Printer:
         head = _desc(mt.description, "") + f"{kw} {mt.name}"
         if mt.interfaces and mt.kind in ("object", "interface"):
             head += " implements " + " & ".join(mt.interfaces)
-        dirs = self.type_joins(mt) + _meta(mt)
+        dirs = self.type_joins(mt) + _meta(mt) + mt.applied
         head += "".join(f"\n  {d}" for d in dirs)
         if mt.kind == "scalar":
             return head
@@ -174,6 +217,8 @@ class Printer:
             args = []
             for a in f.args:
                 s = f"{a.name}: {a.type}"
+                if a.description:
+                    s = f"{_s(a.description)} {s}"
                 if a.default is not None:
                     s += f" = {a.default}"
                 if a.inaccessible:
@@ -187,7 +232,7 @@ class Printer:
         dirs = self.field_joins(mt, f)
         if f.deprecated:
             dirs.append(f"@deprecated(reason: {_s(f.deprecated)})")
-        dirs += _meta(f)
+        dirs += _meta(f) + f.applied
         return line + "".join(" " + d for d in dirs)
 
     def field_joins(self, mt: MType, f: MField) -> list[str]:
@@ -202,11 +247,14 @@ class Printer:
         )
         if plain and set(f.graphs) == set(type_graphs):
             return []
-        overridden = {d.override for d in f.graphs.values() if d.override}
+        overridden = {d.override: d.override_label for d in f.graphs.values() if d.override}
         out = []
         for g, d in f.graphs.items():
+            label: str | None = None
             if self.m.graphs[g].name in overridden:
-                continue
+                label = overridden[self.m.graphs[g].name]
+                if label is None:
+                    continue  # fully overridden: this subgraph no longer resolves the field
             a = [f"graph: {g}"]
             if d.requires:
                 a.append(f"requires: {_s(d.requires)}")
@@ -218,5 +266,7 @@ class Printer:
                 a.append("external: true")
             if d.override:
                 a.append(f"override: {_s(d.override)}")
+            if d.override_label or label:
+                a.append(f"overrideLabel: {_s(d.override_label or label or '')}")
             out.append(f"@join__field({', '.join(a)})")
         return out

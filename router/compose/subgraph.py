@@ -98,11 +98,13 @@ class SField:
     requires: str | None = None
     provides: str | None = None
     override: str | None = None
+    override_label: str | None = None  # progressive @override
     shareable: bool = False
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     deprecated: str | None = None
     default: str | None = None  # input fields
+    applied: list[str] = field(default_factory=list)  # kept directives, printed (@authenticated, composed)
 
 
 @dataclass
@@ -120,6 +122,7 @@ class SType:
     inaccessible: bool = False
     interface_object: bool = False
     tags: list[str] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,6 +132,12 @@ class Subgraph:
     types: dict[str, SType]
     roots: dict[str, str]  # operation -> original root type name
     federation_v2: bool
+    # @composeDirective'd directives: name -> (definition SDL, URL of the @link that imports it)
+    composed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+
+# Federation directives carried into the supergraph as they are (with their own @link there).
+SECURITY_DIRECTIVES = ("authenticated", "requiresScopes", "policy")
 
 
 def _args(d: Any) -> dict[str, Any]:
@@ -211,6 +220,17 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     if v2:
         _check_known_directives(name, doc, dnames)
 
+    composed = _composed_directives(doc, dnames)
+
+    def kept(node: Any) -> list[str]:
+        out: list[str] = []
+        for d in node.directives or ():
+            canon = dnames.get(d.name.value)
+            if canon in SECURITY_DIRECTIVES or (canon is None and d.name.value in composed):
+                args = "(" + ", ".join(print_ast(a) for a in d.arguments) + ")" if d.arguments else ""
+                out.append(f"@{canon or d.name.value}{args}")
+        return out
+
     def fed(node: Any) -> list[tuple[str, dict[str, Any]]]:
         out = []
         for d in node.directives or ():
@@ -261,6 +281,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
                 t.tags.append(str(a["name"]))
             elif dn == "interfaceObject":
                 t.interface_object = True
+        t.applied += [x for x in kept(defn) if x not in t.applied]
         type_shareable = any(dn == "shareable" for dn, _ in fed(defn))
         t.shareable = t.shareable or type_shareable
         for i in getattr(defn, "interfaces", None) or ():
@@ -294,6 +315,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
                         arg.tags.append(str(a["name"]))
                 f.args.append(arg)
             _field_directives(f, fed(fd))
+            f.applied = kept(fd)
             t.fields[f.name] = f
     # Root types are called Query/Mutation/Subscription in the supergraph.
     for op_name, rname in list(roots.items()):
@@ -308,7 +330,26 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             q.fields.pop(internal, None)
         if not q.fields:
             del types["Query"]
-    return Subgraph(name, url, types, roots, v2)
+    return Subgraph(name, url, types, roots, v2, composed)
+
+
+def _composed_directives(doc: Any, dnames: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    names: list[str] = []
+    links: dict[str, str] = {}
+    for defn in doc.definitions:
+        if not isinstance(defn, SchemaDefinitionNode | SchemaExtensionNode):
+            continue
+        for d in defn.directives or ():
+            a = _args(d)
+            if dnames.get(d.name.value) == "composeDirective":
+                names.append(str(a.get("name", "")).lstrip("@"))
+            elif d.name.value == "link":
+                for imp in a.get("import") or ():
+                    n = imp.get("as") or imp.get("name") if isinstance(imp, dict) else imp
+                    if n:
+                        links[str(n).lstrip("@")] = str(a.get("url", ""))
+    defs = {d.name.value: print_ast(d) for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
+    return {n: (defs[n], links.get(n)) for n in names if n in defs}
 
 
 def _field_directives(f: SField, dirs: list[tuple[str, dict[str, Any]]]) -> None:
@@ -321,6 +362,7 @@ def _field_directives(f: SField, dirs: list[tuple[str, dict[str, Any]]]) -> None
             f.provides = str(a.get("fields", ""))
         elif dn == "override":
             f.override = str(a.get("from", ""))
+            f.override_label = str(a["label"]) if a.get("label") else None
         elif dn == "shareable":
             f.shareable = True
         elif dn == "inaccessible":

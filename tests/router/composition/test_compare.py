@@ -120,12 +120,6 @@ def test_later_federation_versions_same_api_schema(node: str) -> None:
     assert not [*find_breaking_changes(a, b), *find_breaking_changes(b, a), *find_dangerous_changes(a, b)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="composer: Federation 2.5-2.7 metadata is dropped from the supergraph: @authenticated and "
-    "@requiresScopes (and their @link), @composeDirective'd directives, and progressive @override labels "
-    "(join v0.4 overrideLabel: ours routes the field to the new owner only)",
-)
 def test_later_federation_versions_same_join_information(node: str) -> None:
     files = {p.stem: p for p in sorted(LATER_VERSIONS.glob("*.graphql"))}
     ours, theirs = compose_both(node, files)
