@@ -153,12 +153,7 @@ INVALID: dict[str, tuple[str, dict[str, str]]] = {
 
 # Cases our composer accepts although it must not: run as xfail(strict=True).
 OURS_ACCEPTS: dict[str, str] = {
-    "key-field-with-arguments": "composer: a @key may select a field that takes arguments",
-    "provides-field-not-external": "composer: @provides may name a field that is not @external",
-    "override-on-external-field": "composer: @override is accepted on an @external field",
     "external-unused": "composer: an @external field no @key/@requires/@provides uses is accepted",
-    "input-field-type-mismatch": "composer: input fields of different types in two subgraphs are merged",
-    "argument-default-mismatch": "composer: different default values of the same argument are merged",
     "unreachable-field": "composer: no satisfiability check (a field only a resolvable: false subgraph has)",
     "interface-object-without-entity-interface": "composer: no satisfiability check (an @interfaceObject "
     "whose interface is no entity anywhere)",
