@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from router.compose.checks import external_unused, interface_objects_without_entity, unreachable_fields
 from router.compose.errors import CompositionError
 from router.compose.subgraph import Arg, SField, SType, Subgraph
 from router.planner.fieldset import parse_field_set
@@ -116,6 +117,10 @@ class Merger:
                 self.merge_enum(mt, mt.name in input_enums, mt.name in output_enums)
         self.add_interface_object_fields(types)
         self.check_references(types)
+        if not self.problems:
+            self.problems += external_unused(self.graphs)
+            self.problems += unreachable_fields(self.graphs, types)
+            self.problems += interface_objects_without_entity(self.graphs, types)
         if self.problems:
             raise CompositionError(self.problems)
         composed: dict[str, tuple[str, str | None]] = {}

@@ -152,12 +152,7 @@ INVALID: dict[str, tuple[str, dict[str, str]]] = {
 
 
 # Cases our composer accepts although it must not: run as xfail(strict=True).
-OURS_ACCEPTS: dict[str, str] = {
-    "external-unused": "composer: an @external field no @key/@requires/@provides uses is accepted",
-    "unreachable-field": "composer: no satisfiability check (a field only a resolvable: false subgraph has)",
-    "interface-object-without-entity-interface": "composer: no satisfiability check (an @interfaceObject "
-    "whose interface is no entity anywhere)",
-}
+OURS_ACCEPTS: dict[str, str] = {}
 
 # Cases our composer rejects under another code than federation-composition (both reject).
 OTHER_CODE: dict[str, str] = {
