@@ -259,6 +259,40 @@ OPS: list[Op] = [
         more_fetches=PER_PATH_FETCHES,
     ),
     Op("typename-only-entity-no-fetch", "{ latestReviews(limit: 3) { product { __typename id } } }"),
+    Op(
+        "interface-object-error-in-list",
+        "{ media { id title trend } }",
+        fixture_set="media",
+        errors=True,
+        spec={
+            "data": {
+                "media": [
+                    {"id": "m1", "title": "Dune", "trend": 50},
+                    {"id": "m2", "title": "Alien", "trend": None},
+                    {"id": "m3", "title": "Emma", "trend": 20},
+                ]
+            },
+            "paths": [("media", 1, "trend")],
+        },
+        hive_differs=HIVE_LIST_INDEX,
+    ),
+    Op(
+        "interface-object-error-nullable-parent",
+        '{ mediaItem(id: "m2") { title trend } }',
+        fixture_set="media",
+        errors=True,
+    ),
+    Op(
+        "interface-object-typename-needed-for-fragment",
+        "{ topRated(first: 3) { id ... on Book { title pages } } }",
+        fixture_set="media",
+    ),
+    Op(
+        "interface-object-skip",
+        "query ($s: Boolean!) { media { title stars @skip(if: $s) reviewers @include(if: $s) } }",
+        {"s": True},
+        fixture_set="media",
+    ),
     # -- errors and nulls ---------------------------------------------------------------------------------
     Op("error-root-subgraph-field", "{ users { id secret } }", errors=True),
     Op("error-entity-field-nullable", "{ latestReviews(limit: 2) { id flagged } }", errors=True),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from tests.router.federation_fixtures.fixture import Fixture, ref
+from tests.router.federation_fixtures.fixture import Fixture, fail, ref
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,11 +29,19 @@ RATINGS = [
     {"id": "m3", "stars": 2, "reviewers": ["linus"]},
 ]
 
+
+def _trend(obj: dict[str, Any], _: dict[str, Any]) -> int:
+    if obj["id"] == "m2":
+        fail("trend service unavailable")
+    return int(obj["stars"]) * 10
+
+
 ratings = Fixture(
     "ratings",
     HERE / "ratings.graphql",
     roots={"Query.topRated": lambda _, a: [ref("Media", **r) for r in RATINGS[: a.get("first", 2)]]},
     entities={"Media": RATINGS},
+    fields={"Media.trend": _trend},
 )
 
 SUBGRAPHS = [media, ratings]
