@@ -185,6 +185,15 @@ class Merger:
                     if fs is None:
                         continue
                     target = t if what == "@requires" else types.get(_named(f.type))
+                    if what == "@provides" and not (
+                        isinstance(target, MType) and target.kind in ("object", "interface", "union")
+                    ):
+                        self.error(
+                            "PROVIDES_ON_NON_OBJECT_FIELD",
+                            f'[{self.sub(g)}] Invalid @provides directive on field "{mt.name}.{f.name}": '
+                            f'field has type "{f.type}" which is not a Composite Type',
+                        )
+                        continue
                     self.check_field_set(
                         g, mt.name, f.name, fs, what, target.graphs.get(g) if isinstance(target, MType) else t
                     )
@@ -332,6 +341,13 @@ class Merger:
     def merge_input_fields(self, mt: MType) -> None:
         graphs = list(mt.graphs.items())
         names = [n for n in graphs[0][1].fields if all(n in t.fields for _, t in graphs)]
+        if not names:
+            self.error(
+                "EMPTY_MERGED_INPUT_TYPE",
+                f'None of the fields of input object type "{mt.name}" are consistently defined in all the '
+                f"subgraphs defining that type. As only fields common to all subgraphs are merged, this "
+                f"would result in an empty type.",
+            )
         for g, t in graphs:
             for f in t.fields.values():
                 if f.name not in names and f.type.endswith("!") and f.default is None:
@@ -375,6 +391,13 @@ class Merger:
             order += [v for v in s if v not in order]
         if as_input and not as_output:
             order = [v for v in order if all(v in s for s in sets)]
+            if not order:
+                self.error(
+                    "EMPTY_MERGED_ENUM_TYPE",
+                    f'None of the values of enum type "{mt.name}" are defined consistently in all the '
+                    f"subgraphs defining that type. As only values common to all subgraphs are merged, this "
+                    f"would result in an empty type.",
+                )
         for v in order:
             mv = MField(v, "", [], None)
             for g, t in mt.graphs.items():

@@ -156,10 +156,7 @@ OURS_ACCEPTS: dict[str, str] = {}
 
 # Cases our composer rejects under another code than federation-composition (both reject).
 OTHER_CODE: dict[str, str] = {
-    "provides-on-scalar-field": "PROVIDES_INVALID_FIELDS",
     "unknown-type": "UNKNOWN_TYPE",
-    "empty-merged-enum": "INVALID_GRAPHQL",
-    "empty-merged-input": "INVALID_GRAPHQL",
     "referenced-inaccessible": "INVALID_GRAPHQL",
     "only-inaccessible-children": "INVALID_GRAPHQL",
 }
