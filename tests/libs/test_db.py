@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from pathlib import Path
 
@@ -73,3 +74,26 @@ async def test_migrate_then_commit_or_roll_back(
     finally:
         await engine.dispose()
         await drop_database(url)
+
+
+async def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without pool_pre_ping on every checkout, idle connections are still pinged (and replaced if dead)."""
+    import libs.db.sql
+
+    monkeypatch.setattr(libs.db.sql, "PING_IDLE_S", 0.05)
+    url = settings.sql_url("admin")
+    await ensure_database(url)
+    engine, killer = create_engine(url, pool_size=1), create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with killer.connect() as conn:  # the server drops it while it sits in the pool
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await asyncio.sleep(0.1)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() != pid
+    finally:
+        await engine.dispose()
+        await killer.dispose()
