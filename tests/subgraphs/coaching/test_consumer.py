@@ -108,7 +108,8 @@ def _trend_scenario(user: str) -> list[CloudEvent]:
 
 async def test_a_batch_gives_what_one_by_one_gives_in_one_transaction(coaching: CoachingResources) -> None:
     one_by_one, batched = new_user(), new_user()
-    singles = [[r.rule_id for r in await coaching.service.handle_event(e)] for e in _trend_scenario(one_by_one)]
+    singles = [[r.rule_id for r in await coaching.service.handle_event(e)]
+               for e in _trend_scenario(one_by_one)]
     assert singles[5] == ["trend.rising_average.blood_glucose"] and singles[6] == []  # quiet after the first
     events = _trend_scenario(batched)
     again = CloudEvent.new(events[-1].type, events[-1].source, events[-1].subject, events[-1].data)
