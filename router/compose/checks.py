@@ -130,3 +130,41 @@ def interface_objects_without_entity(graphs: dict[str, Subgraph], types: dict[st
                     )
                 )
     return problems
+
+
+def inaccessible_misuse(types: dict[str, MType]) -> list[Problem]:
+    """The API schema may not reference an @inaccessible type, nor keep a type whose children are all
+    @inaccessible."""
+    out: list[Problem] = []
+    hidden = {n for n, t in types.items() if t.inaccessible}
+    for t in types.values():
+        if t.inaccessible:
+            continue
+        for f in t.fields.values():
+            if f.inaccessible:
+                continue
+            refs = [(f"{t.name}.{f.name}", f.type)]
+            refs += [(f"{t.name}.{f.name}({a.name}:)", a.type) for a in f.args if not a.inaccessible]
+            for where, type_ref in refs:
+                if _named(type_ref) in hidden:
+                    out.append(
+                        (
+                            "REFERENCED_INACCESSIBLE",
+                            f'Type "{_named(type_ref)}" is @inaccessible but is referenced by "{where}", '
+                            f"which is in the API schema.",
+                        )
+                    )
+        if t.kind == "union":
+            what, all_hidden = "members", bool(t.members) and all(m in hidden for m in t.members)
+        elif t.kind == "enum":
+            what, all_hidden = "values", bool(t.values) and all(v.inaccessible for v in t.values.values())
+        else:
+            what, all_hidden = "fields", bool(t.fields) and all(f.inaccessible for f in t.fields.values())
+        if all_hidden:
+            out.append(
+                (
+                    "ONLY_INACCESSIBLE_CHILDREN",
+                    f'Type "{t.name}" is in the API schema but all of its {what} are @inaccessible.',
+                )
+            )
+    return out

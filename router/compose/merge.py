@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from router.compose.checks import external_unused, interface_objects_without_entity, unreachable_fields
+from router.compose.checks import (
+    external_unused,
+    inaccessible_misuse,
+    interface_objects_without_entity,
+    unreachable_fields,
+)
 from router.compose.errors import CompositionError
 from router.compose.subgraph import Arg, SField, SType, Subgraph
 from router.planner.fieldset import parse_field_set
@@ -121,6 +126,7 @@ class Merger:
             self.problems += external_unused(self.graphs)
             self.problems += unreachable_fields(self.graphs, types)
             self.problems += interface_objects_without_entity(self.graphs, types)
+            self.problems += inaccessible_misuse(types)
         if self.problems:
             raise CompositionError(self.problems)
         composed: dict[str, tuple[str, str | None]] = {}

@@ -148,6 +148,14 @@ INVALID: dict[str, tuple[str, dict[str, str]]] = {
             "b": HEAD + 'type I @key(fields: "id") @interfaceObject { id: ID! z: Int }',
         },
     ),
+    "referenced-inaccessible-by-argument": (
+        "REFERENCED_INACCESSIBLE",
+        {"a": HEAD + "type Query { t(x: In): Int } input In @inaccessible { a: Int }"},
+    ),
+    "only-inaccessible-enum-values": (
+        "ONLY_INACCESSIBLE_CHILDREN",
+        {"a": HEAD + "type Query { t: E } enum E { A @inaccessible }"},
+    ),
 }
 
 
@@ -157,6 +165,4 @@ OURS_ACCEPTS: dict[str, str] = {}
 # Cases our composer rejects under another code than federation-composition (both reject).
 OTHER_CODE: dict[str, str] = {
     "unknown-type": "UNKNOWN_TYPE",
-    "referenced-inaccessible": "INVALID_GRAPHQL",
-    "only-inaccessible-children": "INVALID_GRAPHQL",
 }

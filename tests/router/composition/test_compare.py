@@ -10,7 +10,7 @@ from graphql import find_breaking_changes, find_dangerous_changes, print_schema
 
 from router.compose import CompositionError, SubgraphSDL, compose
 from tests.router.composition.conftest import SOURCES, source_files
-from tests.router.composition.invalid_cases import INVALID, OTHER_CODE, OURS_ACCEPTS
+from tests.router.composition.invalid_cases import HEAD, INVALID, OTHER_CODE, OURS_ACCEPTS
 from tests.router.composition.normalize import api_schema, join_facts
 from tests.router.federation_fixtures import FIXTURES
 from tests.router.federation_fixtures.processes import COMPOSE_JS, NODE_DIR, npm_compose
@@ -124,3 +124,11 @@ def test_later_federation_versions_same_join_information(node: str) -> None:
     files = {p.stem: p for p in sorted(LATER_VERSIONS.glob("*.graphql"))}
     ours, theirs = compose_both(node, files)
     assert join_facts(ours) == join_facts(theirs)
+
+
+def test_inaccessible_type_behind_inaccessible_field_composes(node: str, tmp_path: Path) -> None:
+    sdl = HEAD + "type Query { t: Int u: T @inaccessible } type T @inaccessible { x: Int }"
+    (tmp_path / "a.graphql").write_text(sdl)
+    ours, theirs = compose_both(node, {"a": tmp_path / "a.graphql"})
+    assert join_facts(ours) == join_facts(theirs)
+    assert api_schema(ours).get_type("T") is None
