@@ -35,6 +35,13 @@ HIVE_LIST_INDEX = (
     "the error of the third product's inStock is at [topProducts, 2, inStock]."
 )
 
+HIVE_ALIAS_CLASH = (
+    "Hive Gateway adds the key field `upc` beside the client's alias `upc: name` in its query to "
+    "products, which that subgraph rejects (fields conflict), so the answer is null. The client's "
+    "operation is valid (GraphQL spec, Field Selection Merging: it selects no other `upc`); a gateway's "
+    "own subgraph queries must not collide with client aliases."
+)
+
 PER_PATH_FETCHES = (
     "one _entities fetch per path, as Apollo's query planner does; Hive Gateway batches the "
     "representations of several paths into one request to the subgraph"
@@ -73,6 +80,34 @@ OPS: list[Op] = [
         '{ a: user(id: "u1") { n: name id } b: user(id: "u2") { n: name count: reviewCount } }',
     ),
     Op("alias-same-field-twice-args", '{ p1: product(upc: "1") { name } p2: product(upc: "2") { name } }'),
+    Op(
+        "alias-named-like-key-fields",
+        "{ topProducts(first: 2) { upc: name id: weight inStock reviews { id: body rating } } }",
+        spec={
+            "data": {
+                "topProducts": [
+                    {
+                        "upc": "Table",
+                        "id": 100,
+                        "inStock": True,
+                        "reviews": [{"id": "Solid table", "rating": 5}, {"id": "Wobbly", "rating": 2}],
+                    },
+                    {
+                        "upc": "Couch",
+                        "id": 1000,
+                        "inStock": False,
+                        "reviews": [{"id": "Comfy couch", "rating": 4}],
+                    },
+                ]
+            },
+            "paths": [],
+        },
+        hive_differs=HIVE_ALIAS_CLASH,
+    ),
+    Op(
+        "alias-typename-like-names",
+        '{ product(upc: "1") { __typename typename: upc name: inStock shippingEstimate } }',
+    ),
     Op("alias-entity-field", '{ product(upc: "1") { stock: inStock est: shippingEstimate } }'),
     Op(
         "variables",

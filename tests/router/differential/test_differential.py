@@ -53,6 +53,7 @@ def test_same_answer(op: Op, gateways: dict[str, Gateways]) -> None:
         assert (norm(hive.get("data")), error_paths(hive)) != spec, (
             f"Hive Gateway now agrees: drop the note. {hive}"
         )
+        return  # Hive's fetch count says nothing when its answer is wrong
 
     if op.more_fetches is None:
         assert ours_load <= hive_load, (
