@@ -86,6 +86,8 @@ async def environments() -> AsyncIterator[dict[str, Env]]:
             sg_file = Path(node_dir) / f".supergraph-{set_name}.graphql"
             sg_file.write_text(sdl)
             port = _free_port()
+            log = stack.enter_context((Path(node_dir) / f".hive-{set_name}.log").open("wb"))
+            stack.callback((Path(node_dir) / f".hive-{set_name}.log").unlink, missing_ok=True)
             proc = subprocess.Popen(  # noqa: ASYNC220 - a long-lived child, not awaited
                 [
                     "node",
@@ -101,7 +103,7 @@ async def environments() -> AsyncIterator[dict[str, Env]]:
                 ],
                 cwd=node_dir,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=log,  # a file, not a pipe: a full pipe would stall the gateway
             )
             stack.callback(lambda: (proc.terminate(), proc.wait(10)))
             stack.callback(sg_file.unlink, missing_ok=True)
@@ -116,9 +118,7 @@ async def environments() -> AsyncIterator[dict[str, Env]]:
                         pass
                     await asyncio.sleep(0.1)
                 else:
-                    raise RuntimeError(
-                        f"Hive Gateway did not start: {proc.stderr.read() if proc.stderr else ''}"
-                    )
+                    raise RuntimeError(f"Hive Gateway did not start on port {port}; see .hive-{set_name}.log")
             transport = AiohttpTransport(timeout=10, dedup=False)
             stack.push_async_callback(transport.close)
             gw = Gateway(load_supergraph(sdl), transport)
