@@ -328,6 +328,38 @@ OPS: list[Op] = [
         {"s": True},
         fixture_set="media",
     ),
+    Op(
+        "deep-chain-requires-under-provides",
+        "{ latestReviews(limit: 3) { author { ... on User { name "
+        "reviews { product { upc shippingCost } } } } } }",
+    ),
+    Op(
+        "deep-chain-second-key-then-nested-key",
+        "{ parcels { recipient { email reviews { rating product { carrier { name } } } } } }",
+    ),
+    Op(
+        "deep-chain-compound-key-cycle",
+        "{ users { lastParcel { status recipient { name lastParcel { trackingNo } } } } }",
+    ),
+    Op(
+        "interface-fragment-inside-union",
+        '{ search(term: "c") { ... on Node { id } ... on Product { reviews { rating } } } }',
+    ),
+    Op(
+        "same-fragment-at-two-depths",
+        "{ me { ...U } latestReviews(limit: 1) { author { ...U } } } "
+        "fragment U on User { id name tier address { city } }",
+    ),
+    Op(
+        "alias-same-root-field-two-batches",
+        "{ a: topProducts(first: 1) { inStock } b: topProducts(first: 2) { inStock } }",
+        more_fetches=PER_PATH_FETCHES,
+    ),
+    Op(
+        "mutation-entity-null-in-result",
+        'mutation { addReview(productId: "p404", body: "x", rating: 1) { product { name } } }',
+        errors=True,
+    ),
     # -- errors and nulls ---------------------------------------------------------------------------------
     Op("error-root-subgraph-field", "{ users { id secret } }", errors=True),
     Op("error-entity-field-nullable", "{ latestReviews(limit: 2) { id flagged } }", errors=True),
@@ -450,6 +482,18 @@ OPS: list[Op] = [
         "invalid-variable-type",
         "query ($n: Int) { topProducts(first: $n) { upc } }",
         {"n": "two"},
+        errors=True,
+    ),
+    Op(
+        "invalid-enum-in-variable",
+        "query ($f: ProductFilter) { products(filter: $f) { upc } }",
+        {"f": {"category": "NOPE"}},
+        errors=True,
+    ),
+    Op(
+        "invalid-input-field-not-merged-in-variable",
+        "query ($f: ProductFilter) { products(filter: $f) { upc } }",
+        {"f": {"maxPrice": 10}},
         errors=True,
     ),
     Op("invalid-unknown-operation-name", "query A { me { id } }", operation_name="Z", errors=True),
