@@ -1,5 +1,6 @@
-"""Session fixtures: the fixture subgraphs, one supergraph file per fixture set (composed by our composer),
-and both gateways over it (our router and Hive Gateway), each started once per test session."""
+"""Session fixtures: the fixture subgraphs, one supergraph file per fixture set (written by our CLI,
+`python -m router compose`), and both gateways over that file (our router and Hive Gateway), each started
+once per test session."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from router.compose import SubgraphSDL, compose
 from tests.router.federation_fixtures import DOWN_URL, SETS, sdl_files
 from tests.router.federation_fixtures.processes import (
+    cli_compose,
     fixture_server,
     gateway,
     hive_gateway,
@@ -40,9 +41,8 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Gat
         out: dict[str, Gateways] = {}
         for name in SETS:
             files = sdl_files(name)
-            supergraph = tmp / f"{name}.supergraph.graphql"
-            supergraph.write_text(
-                compose([SubgraphSDL(n, urls[name][n], p.read_text()) for n, p in files.items()])
+            supergraph = cli_compose(
+                {n: (urls[name][n], p) for n, p in files.items()}, tmp / f"{name}.supergraph.graphql"
             )
             cmd, port = our_router(supergraph)
             ours = stack.enter_context(gateway(cmd, port, tmp / f"{name}.router.log", "/health"))

@@ -45,6 +45,21 @@ def require_node_tools() -> str:
     return node
 
 
+def cli_compose(subgraphs: dict[str, tuple[str, Path]], out: Path) -> Path:
+    """Supergraph file written by our CLI: `python -m router compose --subgraph NAME=URL@FILE -o OUT`."""
+    args = [a for name, (url, path) in subgraphs.items() for a in ("--subgraph", f"{name}={url}@{path}")]
+    res = subprocess.run(
+        [sys.executable, "-m", "router", "compose", *args, "-o", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"router compose failed:\n{res.stderr}")
+    return out
+
+
 def npm_compose(node: str, subgraphs: dict[str, tuple[str, Path]]) -> str:
     """Supergraph SDL from @theguild/federation-composition; raises with its errors."""
     args = [f"{name}={url}@{path.resolve()}" for name, (url, path) in subgraphs.items()]
