@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from router.compose import SubgraphSDL, compose
-from tests.router.support.node import interop_dir
+from tests.router.support.node import theguild_compose
 from tests.router.support.scenario import SCENARIOS, load_scenario
 from tests.router.support.supergraph_compare import describe
 
@@ -47,16 +45,6 @@ def _fixture_sets() -> dict[str, list[SubgraphSDL]]:
 
 
 FIXTURES = _fixture_sets()
-
-
-def theguild_compose(subs: list[SubgraphSDL]) -> str:
-    d = interop_dir()
-    payload = json.dumps([{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subs])
-    proc = subprocess.run(
-        ["node", str(d / "compose.mjs")], input=payload, capture_output=True, text=True, cwd=d, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))

@@ -1,23 +1,30 @@
-"""The npm tools of tests/router/interop (installed on first use by its install.sh)."""
+"""The npm tools of the interoperability tests: one install in tools/node (tools/ci-extras.sh)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
-import pytest
-
-INTEROP = Path(__file__).resolve().parent.parent / "interop"
+from router.compose import SubgraphSDL
+from tests.router.federation_fixtures.processes import COMPOSE_JS, NODE_DIR, require_node_tools
 
 
 def interop_dir() -> Path:
-    """Installs the interop packages when missing; skips only when Node.js/npm are absent."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js and npm are needed for the interop tests")
-    if (
-        not (INTEROP / "node_modules" / "@theguild" / "federation-composition").exists()
-        or not (INTEROP / "node_modules" / "@graphql-hive" / "gateway").exists()
-    ):
-        subprocess.run([str(INTEROP / "install.sh")], check=True, timeout=600)
-    return INTEROP
+    """tools/node, its packages installed; skips locally (fails in CI) without them or Node.js."""
+    require_node_tools()
+    return NODE_DIR
+
+
+def theguild_compose(subs: list[SubgraphSDL]) -> str:
+    """The supergraph @theguild/federation-composition makes of these subgraphs."""
+    node = require_node_tools()
+    with tempfile.TemporaryDirectory() as tmp:
+        args = []
+        for s in subs:
+            path = Path(tmp) / f"{s.name}.graphql"
+            path.write_text(s.sdl)
+            args.append(f"{s.name}={s.url}@{path}")
+        proc = subprocess.run([node, str(COMPOSE_JS), *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
