@@ -7,22 +7,10 @@ from typing import Any
 
 from graphql import (
     DirectiveDefinitionNode,
-    EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
     GraphQLError,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
     TypeExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     Visitor,
     parse,
     print_ast,
@@ -31,6 +19,7 @@ from graphql import (
 )
 
 from router.compose.errors import CompositionError
+from router.type_kinds import TYPE_KINDS
 
 FED_DIRECTIVES = (
     "key",
@@ -62,20 +51,7 @@ INTERNAL_TYPES = {
 }
 INTERNAL_ROOT_FIELDS = {"_service", "_entities"}
 
-_KIND = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
+_KIND = TYPE_KINDS
 
 
 @dataclass

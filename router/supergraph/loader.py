@@ -8,19 +8,8 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
     parse,
     print_ast,
     value_from_ast_untyped,
@@ -36,26 +25,14 @@ from router.supergraph.model import (
     TypeInfo,
     TypeInGraph,
 )
+from router.type_kinds import TYPE_KINDS
 
 
 class SupergraphError(Exception):
     """The supergraph SDL is not a Federation v2 supergraph we can serve."""
 
 
-_KINDS: dict[type, str] = {
-    ObjectTypeDefinitionNode: "object",
-    ObjectTypeExtensionNode: "object",
-    InterfaceTypeDefinitionNode: "interface",
-    InterfaceTypeExtensionNode: "interface",
-    UnionTypeDefinitionNode: "union",
-    UnionTypeExtensionNode: "union",
-    EnumTypeDefinitionNode: "enum",
-    EnumTypeExtensionNode: "enum",
-    InputObjectTypeDefinitionNode: "input",
-    InputObjectTypeExtensionNode: "input",
-    ScalarTypeDefinitionNode: "scalar",
-    ScalarTypeExtensionNode: "scalar",
-}
+_KINDS = TYPE_KINDS
 
 
 def directive_args(d: DirectiveNode) -> dict[str, Any]:
