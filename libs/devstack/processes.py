@@ -4,7 +4,6 @@ orderly stop (SIGTERM to the group, SIGKILL after a grace period)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -13,17 +12,10 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
+from libs.testing.children import die_with_parent
+
 _COLOURS = ["36", "33", "35", "32", "34", "31", "96", "93", "95", "92", "94"]
 _print_lock = threading.Lock()
-
-
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM if the supervisor dies without cleaning up (e.g. SIGKILL).
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class ManagedProcess:
@@ -45,7 +37,7 @@ class ManagedProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=die_with_parent(),
         )
         assert self.proc.stdout is not None
         self._reader = threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from libs.testing.children import die_with_parent
 from libs.testing.net import free_port, wait_for_port
 
 
@@ -53,9 +54,11 @@ class MongoServer:
         # Own process group: a Ctrl-C meant for our parent must not kill it before we stop it in order.
         self.proc = subprocess.Popen(
             cmd,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent(),  # a killed test run or dev stack leaves no server behind
             env={**os.environ},
         )
         try:

@@ -110,3 +110,22 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
     assert survivors == [], f"left behind: {survivors}"
     for port in [PORTS[n] + offset for n in ["router", *available_subgraphs()]]:
         assert socket.socket().connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_the_mongo_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    # A parent killed with SIGKILL cannot clean up; the kernel's parent-death signal must.
+    script = (
+        "import sys, time; from pathlib import Path; from libs.testing import MongoServer; "
+        f"m = MongoServer(Path({str(tmp_path)!r})).start(); print(m.proc.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    server_pid = int(parent.stdout.readline())
+    assert _alive(server_pid)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(server_pid), "the Mongo wire server outlived its killed parent"
