@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from router.gateway import Gateway
-from router.server.edge_auth import EdgeAuth, refused, with_forwarded_for
+from router.server.edge_auth import EdgeAuth, ForwardedFor, refused
 from router.server.graphiql import GRAPHIQL_HTML
 
 log = logging.getLogger("router.server")
@@ -109,8 +109,7 @@ class RouterApp:
         allow_mutation: bool,
     ) -> tuple[int, bytes]:
         try:
-            headers = with_forwarded_for(request)
-            return await gw.execute(query, variables, op_name, headers, allow_mutation)
+            return await gw.execute(query, variables, op_name, ForwardedFor(request), allow_mutation)
         except Exception:
             # Never a traceback to the client; the log has it.
             log.exception("internal error while executing an operation")
