@@ -9,14 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.events import (
-    CloudEvent,
-    OutboxBase,
-    add_to_outbox,
-    already_processed,
-    processed_ids,
-    record_processed,
-)
+from libs.events.ledger import EventLedger
 from subgraphs.coaching.models import (
     CoachingOutbox,
     CoachingProcessedEvent,
@@ -27,23 +20,12 @@ from subgraphs.coaching.models import (
 )
 
 
-class CoachingRepository:
+class CoachingRepository(EventLedger):
+    processed_model = CoachingProcessedEvent
+    outbox_model = CoachingOutbox
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    # -- events ---------------------------------------------------------------------------------------------
-
-    async def already_processed(self, group: str, event_id: str) -> bool:
-        return await already_processed(self.session, CoachingProcessedEvent, group, event_id)
-
-    async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
-        return await processed_ids(self.session, CoachingProcessedEvent, group, event_ids)
-
-    def record_processed(self, group: str, event: CloudEvent) -> None:
-        record_processed(self.session, CoachingProcessedEvent, group, event.id, event.type)
-
-    def add_event(self, stream: str, event: CloudEvent) -> OutboxBase:
-        return add_to_outbox(self.session, CoachingOutbox, stream, event)
 
     # -- profiles -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,33 @@
+"""Repository mixin for a SQL subgraph's event bookkeeping: processed-event markers and outbox rows, both
+written in the caller's transaction (one commit point per event)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.events.envelope import CloudEvent
+from libs.events.idempotency import ProcessedEventBase, already_processed, processed_ids, record_processed
+from libs.events.outbox import OutboxBase, add_to_outbox
+
+
+class EventLedger:
+    """Mix into a repository that has `session`; name the subgraph's own tables in the class attributes."""
+
+    session: AsyncSession
+    processed_model: ClassVar[type[ProcessedEventBase]]
+    outbox_model: ClassVar[type[OutboxBase]]
+
+    async def already_processed(self, group: str, event_id: str) -> bool:
+        return await already_processed(self.session, self.processed_model, group, event_id)
+
+    async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        return await processed_ids(self.session, self.processed_model, group, event_ids)
+
+    def record_processed(self, group: str, event: CloudEvent) -> None:
+        record_processed(self.session, self.processed_model, group, event.id, event.type)
+
+    def add_event(self, stream: str, event: CloudEvent) -> OutboxBase:
+        return add_to_outbox(self.session, self.outbox_model, stream, event)
