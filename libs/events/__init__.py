@@ -21,7 +21,15 @@ safety net). `group_lag()` reads a backlog without side effects (for /ready). `L
 live updates out over Redis pub/sub. Stream and event-type names: `libs.events.streams`.
 """
 
-from libs.events.consumer import BatchHandler, ConsumerLag, DropEvent, EventConsumer, Handler, group_lag
+from libs.events.consumer import (
+    BatchHandler,
+    ConsumerLag,
+    DropEvent,
+    EventConsumer,
+    Handler,
+    group_lag,
+    lag_checks,
+)
 from libs.events.envelope import CloudEvent, InvalidEvent
 from libs.events.idempotency import (
     Claim,
@@ -54,6 +62,7 @@ __all__ = [
     "add_to_outbox",
     "already_processed",
     "group_lag",
+    "lag_checks",
     "processed_ids",
     "prune_processed",
     "record_processed",

@@ -71,6 +71,18 @@ async def group_lag(redis: Redis, settings: Settings, stream: str, group: str) -
     )
 
 
+async def lag_checks(redis: Redis, settings: Settings, groups: list[tuple[str, str]]) -> dict[str, str]:
+    """`/ready` lines for (stream, group) pairs. Backlogs are reported, not judged: a lagging consumer is an
+    alert, not a reason to stop serving."""
+    checks = {}
+    for stream, group in groups:
+        lag = await group_lag(redis, settings, stream, group)
+        checks[f"events:{stream}/{group}"] = (
+            f"lag={lag.lag} pending={lag.pending} dead={lag.dead_letters}" if lag else "no group yet"
+        )
+    return checks
+
+
 class EventConsumer:
     def __init__(
         self,

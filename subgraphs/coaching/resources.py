@@ -16,7 +16,7 @@ from libs.auth.tokens import Authenticator
 from libs.config import Settings
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, ensure_database, session_factory
-from libs.events import EventPublisher, LiveHub, group_lag
+from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import COACHING_STREAM, MEASUREMENT_STREAM
 from libs.redis import create_redis
 from subgraphs.coaching.enrich import MessageEnricher
@@ -40,13 +40,8 @@ class CoachingResources:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
-        checks = {"database": "ok", "redis": "ok"}
-        # Backlogs are reported, not judged: a lagging consumer is an alert, not a reason to stop serving.
-        for stream, group in ((MEASUREMENT_STREAM, "coaching"), (COACHING_STREAM, "coaching-live")):
-            lag = await group_lag(self.redis, self.settings, stream, group)
-            checks[f"events:{stream}/{group}"] = (
-                f"lag={lag.lag} pending={lag.pending} dead={lag.dead_letters}" if lag else "no group yet")
-        return checks
+        groups = [(MEASUREMENT_STREAM, "coaching"), (COACHING_STREAM, "coaching-live")]
+        return {"database": "ok", "redis": "ok", **await lag_checks(self.redis, self.settings, groups)}
 
 
 @asynccontextmanager

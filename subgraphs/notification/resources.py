@@ -16,7 +16,7 @@ from libs.auth.tokens import Authenticator
 from libs.config import Settings
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, ensure_database, session_factory
-from libs.events import EventPublisher, LiveHub, group_lag
+from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.redis import create_redis
 from subgraphs.notification.fcm import FcmClient, ServiceAccount
@@ -41,14 +41,10 @@ class NotificationResources:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
-        checks = {"database": "ok", "redis": "ok", "push": "fcm" if self.fcm else "off"}
         streams = [s.strip() for s in self.settings.notification_streams.split(",") if s.strip()]
         groups = [*((s, "notification") for s in streams), (NOTIFICATION_STREAM, "notification-live")]
-        for stream, group in groups:
-            lag = await group_lag(self.redis, self.settings, stream, group)
-            checks[f"events:{stream}/{group}"] = (
-                f"lag={lag.lag} pending={lag.pending} dead={lag.dead_letters}" if lag else "no group yet")
-        return checks
+        checks = {"database": "ok", "redis": "ok", "push": "fcm" if self.fcm else "off"}
+        return {**checks, **await lag_checks(self.redis, self.settings, groups)}
 
 
 @asynccontextmanager
