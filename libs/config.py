@@ -2,7 +2,8 @@
 
 Environments: `dev` (embedded stores, demo data), `test` (real stores, isolated names), `prod` (refuses weak
 secrets and missing store URLs). Store URLs are shared by every subgraph; each subgraph gets its own database
-(or Mongo database) named after it, with `DB_SUFFIX` appended so test runs never collide.
+(or Mongo database), named by its own settings (`SubgraphSettings.database`), with `DB_SUFFIX` appended so
+test runs never collide. Settings one subgraph alone reads live in its package, with its own env prefix.
 """
 
 from __future__ import annotations
@@ -16,33 +17,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-please-0000"
 MIN_SECRET_LENGTH = 32
-
-# Database names from ARCHITECTURE.md (the seed's names, kept so operators find what they know).
-DATABASE_NAMES: dict[str, str] = {
-    "auth": "manpasik_auth",
-    "measurement": "manpasik_measurements",
-    "coaching": "mps_coaching",
-    "payment": "mps_payment",
-    "notification": "mps_notification",
-    "video": "mps_video",
-    "translation": "mps_translation",
-    "data": "mps_data",
-    "admin": "mps_admin",
-}
-
-# One table of ports, used by config, docs, the dev stack and compose files.
-PORTS: dict[str, int] = {
-    "router": 8080,
-    "auth": 8001,
-    "measurement": 8002,
-    "coaching": 8003,
-    "payment": 8004,
-    "notification": 8005,
-    "video": 8006,
-    "translation": 8007,
-    "data": 8008,
-    "admin": 8009,
-}
 
 
 class SettingsError(ValueError):
@@ -62,8 +36,6 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     db_suffix: str = Field("", alias="DB_SUFFIX")
     redis_prefix: str = Field("mps:", alias="REDIS_PREFIX")
-    # "lot:hex32,...": the AES-128 SUN key of each cartridge lot.
-    cartridge_sun_keys: str = Field("", alias="CARTRIDGE_SUN_KEYS")
 
     # Tokens (the seed used one HS256 secret everywhere; ours is per environment).
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, alias="JWT_SECRET")
@@ -88,19 +60,9 @@ class Settings(BaseSettings):
     # Events (libs.events): approximate cap per stream (MAXLEN ~); 0 disables trimming.
     event_stream_maxlen: int = Field(1_000_000, alias="EVENT_STREAM_MAXLEN")
 
-    # Coaching and notification subgraphs. Their consumers run inside the subgraph process unless disabled.
-    coaching_default_locale: str = Field("ko-KR", alias="COACHING_DEFAULT_LOCALE")
+    # Defaults for people who have not chosen: the language of messages and the zone of their clock.
+    default_locale: str = Field("ko-KR", alias="DEFAULT_LOCALE")
     default_time_zone: str = Field("Asia/Seoul", alias="DEFAULT_TIME_ZONE")
-    coaching_workers: bool = Field(True, alias="COACHING_WORKERS")
-    coaching_llm_url: str | None = Field(None, alias="COACHING_LLM_URL")  # OpenAI-compatible; off when unset
-    coaching_llm_model: str = Field("gpt-4o-mini", alias="COACHING_LLM_MODEL")
-    coaching_llm_api_key: str | None = Field(None, alias="COACHING_LLM_API_KEY")
-    notification_workers: bool = Field(True, alias="NOTIFICATION_WORKERS")
-    notification_streams: str = Field("coaching,payment,consultation,auth,translation",
-                                      alias="NOTIFICATION_STREAMS")
-    # FCM HTTP v1: a service-account JSON key file; push is off when unset.
-    fcm_service_account_file: Path | None = Field(None, alias="FCM_SERVICE_ACCOUNT_FILE")
-    fcm_endpoint: str = Field("https://fcm.googleapis.com", alias="FCM_ENDPOINT")
 
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
@@ -119,13 +81,14 @@ class Settings(BaseSettings):
             raise SettingsError("refusing to start in prod: " + "; ".join(problems))
         return self
 
-    def database_name(self, subgraph: str) -> str:
-        return DATABASE_NAMES[subgraph] + self.db_suffix
+    def database_name(self, database: str) -> str:
+        """A subgraph's database (its settings' `database`) as named on the server: with DB_SUFFIX."""
+        return database + self.db_suffix
 
-    def sql_url(self, subgraph: str) -> str:
-        """The SQLAlchemy URL of one subgraph's own database."""
+    def sql_url(self, database: str) -> str:
+        """The SQLAlchemy URL of one subgraph's own database (its settings' `database`)."""
         base = self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve()}"
-        name = self.database_name(subgraph)
+        name = self.database_name(database)
         if base.startswith("sqlite"):
             folder = base.split(":///", 1)[1].rstrip("/")
             Path(folder).mkdir(parents=True, exist_ok=True)
@@ -134,6 +97,16 @@ class Settings(BaseSettings):
 
     def redis_key(self, *parts: str) -> str:
         return self.redis_prefix + ":".join(parts)
+
+
+class SubgraphSettings(BaseSettings):
+    """Base of the settings one subgraph alone reads, in `subgraphs/<name>/settings.py`, with the environment
+    prefix `<NAME>_` (`COACHING_WORKERS`, `AUTH_SMTP_HOST`, ...). What every subgraph reads stays above."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # The subgraph's own database (SQL) or Mongo database, named as in ARCHITECTURE.md; DB_SUFFIX is added.
+    database: str
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,9 @@ from typing import Any
 
 class AppError(Exception):
     code = "INTERNAL_SERVER_ERROR"
+    # True for an answer whose unit of work still commits what it recorded before raising (a refresh-token
+    # family revoked on reuse, a failed attempt counted): the error is the answer, the record must stay.
+    commits = False
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)

@@ -21,12 +21,14 @@ from redis.asyncio import Redis
 from libs.auth.keys import ASYMMETRIC, Key, keys_from_jwks, local_verification_keys, signing_key
 from libs.auth.revocation import Revocations
 from libs.auth.viewer import ANONYMOUS, Role, Viewer
-from libs.config import PORTS, Settings
+from libs.config import Settings
 
 log = logging.getLogger("manpasik.auth")
 
 ACCESS_TOKEN_TYPE = "at+jwt"
-JWKS_REFETCH_INTERVAL_S = 5.0  # an unknown kid triggers at most one JWKS fetch per interval
+JWKS_REFETCH_INTERVAL_S = 5.0
+# Where the auth subgraph publishes its keys when JWT_JWKS_URL does not say (its port in ARCHITECTURE.md).
+DEFAULT_JWKS_URL = "http://127.0.0.1:8001/.well-known/jwks.json"  # an unknown kid triggers at most one JWKS fetch per interval
 
 
 class TokenError(Exception):
@@ -41,7 +43,7 @@ def default_jwks_url(settings: Settings) -> str | None:
     if settings.jwt_jwks_url:
         return settings.jwt_jwks_url
     if settings.jwt_algorithm in ASYMMETRIC:
-        return f"http://127.0.0.1:{PORTS['auth']}/.well-known/jwks.json"
+        return DEFAULT_JWKS_URL
     return None
 
 

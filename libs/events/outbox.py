@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -35,12 +35,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events.envelope import CloudEvent
 from libs.events.publisher import EventPublisher
+from libs.polling import PollingLoop
+from libs.time import utcnow
 
 log = logging.getLogger("manpasik.events.outbox")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboxBase(SQLModel):
@@ -52,7 +50,7 @@ class OutboxBase(SQLModel):
     event_type: str = Field(max_length=200)
     # sa_type, not sa_column: a Column object would be shared by every table built from this mixin.
     envelope: dict[str, Any] = Field(sa_type=JSON, nullable=False)
-    created_at: datetime = Field(default_factory=_utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     published_at: datetime | None = Field(default=None, index=True,
                                           sa_type=DateTime(timezone=True))
     attempts: int = 0
@@ -78,7 +76,9 @@ class OutboxRelay:
         # Published rows stay a while for audits and replays, then go: the table must not grow forever.
         self.keep_published = keep_published
         self.prune_every_s = prune_every_s
-        self._wake = asyncio.Event()
+        self._loop = PollingLoop(self._pass, interval_s=interval_s, batch_size=batch_size,
+                                 name="outbox relay")
+        self._last_prune = 0.0
         # Rows younger than this are left to `publish_now` (no double publish in the normal case).
         self.grace = timedelta(seconds=grace_s)
         self._published: list[int] = []  # seqs published by publish_now, marked on the next pass
@@ -86,7 +86,7 @@ class OutboxRelay:
         self._degraded = False
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     async def publish_now(self, rows: Sequence[OutboxBase]) -> bool:
         """Publishes rows just committed, in order, in one round trip; True when they are on their streams.
@@ -118,7 +118,7 @@ class OutboxRelay:
                 await session.execute(update(self.model)
                                       .where(col(self.model.seq).in_(seqs),
                                              col(self.model.published_at).is_(None))
-                                      .values(published_at=_utcnow()))
+                                      .values(published_at=utcnow()))
                 await session.commit()
         except BaseException:
             self._published[:0] = seqs  # marked on a later pass (meanwhile grace keeps the relay off them)
@@ -133,7 +133,7 @@ class OutboxRelay:
             stmt = (select(m).where(m.published_at.is_(None))  # type: ignore[union-attr]
                     .order_by(m.seq).limit(self.batch_size))  # type: ignore[arg-type]
             if self.grace and not catching_up:
-                stmt = stmt.where(col(m.created_at) < _utcnow() - self.grace)
+                stmt = stmt.where(col(m.created_at) < utcnow() - self.grace)
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)  # several relays may run; each row goes once
             rows = list((await session.execute(stmt)).scalars())
@@ -144,7 +144,7 @@ class OutboxRelay:
                 except (RedisError, OSError):
                     row.attempts += 1
                     break  # keep the order: later rows wait for this one
-                row.published_at = _utcnow()
+                row.published_at = utcnow()
                 published += 1
             await session.commit()
         if catching_up and not rows:
@@ -153,7 +153,7 @@ class OutboxRelay:
 
     async def prune(self, now: datetime | None = None) -> int:
         """Deletes rows published longer than `keep_published` ago; returns how many."""
-        cutoff = (now or _utcnow()) - self.keep_published
+        cutoff = (now or utcnow()) - self.keep_published
         async with self.sessions() as session:
             stmt = delete(self.model).where(col(self.model.published_at) < cutoff)
             result: Any = await session.execute(stmt)
@@ -166,23 +166,12 @@ class OutboxRelay:
                 self.model.published_at.is_(None))  # type: ignore[union-attr]
             return int((await session.execute(stmt)).scalar_one())
 
+    async def _pass(self) -> int:
+        n = await self.relay_once()
+        if time.monotonic() - self._last_prune > self.prune_every_s:
+            self._last_prune = time.monotonic()
+            await self.prune()
+        return n
+
     async def run(self, stop: asyncio.Event) -> None:
-        last_prune = 0.0
-        while not stop.is_set():
-            # Cleared before the pass: a wake() that arrives during it must trigger the next pass at once.
-            self._wake.clear()
-            try:
-                n = await self.relay_once()
-                if time.monotonic() - last_prune > self.prune_every_s:
-                    last_prune = time.monotonic()
-                    await self.prune()
-            except Exception:  # the database may be briefly away; the rows stay and are tried again
-                log.exception("outbox relay pass failed")
-                n = 0
-            if n >= self.batch_size:
-                continue
-            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, rest = await asyncio.wait(waiters, timeout=self.interval_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
-            for t in rest:
-                t.cancel()
+        await self._loop.run(stop)

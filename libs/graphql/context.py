@@ -1,19 +1,40 @@
-"""The per-request context every resolver receives: viewer, settings, the subgraph's resources, loaders."""
+"""The per-request context every resolver receives: viewer, settings, the subgraph's resources, loaders, and
+the request's units of work.
+
+    class CoachingContext(StoreContext[CoachingResources, CoachingRepository]): ...
+    Info = strawberry.Info[CoachingContext, None]
+
+    async with info.context.unit_of_work() as repo:     # the one commit point (then after-commit hooks)
+        row = await CoachingService(repo, info.context.resources.deps).update_profile(...)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from libs.auth.viewer import Viewer
 from libs.config import Settings
+from libs.db.uow import UnitsOfWork
 
 R = TypeVar("R")
 K = TypeVar("K")
 V = TypeVar("V")
+Repo = TypeVar("Repo")
+
+
+class HasStore(Protocol):
+    """Resources of a subgraph with a store: `db` opens its units of work (libs.db.uow)."""
+
+    @property
+    def db(self) -> UnitsOfWork[Any]: ...
+
+
+S = TypeVar("S", bound=HasStore)
 
 
 class Context(BaseContext, Generic[R]):
@@ -32,3 +53,16 @@ class Context(BaseContext, Generic[R]):
         if existing is None:
             existing = self._loaders[name] = factory()
         return existing
+
+
+class StoreContext(Context[S], Generic[S, Repo]):
+    """The context of every subgraph that keeps data: units of work over its repository."""
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[Repo]:
+        """Commits once when the block succeeds (rolls back on error), then runs the after-commit hooks."""
+        uow: AbstractAsyncContextManager[Repo] = self.resources.db.write()
+        return uow
+
+    def read(self) -> AbstractAsyncContextManager[Repo]:
+        uow: AbstractAsyncContextManager[Repo] = self.resources.db.read()
+        return uow
