@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request, WebSocket
@@ -31,6 +31,10 @@ class Resources(Protocol):
     async def ready(self) -> dict[str, str]:
         """Checks each store; raises when one is unreachable."""
         ...
+
+
+class Workers(Protocol):
+    def running(self) -> AbstractAsyncContextManager[Any]: ...
 
 
 class RequestIdMiddleware:
@@ -60,14 +64,20 @@ def create_subgraph_app(
     *,
     settings: Settings | None = None,
     context_class: type[Context[Any]] = Context,
+    workers: Callable[[Any], Workers] | None = None,
 ) -> FastAPI:
+    """`workers`: builds the subgraph's event workers from its resources, to run inside this process (None
+    when they run as a process of their own: `manpasik worker <name>`)."""
     settings = settings or get_settings()
     configure_logging(name, settings.log_level, settings.log_json)
     state: dict[str, Resources] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with resources(settings) as res:
+        async with AsyncExitStack() as stack:
+            res = await stack.enter_async_context(resources(settings))
+            if workers is not None:
+                await stack.enter_async_context(workers(res).running())
             state["resources"] = res
             log.info("%s subgraph started", name)
             yield
