@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from libs.config import DATABASE_NAMES, Settings
+from libs.config import Settings
 from libs.db.sql import drop_database
 from libs.testing import MongoServer
 
@@ -44,7 +44,8 @@ async def settings(
         LOG_LEVEL="WARNING",
     )
     yield s
-    for name in DATABASE_NAMES:
+    # TODO(platform): read these from manpasik.registry
+    for name in ("manpasik_auth", "manpasik_measurements", "mps_coaching", "mps_notification"):
         await drop_database(s.sql_url(name))
     client = Redis.from_url(s.redis_url)
     async for key in client.scan_iter(match=s.redis_prefix + "*", count=1000):
