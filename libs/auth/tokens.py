@@ -26,9 +26,9 @@ from libs.config import Settings
 log = logging.getLogger("manpasik.auth")
 
 ACCESS_TOKEN_TYPE = "at+jwt"
-JWKS_REFETCH_INTERVAL_S = 5.0
+JWKS_REFETCH_INTERVAL_S = 5.0  # an unknown kid triggers at most one JWKS fetch per interval
 # Where the auth subgraph publishes its keys when JWT_JWKS_URL does not say (its port in ARCHITECTURE.md).
-DEFAULT_JWKS_URL = "http://127.0.0.1:8001/.well-known/jwks.json"  # an unknown kid triggers at most one JWKS fetch per interval
+DEFAULT_JWKS_URL = "http://127.0.0.1:8001/.well-known/jwks.json"
 
 
 class TokenError(Exception):

@@ -27,7 +27,7 @@ def test_prod_refuses_short_secret_but_accepts_a_real_configuration() -> None:
 
 def test_each_subgraph_gets_its_own_database(tmp_path) -> None:
     pg = Settings(DATABASE_URL="postgresql+asyncpg://u@h:5432/", DB_SUFFIX="_t1")
-    assert pg.sql_url("auth") == "postgresql+asyncpg://u@h:5432/manpasik_auth_t1"
-    assert pg.sql_url("payment") == "postgresql+asyncpg://u@h:5432/mps_payment_t1"
+    assert pg.sql_url("manpasik_auth") == "postgresql+asyncpg://u@h:5432/manpasik_auth_t1"
+    assert pg.sql_url("mps_payment") == "postgresql+asyncpg://u@h:5432/mps_payment_t1"
     lite = Settings(DATA_DIR=str(tmp_path))
-    assert lite.sql_url("auth") == f"sqlite+aiosqlite:///{tmp_path}/manpasik_auth.db"
+    assert lite.sql_url("manpasik_auth") == f"sqlite+aiosqlite:///{tmp_path}/manpasik_auth.db"
