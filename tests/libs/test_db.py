@@ -55,7 +55,7 @@ async def test_migrate_then_commit_or_roll_back(
         if backend == "postgresql"
         else settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp_path}"})
     )
-    url = s.sql_url("admin")
+    url = s.sql_url("mps_libtest")
     await ensure_database(url)
     engine = create_engine(url)
     try:
@@ -83,7 +83,7 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_use(
     import libs.db.sql
 
     monkeypatch.setattr(libs.db.sql, "PING_IDLE_S", 0.05)
-    url = settings.sql_url("admin")
+    url = settings.sql_url("mps_libtest")
     await ensure_database(url)
     engine, killer = create_engine(url, pool_size=1), create_engine(url)
     try:
@@ -97,3 +97,4 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_use(
     finally:
         await engine.dispose()
         await killer.dispose()
+        await drop_database(url)
