@@ -4,12 +4,19 @@ written in the caller's transaction (one commit point per event)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events.envelope import CloudEvent
-from libs.events.idempotency import ProcessedEventBase, already_processed, processed_ids, record_processed
+from libs.events.idempotency import (
+    ProcessedEventBase,
+    already_processed,
+    processed_ids,
+    prune_processed,
+    record_processed,
+)
 from libs.events.outbox import OutboxBase, add_to_outbox
 
 
@@ -28,6 +35,10 @@ class EventLedger:
 
     def record_processed(self, group: str, event: CloudEvent) -> None:
         record_processed(self.session, self.processed_model, group, event.id, event.type)
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        """Deletes markers older than any redelivery can be; returns how many (a worker's housekeeping)."""
+        return await prune_processed(self.session, self.processed_model, older_than)
 
     def add_event(self, stream: str, event: CloudEvent) -> OutboxBase:
         return add_to_outbox(self.session, self.outbox_model, stream, event)
