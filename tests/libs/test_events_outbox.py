@@ -43,7 +43,7 @@ async def sessions(request: pytest.FixtureRequest, settings: Settings,
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path}/outbox.db"
     else:
-        url = settings.sql_url("mps_coaching")  # dropped by the session fixture; libtest_ tables are ours alone
+        url = settings.sql_url("mps_coaching")  # dropped by the session fixture; libtest_ tables are ours
         await ensure_database(url)
     engine = create_engine(url)
     async with engine.begin() as conn:
