@@ -45,8 +45,14 @@ class OwnerOrRoles(BasePermission):
         raise Forbidden(self.message)
 
 
-def owner_or_roles(*roles: Role, owner: Callable[[Any], str | None]) -> PermissionExtension:
-    return PermissionExtension(permissions=[OwnerOrRoles(*roles, owner=owner)], use_directives=False)
+def owner_or_roles(
+    *roles: Role, owner: Callable[[Any], str | None], message: str | None = None
+) -> PermissionExtension:
+    """`message`: the FORBIDDEN text when it should name the data ("... your own measurements")."""
+    permission = OwnerOrRoles(*roles, owner=owner)
+    if message is not None:
+        permission.message = message
+    return PermissionExtension(permissions=[permission], use_directives=False)
 
 
 def roles(*allowed: Role) -> PermissionExtension:
