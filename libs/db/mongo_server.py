@@ -1,7 +1,7 @@
 """Runs the `nx-27017` MongoDB wire-protocol server (SQLite-backed) as a child process.
 
-Used by the tests and by the embedded dev stack; code talks to it through the real PyMongo driver over a
-socket, exactly as it would to MongoDB.
+Used by the embedded dev stack (`manpasik dev`) and by the tests (`libs.testing` re-exports it); code talks to
+it through the real PyMongo driver over a socket, exactly as it would to MongoDB.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from libs.testing.children import die_with_parent
-from libs.testing.net import free_port, wait_for_port
+from libs.processes import die_with_parent, free_port, wait_for_port
 
 
 def _server_command() -> list[str]:

@@ -1,6 +1,8 @@
-"""Helpers for tests and the dev stack: free ports, a MongoDB wire server, serving an app on a real socket."""
+"""Helpers for tests and benchmarks: free ports, a MongoDB wire server, serving an app on a real socket.
 
-from libs.testing.mongo_server import MongoServer
+Production code never imports this package (import-linter checks it)."""
+
+from libs.db.mongo_server import MongoServer
 from libs.testing.net import free_port, wait_for_port
 from libs.testing.serve import running_app
 

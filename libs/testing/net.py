@@ -1,22 +1,5 @@
-from __future__ import annotations
+"""Free ports and waiting for a listener (kept here for tests; the code is `libs.processes`)."""
 
-import socket
-import time
+from libs.processes import free_port, wait_for_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
-            time.sleep(0.05)
+__all__ = ["free_port", "wait_for_port"]
