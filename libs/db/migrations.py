@@ -6,12 +6,16 @@ Each subgraph keeps `migrations/` (env.py + versions/). Its env.py calls `run_en
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from libs.db.sql import create_engine, ensure_database
 
 
 def _config(migrations_dir: Path, connection: Connection | None = None) -> Config:
@@ -26,6 +30,19 @@ def _config(migrations_dir: Path, connection: Connection | None = None) -> Confi
 async def upgrade(engine: AsyncEngine, migrations_dir: Path, revision: str = "head") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync_conn: command.upgrade(_config(migrations_dir, sync_conn), revision))
+
+
+@asynccontextmanager
+async def migrated_engine(url: str, migrations_dir: Path) -> AsyncIterator[AsyncEngine]:
+    """A subgraph's own SQL database for as long as the block runs: created when missing (dev and test),
+    migrated to head, its engine disposed at the end (what every SQL subgraph's `open_resources` opens)."""
+    await ensure_database(url)
+    engine = create_engine(url)
+    try:
+        await upgrade(engine, migrations_dir)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def run_env(metadata: MetaData) -> None:
