@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import orjson
 from redis.asyncio import Redis
@@ -21,6 +21,8 @@ from redis.exceptions import RedisError
 from libs.config import Settings
 
 log = logging.getLogger("manpasik.events.live")
+
+T = TypeVar("T")
 
 
 class LiveHub:
@@ -112,3 +114,15 @@ class LiveHub:
         self._reader = None
         self._pubsub = None
         self._listeners.clear()
+
+
+async def live_rows(live: LiveHub, topic: str, user_id: str,
+                    fetch: Callable[[dict[str, Any]], Awaitable[T | None]],
+                    owner: Callable[[T], str | None]) -> AsyncIterator[T]:
+    """The body of a "my new things" subscription: for each of the user's messages on `topic`, the row that
+    `fetch` reads for it; a row that is gone, or (defensively) someone else's, is skipped."""
+    async with live.subscribe(topic, user_id) as queue:
+        while True:
+            row = await fetch(await queue.get())
+            if row is not None and owner(row) == user_id:
+                yield row
