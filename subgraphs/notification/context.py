@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from libs.graphql.context import Context
+from libs.graphql.context import StoreContext
+from subgraphs.notification.repository import NotificationRepository
 from subgraphs.notification.resources import NotificationResources
 
 
-class NotificationContext(Context[NotificationResources]):
+class NotificationContext(StoreContext[NotificationResources, NotificationRepository]):
     pass
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from libs.events import streams as ev
 from subgraphs.notification.templates import NotificationType as T
 
 
@@ -38,17 +39,17 @@ class Draft:
 _SEVERITY_PRIORITY = {"URGENT": Priority.URGENT, "WARNING": Priority.HIGH, "CAUTION": Priority.NORMAL}
 # event type -> (notification type, priority)
 _SIMPLE: dict[str, tuple[T, Priority]] = {
-    "payment.succeeded": (T.PAYMENT_SUCCEEDED, Priority.NORMAL),
-    "payment.failed": (T.PAYMENT_FAILED, Priority.HIGH),
-    "subscription.activated": (T.SUBSCRIPTION_ACTIVATED, Priority.NORMAL),
-    "consultation.created": (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
-    "consultation.scheduled": (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
-    "consultation.started": (T.CONSULTATION_STARTED, Priority.HIGH),
-    "consultation.ended": (T.CONSULTATION_ENDED, Priority.NORMAL),
-    "prescription.issued": (T.PRESCRIPTION_ISSUED, Priority.HIGH),
-    "user.signed_up": (T.WELCOME, Priority.LOW),
+    ev.PAYMENT_SUCCEEDED: (T.PAYMENT_SUCCEEDED, Priority.NORMAL),
+    ev.PAYMENT_FAILED: (T.PAYMENT_FAILED, Priority.HIGH),
+    ev.SUBSCRIPTION_ACTIVATED: (T.SUBSCRIPTION_ACTIVATED, Priority.NORMAL),
+    ev.CONSULTATION_BOOKED: (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
+    ev.CONSULTATION_CONFIRMED: (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
+    ev.CONSULTATION_STARTED: (T.CONSULTATION_STARTED, Priority.HIGH),
+    ev.CONSULTATION_ENDED: (T.CONSULTATION_ENDED, Priority.NORMAL),
+    ev.PRESCRIPTION_ISSUED: (T.PRESCRIPTION_ISSUED, Priority.HIGH),
+    ev.USER_SIGNED_UP: (T.WELCOME, Priority.LOW),
 }
-HANDLED_TYPES = frozenset({"coaching.insight_created", *_SIMPLE})
+HANDLED_TYPES = frozenset({ev.COACHING_INSIGHT_CREATED, *_SIMPLE})
 
 
 def _str(value: Any) -> str | None:
@@ -61,7 +62,7 @@ def draft_from_event(type_: str, data: Mapping[str, Any]) -> Draft | None:
     if user_id is None or type_ not in HANDLED_TYPES:
         return None
     locale, tz = _str(data.get("locale")), _str(data.get("timeZone"))
-    if type_ == "coaching.insight_created":
+    if type_ == ev.COACHING_INSIGHT_CREATED:
         priority = _SEVERITY_PRIORITY.get(str(data.get("severity")), Priority.LOW)
         keys = ("insightId", "measurementId", "severity")
         links = {k: str(data[k]) for k in keys if data.get(k) is not None}
@@ -89,16 +90,6 @@ def localised(params: Mapping[str, Any], language: str, tz: ZoneInfo) -> dict[st
         except ValueError:
             pass
     return out
-
-
-def zone(*names: str | None) -> ZoneInfo:
-    for name in names:
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
 
 
 def parse_clock(value: str) -> int:

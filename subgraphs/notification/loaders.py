@@ -7,20 +7,15 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from subgraphs.notification.context import NotificationContext
-from subgraphs.notification.models import NotificationRow
+from subgraphs.notification.service import NotificationService
 
 
 def unread_counts(ctx: NotificationContext) -> DataLoader[str, int]:
+    """Home asks every user representation for its count: one grouped query for all of them."""
+
     async def load(user_ids: Sequence[str]) -> list[int]:
-        counts = await ctx.resources.service.unread_counts(user_ids)
+        async with ctx.read() as repo:
+            counts = await NotificationService(repo, ctx.resources.deps).unread_counts(user_ids)
         return [counts.get(u, 0) for u in user_ids]
 
     return ctx.loader("unread_counts", lambda: DataLoader(load))
-
-
-def notifications(ctx: NotificationContext) -> DataLoader[str, NotificationRow | None]:
-    async def load(ids: Sequence[str]) -> list[NotificationRow | None]:
-        rows = await ctx.resources.service.by_ids(ids)
-        return [rows.get(i) for i in ids]
-
-    return ctx.loader("notifications", lambda: DataLoader(load))

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from libs.templates import TemplateOverrideBase
+from libs.time import utcnow
 
 
 class NotificationRow(SQLModel, table=True):
@@ -87,16 +81,10 @@ class UserSettingsRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class NotificationTemplateRow(SQLModel, table=True):
-    """A text override from the translation subgraph (`translation.template_updated`)."""
+class NotificationTemplateRow(TemplateOverrideBase, table=True):
+    """A text override from the translation subgraph; keys `notification.<TYPE>.title|body`."""
 
     __tablename__ = "notification_templates"
-
-    key: str = Field(primary_key=True, max_length=200)  # notification.<TYPE>.title|body
-    language: str = Field(primary_key=True, max_length=10)
-    body: str = Field(max_length=2000)
-    version: int
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class NotificationOutbox(OutboxBase, table=True):

@@ -1,20 +1,20 @@
 """Sends queued push deliveries through FCM after their notification committed; retries, drops dead tokens.
 
 Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so several dispatchers never send one twice; the
-batch transaction stays open while FCM answers, which bounds a batch to a few seconds of locks.
+batch's unit of work stays open while FCM answers, which bounds a batch to a few seconds of locks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.db.sql import unit_of_work
+from libs.db.uow import UnitsOfWork
+from libs.polling import PollingLoop
+from libs.time import utcnow
 from subgraphs.notification.domain import Priority
 from subgraphs.notification.fcm import FcmAuthError, FcmClient, PushMessage, SendResult
 from subgraphs.notification.repository import NotificationRepository
@@ -23,23 +23,26 @@ log = logging.getLogger("manpasik.notification.push")
 
 
 class PushDispatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], fcm: FcmClient | None, *,
+    def __init__(self, db: UnitsOfWork[NotificationRepository], fcm: FcmClient | None, *,
                  batch_size: int = 50, interval_s: float = 1.0, max_attempts: int = 5) -> None:
-        self.sessions = sessions
+        self.db = db
         self.fcm = fcm
         self.batch_size = batch_size
-        self.interval_s = interval_s
         self.max_attempts = max_attempts
-        self._wake = asyncio.Event()
+        self._loop = PollingLoop(self.dispatch_once, interval_s=interval_s, batch_size=batch_size,
+                                 name="push dispatch")
 
     def wake(self) -> None:
-        self._wake.set()
+        """Send now (deliveries were just committed), not at the next interval."""
+        self._loop.wake()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self._loop.run(stop)  # a failed pass (the database briefly away) leaves deliveries queued
 
     async def dispatch_once(self) -> int:
         """Sends what is due; returns how many deliveries reached a final state or were rescheduled."""
-        now = datetime.now(UTC)
-        async with unit_of_work(self.sessions) as session:
-            repo = NotificationRepository(session)
+        now = utcnow()
+        async with self.db.write() as repo:
             due = await repo.due_deliveries(now, self.batch_size)
             for delivery, notification in due:
                 delivery.attempts += 1
@@ -72,19 +75,3 @@ class PushDispatcher:
                     delivery.status = "FAILED"
                     delivery.last_error = f"{result.error_code}: {result.detail}"[:500]
             return len(due)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._wake.clear()  # before the pass: a wake() during it triggers the next one at once
-            try:
-                n = await self.dispatch_once()
-            except Exception:  # the database may be briefly away; deliveries stay queued
-                log.exception("push dispatch pass failed")
-                n = 0
-            if n >= self.batch_size:
-                continue
-            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, rest = await asyncio.wait(waiters, timeout=self.interval_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
-            for t in rest:
-                t.cancel()

@@ -9,7 +9,9 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.events import prune_processed
 from libs.events.ledger import EventLedger
+from libs.templates import TemplateOverrides
 from subgraphs.notification.models import (
     NotificationOutbox,
     NotificationProcessedEvent,
@@ -22,9 +24,10 @@ from subgraphs.notification.models import (
 )
 
 
-class NotificationRepository(EventLedger):
+class NotificationRepository(EventLedger, TemplateOverrides):
     processed_model = NotificationProcessedEvent
     outbox_model = NotificationOutbox
+    template_model = NotificationTemplateRow
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -55,23 +58,6 @@ class NotificationRepository(EventLedger):
             self.session.add(PreferenceRow(user_id=user_id, type=type_, channel=channel, enabled=enabled))
         else:
             row.enabled = enabled
-
-    # -- template overrides ---------------------------------------------------------------------------------
-
-    async def template_overrides(self, keys: Sequence[str]) -> dict[tuple[str, str], str]:
-        stmt = select(NotificationTemplateRow).where(col(NotificationTemplateRow.key).in_(keys))
-        return {(r.key, r.language): r.body for r in (await self.session.execute(stmt)).scalars()}
-
-    async def save_template(self, key: str, language: str, body: str, version: int) -> bool:
-        """Keeps the newest version only (events may arrive out of order); True when stored."""
-        row = await self.session.get(NotificationTemplateRow, (key, language))
-        if row is not None and row.version >= version:
-            return False
-        if row is None:
-            self.session.add(NotificationTemplateRow(key=key, language=language, body=body, version=version))
-        else:
-            row.body, row.version = body, version
-        return True
 
     # -- notifications --------------------------------------------------------------------------------------
 
@@ -150,6 +136,9 @@ class NotificationRepository(EventLedger):
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=PushDeliveryRow, skip_locked=True)
         return [(d, n) for d, n in (await self.session.execute(stmt)).all()]
+
+    async def prune_processed(self, older_than: datetime) -> int:
+        return await prune_processed(self.session, self.processed_model, older_than)
 
     async def prune_deliveries(self, older_than: datetime) -> int:
         """Deletes deliveries that reached a final state before `older_than`."""

@@ -1,4 +1,5 @@
-"""Root fields: parse and authorize, then call the service."""
+"""Root fields: the viewer's own notification settings, tokens and read marks, and the live subscription.
+Each parses, opens the request's unit of work and calls the service."""
 
 from __future__ import annotations
 
@@ -6,80 +7,97 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from libs.auth import require_viewer
+from libs.auth.fields import authenticated
 from subgraphs.notification.context import Info
 from subgraphs.notification.domain import Channel
+from subgraphs.notification.events import LIVE_TOPIC, row_from_created
+from subgraphs.notification.models import NotificationRow
 from subgraphs.notification.service import NotificationService
 from subgraphs.notification.templates import NotificationType
 from subgraphs.notification.types import (
     Notification,
-    NotificationSettings,
     NotificationSettingsInput,
+    NotificationSettingsType,
     RegisterPushTokenInput,
 )
-from subgraphs.notification.worker import LIVE_TOPIC
+
+
+def _viewer_id(info: Info) -> str:
+    return str(info.context.viewer.user_id)  # set: every root field is `authenticated()`
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="the viewer's notification settings")
-    async def my_notification_settings(self, info: Info) -> NotificationSettings:
-        viewer = require_viewer(info.context.viewer)
-        data = await info.context.resources.service.settings_for(str(viewer.user_id))
-        return NotificationSettings.from_data(data)
+    @strawberry.field(description="the viewer's notification settings", extensions=[authenticated()])
+    async def my_notification_settings(self, info: Info) -> NotificationSettingsType:
+        async with info.context.read() as repo:
+            data = await NotificationService(repo, info.context.resources.deps).settings_for(_viewer_id(info))
+        return NotificationSettingsType.from_data(data)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="marks the viewer's notifications read; returns how many changed")
+    @strawberry.mutation(description="marks the viewer's notifications read; returns how many changed",
+                         extensions=[authenticated()])
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
-        viewer = require_viewer(info.context.viewer)
-        return await info.context.resources.service.mark_read(str(viewer.user_id), [str(i) for i in ids])
+        async with info.context.unit_of_work() as repo:
+            return await NotificationService(repo, info.context.resources.deps).mark_read(
+                _viewer_id(info), [str(i) for i in ids])
 
-    @strawberry.mutation(description="registers this app install's FCM token for the viewer")
+    @strawberry.mutation(description="registers this app install's FCM token for the viewer",
+                         extensions=[authenticated()])
     async def register_push_token(self, info: Info, input: RegisterPushTokenInput) -> bool:
-        viewer = require_viewer(info.context.viewer)
-        await info.context.resources.service.register_push_token(str(viewer.user_id), input.token,
-                                                                 input.platform.value)
+        async with info.context.unit_of_work() as repo:
+            await NotificationService(repo, info.context.resources.deps).register_push_token(
+                _viewer_id(info), input.token, input.platform.value)
         return True
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def unregister_push_token(self, info: Info, token: str) -> bool:
-        viewer = require_viewer(info.context.viewer)
-        return await info.context.resources.service.unregister_push_token(str(viewer.user_id), token)
+        async with info.context.unit_of_work() as repo:
+            return await NotificationService(repo, info.context.resources.deps).unregister_push_token(
+                _viewer_id(info), token)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def update_notification_settings(self, info: Info,
-                                           input: NotificationSettingsInput) -> NotificationSettings:
-        viewer = require_viewer(info.context.viewer)
-        service = info.context.resources.service
-        await service.update_settings(str(viewer.user_id), time_zone=input.time_zone, locale=input.locale,
-                                      quiet_start=input.quiet_hours_start, quiet_end=input.quiet_hours_end,
-                                      clear_quiet_hours=input.clear_quiet_hours)
-        return NotificationSettings.from_data(await service.settings_for(str(viewer.user_id)))
+                                           input: NotificationSettingsInput) -> NotificationSettingsType:
+        async with info.context.unit_of_work() as repo:
+            service = NotificationService(repo, info.context.resources.deps)
+            await service.update_settings(
+                _viewer_id(info), time_zone=input.time_zone, locale=input.locale,
+                quiet_start=input.quiet_hours_start, quiet_end=input.quiet_hours_end,
+                clear_quiet_hours=input.clear_quiet_hours)
+            return NotificationSettingsType.from_data(await service.settings_for(_viewer_id(info)))
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def set_notification_preference(self, info: Info, type: NotificationType, channel: Channel,
-                                          enabled: bool) -> NotificationSettings:
-        viewer = require_viewer(info.context.viewer)
-        service = info.context.resources.service
-        await service.set_preference(str(viewer.user_id), type, channel, enabled)
-        return NotificationSettings.from_data(await service.settings_for(str(viewer.user_id)))
+                                          enabled: bool) -> NotificationSettingsType:
+        async with info.context.unit_of_work() as repo:
+            service = NotificationService(repo, info.context.resources.deps)
+            await service.set_preference(_viewer_id(info), type, channel, enabled)
+            return NotificationSettingsType.from_data(await service.settings_for(_viewer_id(info)))
+
+
+async def _received(info: Info, message: dict[str, object]) -> NotificationRow | None:
+    """The notification a live message announces: carried whole, or (older messages) read by its id."""
+    created = message.get("notification")
+    row = row_from_created(created) if isinstance(created, dict) else None
+    if row is None:
+        notification_id = str(message.get("notificationId"))
+        async with info.context.read() as repo:
+            rows = await NotificationService(repo, info.context.resources.deps).by_ids([notification_id])
+        row = rows.get(notification_id)
+    return row
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="the viewer's new in-app notifications, as they are created")
+    @strawberry.subscription(description="the viewer's new in-app notifications, as they are created",
+                             extensions=[authenticated()])
     async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
-        viewer = require_viewer(info.context.viewer)
-        user_id = str(viewer.user_id)
+        user_id = _viewer_id(info)
         async with info.context.resources.live.subscribe(LIVE_TOPIC, user_id) as queue:
             while True:
-                message = await queue.get()
-                created = message.get("notification")
-                row = NotificationService.row_from_created(created) if isinstance(created, dict) else None
-                if row is None:  # a message without the row: read it
-                    rows = await info.context.resources.service.by_ids([str(message.get("notificationId"))])
-                    row = next(iter(rows.values()), None)
-                if row is not None and row.user_id == user_id:
+                row = await _received(info, await queue.get())
+                if row is not None and row.user_id == user_id:  # the channel is the owner's: a safety net
                     yield Notification.from_row(row)

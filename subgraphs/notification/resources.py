@@ -1,9 +1,10 @@
-"""What the notification subgraph opens at start: database (migrated), Redis, live hub, FCM, its workers."""
+"""What the notification subgraph opens at start: its database (migrated), Redis, the live hub, the FCM
+client. Stores and clients only: the background work is in worker.py (NotificationWorkers)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,55 +17,64 @@ from libs.auth.tokens import Authenticator
 from libs.config import Settings
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, ensure_database, session_factory
+from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.redis import create_redis
 from subgraphs.notification.fcm import FcmClient, ServiceAccount
-from subgraphs.notification.service import NotificationService
+from subgraphs.notification.repository import NotificationRepository
+from subgraphs.notification.service import CONSUMER_GROUP, NotificationDeps
+from subgraphs.notification.settings import NotificationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+LIVE_GROUP = "notification-live"  # the consumer group that fans `notification.created` out to sockets
 
 
 @dataclass
 class NotificationResources:
     settings: Settings
+    own: NotificationSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    db: Transactions[NotificationRepository]
+    deps: NotificationDeps
     redis: Redis
     authenticator: Authenticator
     publisher: EventPublisher
     live: LiveHub
-    service: NotificationService
     fcm: FcmClient | None  # None: push is off (no service account configured)
 
     async def ready(self) -> dict[str, str]:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
-        streams = [s.strip() for s in self.settings.notification_streams.split(",") if s.strip()]
-        groups = [*((s, "notification") for s in streams), (NOTIFICATION_STREAM, "notification-live")]
+        groups = [*((s, CONSUMER_GROUP) for s in self.own.stream_names()), (NOTIFICATION_STREAM, LIVE_GROUP)]
         checks = {"database": "ok", "redis": "ok", "push": "fcm" if self.fcm else "off"}
         return {**checks, **await lag_checks(self.redis, self.settings, groups)}
 
 
 @asynccontextmanager
-async def open_resources(settings: Settings) -> AsyncIterator[NotificationResources]:
-    url = settings.sql_url("notification")
+async def open_resources(settings: Settings,
+                         own: NotificationSettings | None = None) -> AsyncIterator[NotificationResources]:
+    own = own or NotificationSettings()
+    url = settings.sql_url(own.database)
     await ensure_database(url)
     engine = create_engine(url)
     redis = create_redis(settings.redis_url)
     live = LiveHub(redis, settings)
     fcm = None
-    if settings.fcm_service_account_file is not None:
-        account = ServiceAccount.from_file(settings.fcm_service_account_file)
-        fcm = FcmClient(account, endpoint=settings.fcm_endpoint)
+    if own.fcm_service_account_file is not None:
+        fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint)
     try:
         await upgrade(engine, MIGRATIONS)
         sessions = session_factory(engine)
         yield NotificationResources(
-            settings=settings, engine=engine, sessions=sessions, redis=redis,
-            authenticator=Authenticator(settings, redis=redis), publisher=EventPublisher(redis, settings),
-            live=live, service=NotificationService(settings, sessions), fcm=fcm,
+            settings=settings, own=own, engine=engine, sessions=sessions,
+            db=Transactions(sessions, NotificationRepository),
+            deps=NotificationDeps(default_locale=settings.default_locale,
+                                  default_time_zone=settings.default_time_zone),
+            redis=redis, authenticator=Authenticator(settings, redis=redis),
+            publisher=EventPublisher(redis, settings), live=live, fcm=fcm,
         )
     finally:
         if fcm is not None:
@@ -72,14 +82,3 @@ async def open_resources(settings: Settings) -> AsyncIterator[NotificationResour
         await live.close()
         await redis.aclose()
         await engine.dispose()
-
-
-@asynccontextmanager
-async def resources(settings: Settings) -> AsyncIterator[NotificationResources]:
-    from subgraphs.notification.worker import NotificationWorkers  # the worker module imports this one
-
-    async with AsyncExitStack() as stack:
-        res = await stack.enter_async_context(open_resources(settings))
-        if settings.notification_workers:
-            await stack.enter_async_context(NotificationWorkers(res).running())
-        yield res

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from string import Formatter
 from typing import Any
+
+from libs.templates import Overrides, format_text
 
 
 class NotificationType(Enum):
@@ -74,32 +75,26 @@ DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
-class _Lenient(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def language(locale: str | None) -> str:
     return "ko" if (locale or "ko").lower().startswith("ko") else "en"
 
 
+# Keys of our texts among the translation subgraph's overrides (`translation.template_updated`).
+TEMPLATE_PREFIX = "notification."
+
+
 def override_ids(type_: NotificationType) -> tuple[str, str]:
-    """Keys of the translation subgraph's overrides for this type (`translation.template_updated`)."""
-    return f"notification.{type_.value}.title", f"notification.{type_.value}.body"
+    """Keys of the translation subgraph's overrides for this type."""
+    return f"{TEMPLATE_PREFIX}{type_.value}.title", f"{TEMPLATE_PREFIX}{type_.value}.body"
 
 
 def render(type_: NotificationType, locale: str | None, params: Mapping[str, Any],
-           overrides: Mapping[tuple[str, str], str] | None = None) -> tuple[str, str]:
+           overrides: Overrides | None = None) -> tuple[str, str]:
+    """(title, body) in the locale's language; the translation subgraph's overrides win when present."""
     lang = language(locale)
     title, body = TEMPLATES[type_][lang]
     title_id, body_id = override_ids(type_)
-    values = _Lenient({**DEFAULTS[lang], **{k: str(v) for k, v in params.items() if v is not None and v != ""}})
-    return (_format((overrides or {}).get((title_id, lang), title), title, values),
-            _format((overrides or {}).get((body_id, lang), body), body, values))
-
-
-def _format(template: str, fallback: str, values: _Lenient) -> str:
-    try:
-        return Formatter().vformat(template, (), values).strip()
-    except (ValueError, IndexError, AttributeError):  # a malformed override: the built-in text stays
-        return Formatter().vformat(fallback, (), values).strip()
+    texts = overrides or {}
+    values = {**DEFAULTS[lang], **{k: str(v) for k, v in params.items() if v is not None and v != ""}}
+    return (format_text(texts.get((title_id, lang), title), title, values),
+            format_text(texts.get((body_id, lang), body), body, values))

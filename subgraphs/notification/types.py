@@ -6,15 +6,16 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.extensions import FieldExtension
 
-from libs.auth import require_viewer
-from libs.errors import Forbidden
+from libs.auth.fields import owner_or_roles
+from libs.graphql.cursor import encode_cursor
+from libs.time import as_utc
 from subgraphs.notification import loaders
 from subgraphs.notification.context import Info
 from subgraphs.notification.domain import Channel, Priority
-from subgraphs.notification.models import NotificationRow, as_utc
-from subgraphs.notification.service import NotificationSettings as SettingsData
-from subgraphs.notification.service import encode_cursor
+from subgraphs.notification.models import NotificationRow
+from subgraphs.notification.service import NotificationService, UserNotificationSettings
 from subgraphs.notification.templates import NotificationType
 
 # The domain enums become GraphQL enums in place (strawberry.enum registers and returns the same class).
@@ -106,15 +107,15 @@ class NotificationPreference:
     enabled: bool
 
 
-@strawberry.type
-class NotificationSettings:
+@strawberry.type(name="NotificationSettings")
+class NotificationSettingsType:
     time_zone: str
     locale: str | None
     quiet_hours: QuietHours | None
     preferences: list[NotificationPreference]
 
     @classmethod
-    def from_data(cls, s: SettingsData) -> NotificationSettings:
+    def from_data(cls, s: UserNotificationSettings) -> NotificationSettingsType:
         quiet = QuietHours(start=s.quiet_start, end=s.quiet_end) if s.quiet_start and s.quiet_end else None
         prefs = [NotificationPreference(type=t, channel=c,
                                         enabled=s.preferences.get((t.value, c.value), True))
@@ -122,11 +123,9 @@ class NotificationSettings:
         return cls(time_zone=s.time_zone, locale=s.locale, quiet_hours=quiet, preferences=prefs)
 
 
-def _own(info: Info, user_id: str) -> str:
-    viewer = require_viewer(info.context.viewer)
-    if viewer.user_id != user_id:
-        raise Forbidden("you may only access your own notifications")
-    return user_id
+def _owner_only() -> list[FieldExtension]:
+    """The user's own notifications only: someone else's are FORBIDDEN, whichever path reaches the field."""
+    return [owner_or_roles(owner=lambda user: str(user.id))]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -137,22 +136,26 @@ class User:
     def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
         return cls(id=id)
 
-    @strawberry.field
+    @strawberry.field(extensions=_owner_only())
     async def unread_notification_count(self, info: Info) -> int:
-        return await loaders.unread_counts(info.context).load(_own(info, str(self.id)))
+        return await loaders.unread_counts(info.context).load(str(self.id))
 
-    @strawberry.field(description="newest first")
+    @strawberry.field(description="newest first", extensions=_owner_only())
     async def notifications(self, info: Info, first: int = 20,
                             after: str | None = None) -> NotificationConnection:
-        page = await info.context.resources.service.page(_own(info, str(self.id)), first, after)
-        edges = [NotificationEdge(node=Notification.from_row(r), cursor=encode_cursor(r)) for r in page.rows]
+        async with info.context.read() as repo:
+            service = NotificationService(repo, info.context.resources.deps)
+            page = await service.page(str(self.id), first, after)
+        edges = [NotificationEdge(node=Notification.from_row(r), cursor=encode_cursor(r.created_at, r.id))
+                 for r in page.rows]
         return NotificationConnection(edges=edges, page_info=NotificationPageInfo(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None))
 
-    @strawberry.field
-    async def notification_settings(self, info: Info) -> NotificationSettings:
-        data = await info.context.resources.service.settings_for(_own(info, str(self.id)))
-        return NotificationSettings.from_data(data)
+    @strawberry.field(extensions=_owner_only())
+    async def notification_settings(self, info: Info) -> NotificationSettingsType:
+        async with info.context.read() as repo:
+            data = await NotificationService(repo, info.context.resources.deps).settings_for(str(self.id))
+        return NotificationSettingsType.from_data(data)
 
 
 @strawberry.input

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -17,6 +17,8 @@ from libs.events.streams import COACHING_INSIGHT_CREATED
 from libs.testing import free_port, running_app
 from subgraphs.notification.app import create_app
 from subgraphs.notification.resources import NotificationResources, open_resources
+from subgraphs.notification.service import NotificationService
+from subgraphs.notification.settings import NotificationSettings
 from tests.subgraphs.coaching.conftest import (  # noqa: F401  (the chain test also runs coaching)
     EVENTS_PREFIX,
     coaching,
@@ -35,26 +37,49 @@ async def fake_fcm() -> AsyncIterator[FakeFcm]:
 
 
 @pytest.fixture(scope="session")
-def notification_settings(settings: Settings, fake_fcm: FakeFcm,
-                          tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    account = tmp_path_factory.mktemp("fcm") / "service-account.json"
-    account.write_text(json.dumps(fake_fcm.service_account()))
-    return settings.model_copy(update={"notification_workers": False, "fcm_endpoint": fake_fcm.base_url,
-                                       "fcm_service_account_file": Path(account),
-                                       "redis_prefix": settings.redis_prefix + EVENTS_PREFIX})
+def notification_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"redis_prefix": settings.redis_prefix + EVENTS_PREFIX})
 
 
 @pytest.fixture(scope="session")
-async def notification(notification_settings: Settings) -> AsyncIterator[NotificationResources]:
-    async with open_resources(notification_settings) as res:
+def notification_own(fake_fcm: FakeFcm, tmp_path_factory: pytest.TempPathFactory) -> NotificationSettings:
+    """The subgraph's own settings: workers off (tests run them when they need them), push to the fake FCM."""
+    account = tmp_path_factory.mktemp("fcm") / "service-account.json"
+    account.write_text(json.dumps(fake_fcm.service_account()))
+    return NotificationSettings(workers=False, fcm_endpoint=fake_fcm.base_url,
+                                fcm_service_account_file=Path(account))
+
+
+@pytest.fixture(scope="session")
+async def notification(notification_settings: Settings,
+                       notification_own: NotificationSettings) -> AsyncIterator[NotificationResources]:
+    async with open_resources(notification_settings, notification_own) as res:
         yield res
 
 
 @pytest.fixture(scope="session")
-async def notification_url(notification_settings: Settings,
+async def notification_url(notification_settings: Settings, notification_own: NotificationSettings,
                            notification: NotificationResources) -> AsyncIterator[str]:
-    async with running_app(create_app(notification_settings)) as base:
+    async with running_app(create_app(notification_settings, notification_own)) as base:
         yield base
+
+
+class _UnitPerCall:
+    def __init__(self, res: NotificationResources) -> None:
+        self._res = res
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            async with self._res.db.write() as repo:
+                return await getattr(NotificationService(repo, self._res.deps), name)(*args, **kwargs)
+
+        return call
+
+
+def service(res: NotificationResources) -> NotificationService:
+    """The service as resolvers and workers use it: each call in a unit of work of its own, committed when
+    it returns (the service itself never opens one)."""
+    return cast(NotificationService, _UnitPerCall(res))
 
 
 def new_user() -> str:

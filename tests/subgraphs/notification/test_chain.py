@@ -27,7 +27,7 @@ from subgraphs.notification.worker import LIVE_TOPIC as NOTIFICATION_TOPIC
 from subgraphs.notification.worker import NotificationWorkers
 from tests.subgraphs.coaching.conftest import measurement_event, new_user, token_for
 from tests.subgraphs.coaching.ws import Subscription, subscribe
-from tests.subgraphs.notification.conftest import device_token
+from tests.subgraphs.notification.conftest import device_token, service
 from tests.subgraphs.notification.fake_fcm import FakeFcm
 
 ON_INSIGHT = "subscription { coachingInsightReady { id severity title message measurement { id } } }"
@@ -67,7 +67,7 @@ async def test_high_glucose_reaches_the_owners_phone_live_and_as_push(
 ) -> None:
     alice, bob = new_user(), new_user()
     device = device_token()
-    await notification.service.register_push_token(alice, device, "ANDROID")
+    await service(notification).register_push_token(alice, device, "ANDROID")
     coaching_workers = CoachingWorkers(coaching, consumer_name="chain-coaching", block_ms=100)
     notification_workers = NotificationWorkers(notification, consumer_name="chain-notification", block_ms=100)
     async with phone(coaching_url, notification_url, token_for(settings, alice), alice, coaching,

@@ -13,7 +13,7 @@ from subgraphs.notification.domain import Channel, quiet_until
 from subgraphs.notification.models import NotificationOutbox, PushDeliveryRow
 from subgraphs.notification.resources import NotificationResources
 from subgraphs.notification.templates import NotificationType
-from tests.subgraphs.notification.conftest import device_token, insight_event, new_user
+from tests.subgraphs.notification.conftest import device_token, insight_event, new_user, service
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -30,9 +30,9 @@ async def test_an_insight_becomes_a_notification_with_a_push_per_device(
     user = new_user()
     tokens = [device_token(), device_token()]
     for t in tokens:
-        await notification.service.register_push_token(user, t, "ANDROID")
+        await service(notification).register_push_token(user, t, "ANDROID")
     event = insight_event(user, "WARNING")
-    [row] = await notification.service.handle_event(event)
+    [row] = await service(notification).handle_event(event)
     assert (row.user_id, row.type, row.priority) == (user, "COACHING_INSIGHT", "HIGH")
     assert (row.title, row.body, row.locale) == ("높은 공복 혈당", "공복 혈당 250 mg/dL", "ko-KR")
     assert row.data["insightId"] == event.data["insightId"]
@@ -43,14 +43,14 @@ async def test_an_insight_becomes_a_notification_with_a_push_per_device(
         outbox = [o for o in (await s.execute(select(NotificationOutbox))).scalars()
                   if o.envelope["data"]["notificationId"] == row.id]
     assert [o.event_type for o in outbox] == ["notification.created"]
-    assert await notification.service.handle_event(event) == []  # redelivered: nothing twice
+    assert await service(notification).handle_event(event) == []  # redelivered: nothing twice
 
 
 async def test_the_users_language_setting_wins_over_the_event(notification: NotificationResources) -> None:
     user = new_user()
-    await notification.service.update_settings(user, time_zone="America/New_York", locale="en-US",
+    await service(notification).update_settings(user, time_zone="America/New_York", locale="en-US",
                                                quiet_start=None, quiet_end=None, clear_quiet_hours=False)
-    [row] = await notification.service.handle_event(insight_event(user))
+    [row] = await service(notification).handle_event(insight_event(user))
     assert (row.title, row.locale) == ("High fasting glucose", "en-US")
 
 
@@ -58,57 +58,57 @@ async def test_other_domains_events_use_the_templates(notification: Notification
     user = new_user()
     paid = CloudEvent.new("payment.succeeded", "/subgraphs/payment", None,
                           {"userId": user, "amount": 9900, "currency": "KRW", "paymentId": "p1"})
-    [row] = await notification.service.handle_event(paid)
+    [row] = await service(notification).handle_event(paid)
     assert (row.type, row.title) == ("PAYMENT_SUCCEEDED", "결제 완료")
     assert row.body == "9900 KRW 결제가 완료되었습니다."
     assert row.data == {"paymentId": "p1", "userId": user}
     booked = CloudEvent.new("consultation.created", "/subgraphs/video", None, {
         "patientId": user, "doctorName": "김의사", "scheduledAt": "2026-12-01T01:30:00Z", "locale": "en-US"})
-    [row] = await notification.service.handle_event(booked)
+    [row] = await service(notification).handle_event(booked)
     assert row.body == "Your consultation with 김의사 is booked for 2026-12-01 10:30."  # Seoul time
     started = CloudEvent.new("consultation.started", "/subgraphs/video", None, {"patientId": user})
-    [row] = await notification.service.handle_event(started)
+    [row] = await service(notification).handle_event(started)
     assert (row.title, row.body) == ("상담 시작", "담당 선생님이 상담실에 들어왔습니다.")
     ignored = CloudEvent.new("payment.refund_requested", "/subgraphs/payment", None, {"userId": user})
-    assert await notification.service.handle_event(ignored) == []
+    assert await service(notification).handle_event(ignored) == []
 
 
 async def test_info_insights_stay_in_the_app(notification: NotificationResources) -> None:
     user = new_user()
-    await notification.service.register_push_token(user, device_token(), "IOS")
-    [row] = await notification.service.handle_event(insight_event(user, "INFO"))
+    await service(notification).register_push_token(user, device_token(), "IOS")
+    [row] = await service(notification).handle_event(insight_event(user, "INFO"))
     assert row.priority == "LOW" and await _deliveries(notification, row.id) == []
 
 
 async def test_preferences_per_type_and_channel(notification: NotificationResources) -> None:
     user = new_user()
-    await notification.service.register_push_token(user, device_token(), "ANDROID")
-    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
-    [row] = await notification.service.handle_event(insight_event(user))
+    await service(notification).register_push_token(user, device_token(), "ANDROID")
+    await service(notification).set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
+    [row] = await service(notification).handle_event(insight_event(user))
     assert row.in_app and await _deliveries(notification, row.id) == []
 
-    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, True)
-    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.IN_APP, False)
-    [row] = await notification.service.handle_event(insight_event(user))
+    await service(notification).set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, True)
+    await service(notification).set_preference(user, NotificationType.COACHING_INSIGHT, Channel.IN_APP, False)
+    [row] = await service(notification).handle_event(insight_event(user))
     assert not row.in_app and len(await _deliveries(notification, row.id)) == 1
-    assert (await notification.service.unread_counts([user])).get(user) == 1  # only the first one
-    await notification.service.set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
-    assert await notification.service.handle_event(insight_event(user)) == []
+    assert (await service(notification).unread_counts([user])).get(user) == 1  # only the first one
+    await service(notification).set_preference(user, NotificationType.COACHING_INSIGHT, Channel.PUSH, False)
+    assert await service(notification).handle_event(insight_event(user)) == []
 
 
 async def test_quiet_hours_hold_pushes_except_urgent_ones(notification: NotificationResources) -> None:
     user = new_user()
-    await notification.service.register_push_token(user, device_token(), "ANDROID")
+    await service(notification).register_push_token(user, device_token(), "ANDROID")
     local_now = datetime.now(SEOUL)
     start = (local_now - timedelta(hours=1)).strftime("%H:%M")
     end = (local_now + timedelta(hours=2)).strftime("%H:%M")
-    await notification.service.update_settings(user, time_zone="Asia/Seoul", locale=None, quiet_start=start,
+    await service(notification).update_settings(user, time_zone="Asia/Seoul", locale=None, quiet_start=start,
                                                quiet_end=end, clear_quiet_hours=False)
-    [held] = await notification.service.handle_event(insight_event(user, "WARNING"))
+    [held] = await service(notification).handle_event(insight_event(user, "WARNING"))
     [d] = await _deliveries(notification, held.id)
     wait = d.next_attempt_at.astimezone(UTC) - datetime.now(UTC)
     assert timedelta(hours=1, minutes=58) < wait <= timedelta(hours=2)
-    [urgent] = await notification.service.handle_event(insight_event(user, "URGENT"))
+    [urgent] = await service(notification).handle_event(insight_event(user, "URGENT"))
     [d] = await _deliveries(notification, urgent.id)
     assert d.next_attempt_at.astimezone(UTC) <= datetime.now(UTC)
 
@@ -135,7 +135,7 @@ async def test_an_insight_without_texts_still_reads_well(notification: Notificat
     event = insight_event(user, "CAUTION")
     bare = CloudEvent.new(event.type, event.source, event.subject,
                           {k: v for k, v in event.data.items() if k not in ("title", "message")})
-    [row] = await notification.service.handle_event(bare)
+    [row] = await service(notification).handle_event(bare)
     assert (row.title, row.body, row.priority) == ("새 건강 인사이트", "앱에서 확인해 보세요.", "NORMAL")
 
 
@@ -151,13 +151,13 @@ async def test_translation_overrides_replace_the_built_in_texts(notification: No
 
     try:
         # Delivered like any event on the streams this subgraph consumes.
-        assert await notification.service.handle_event(
+        assert await service(notification).handle_event(
             template("notification.PAYMENT_SUCCEEDED.body", "{amount}{currency} 결제 완료!", 3)) == []
-        assert not await notification.service.handle_template(
+        assert not await service(notification).handle_template(
             template("notification.PAYMENT_SUCCEEDED.body", "옛 문구", 2))
         paid = CloudEvent.new("payment.succeeded", "/subgraphs/payment", None,
                               {"userId": new_user(), "amount": 9900, "currency": "원"})
-        [row] = await notification.service.handle_event(paid)
+        [row] = await service(notification).handle_event(paid)
         assert (row.title, row.body) == ("결제 완료", "9900원 결제 완료!")
     finally:  # overrides are global: leave the shared database as other tests expect it
         async with notification.sessions() as s:
@@ -170,17 +170,17 @@ async def test_a_batch_of_several_users_in_one_transaction_is_what_one_by_one_gi
 ) -> None:
     pushed, muted, plain = new_user(), new_user(), new_user()
     token = device_token()
-    await notification.service.register_push_token(pushed, token, "ANDROID")
+    await service(notification).register_push_token(pushed, token, "ANDROID")
     for channel in (Channel.PUSH, Channel.IN_APP):
-        await notification.service.set_preference(muted, NotificationType.COACHING_INSIGHT, channel, False)
+        await service(notification).set_preference(muted, NotificationType.COACHING_INSIGHT, channel, False)
     events = [insight_event(pushed, "URGENT"), insight_event(muted), insight_event(plain, "INFO"),
               insight_event(pushed)]
-    handled = await notification.service.handle_events([*events, events[0]])  # a duplicate: once
-    assert [(r.user_id, r.priority) for r in handled.notifications] == [
+    handled = await service(notification).handle_events([*events, events[0]])  # a duplicate: once
+    assert [(r.user_id, r.priority) for r in handled.items] == [
         (pushed, "URGENT"), (plain, "LOW"), (pushed, "HIGH")]
     assert [o.envelope["data"]["notificationId"] for o in handled.outbox] == [
-        r.id for r in handled.notifications]
-    assert [d.token for d in await _deliveries(notification, handled.notifications[0].id)] == [token]
-    assert await _deliveries(notification, handled.notifications[1].id) == []  # LOW: in the app only
-    assert (await notification.service.handle_events(events)).notifications == []  # redelivered
-    assert (await notification.service.unread_counts([pushed, muted, plain])) == {pushed: 2, plain: 1}
+        r.id for r in handled.items]
+    assert [d.token for d in await _deliveries(notification, handled.items[0].id)] == [token]
+    assert await _deliveries(notification, handled.items[1].id) == []  # LOW: in the app only
+    assert (await service(notification).handle_events(events)).items == []  # redelivered
+    assert (await service(notification).unread_counts([pushed, muted, plain])) == {pushed: 2, plain: 1}

@@ -11,7 +11,7 @@ from subgraphs.notification.resources import NotificationResources
 from subgraphs.notification.worker import LIVE_TOPIC, NotificationWorkers
 from tests.subgraphs.coaching.conftest import token_for
 from tests.subgraphs.coaching.ws import subscribe
-from tests.subgraphs.notification.conftest import device_token, insight_event, new_user
+from tests.subgraphs.notification.conftest import device_token, insight_event, new_user, service
 
 # The contract's Notifications query and Home's count, as the router sends them to this subgraph.
 NOTIFICATIONS = """
@@ -39,8 +39,8 @@ async def test_list_count_and_mark_read(
     notification_url: str, notification: NotificationResources, settings: Settings,
 ) -> None:
     user, other = new_user(), new_user()
-    rows = [(await notification.service.handle_event(insight_event(user)))[0] for _ in range(3)]
-    [theirs] = await notification.service.handle_event(insight_event(other))
+    rows = [(await service(notification).handle_event(insight_event(user)))[0] for _ in range(3)]
+    [theirs] = await service(notification).handle_event(insight_event(other))
     url, token = notification_url + "/graphql", token_for(settings, user)
 
     first = await gql(url, NOTIFICATIONS, _vars(user, 2), token=token)
@@ -60,7 +60,7 @@ async def test_list_count_and_mark_read(
     assert marked["data"]["markNotificationsRead"] == 2  # someone else's id changes nothing
     after = await gql(url, NOTIFICATIONS, _vars(user), token=token)
     assert after["data"]["_entities"][0]["unreadNotificationCount"] == 1
-    assert (await notification.service.unread_counts([other]))[other] == 1
+    assert (await service(notification).unread_counts([other]))[other] == 1
 
 
 async def test_owner_only(notification_url: str, settings: Settings) -> None:
@@ -125,7 +125,7 @@ async def test_subscription_reads_the_row_when_a_message_carries_only_its_id(
 ) -> None:
     """Messages from before `notification.created` carried the whole row (a relay catching up) still work."""
     alice = new_user()
-    [row] = await notification.service.handle_event(insight_event(alice))
+    [row] = await service(notification).handle_event(insight_event(alice))
     async with subscribe(notification_url, ON_NOTIFICATION, token_for(settings, alice)) as a:
         for _ in range(100):
             if await notification.live.listeners(LIVE_TOPIC, alice):

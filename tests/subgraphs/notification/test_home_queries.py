@@ -5,9 +5,10 @@ from __future__ import annotations
 from libs.config import Settings
 from libs.testing.graphql import gql
 from subgraphs.notification.resources import NotificationResources
+from subgraphs.notification.settings import NotificationSettings
 from tests.subgraphs.coaching.conftest import token_for
 from tests.subgraphs.coaching.sqlcount import count_statements
-from tests.subgraphs.notification.conftest import insight_event, new_user
+from tests.subgraphs.notification.conftest import insight_event, new_user, service
 
 HOME_PART = """
 query($reps: [_Any!]!) {
@@ -18,7 +19,7 @@ query($reps: [_Any!]!) {
 
 
 async def _queries(url: str, user: str, settings: Settings, copies: int = 1) -> int:
-    with count_statements(settings.database_name("notification")) as counter:
+    with count_statements(settings.database_name(NotificationSettings().database)) as counter:
         result = await gql(url, HOME_PART, {"reps": [{"__typename": "User", "id": user}] * copies},
                            token=token_for(settings, user))
     assert "errors" not in result, result
@@ -29,9 +30,9 @@ async def test_count_and_list_cost_two_queries_however_many_notifications(
     notification_url: str, notification: NotificationResources, settings: Settings,
 ) -> None:
     few, many = new_user(), new_user()
-    await notification.service.handle_event(insight_event(few))
+    await service(notification).handle_event(insight_event(few))
     for _ in range(30):
-        await notification.service.handle_event(insight_event(many))
+        await service(notification).handle_event(insight_event(many))
     url = notification_url + "/graphql"
     assert await _queries(url, few, settings) == 2
     assert await _queries(url, many, settings) == 2

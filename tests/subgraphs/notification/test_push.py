@@ -13,7 +13,7 @@ from subgraphs.notification.fcm import FcmAuthError, FcmClient, PushMessage, Ser
 from subgraphs.notification.models import PushDeliveryRow, PushTokenRow
 from subgraphs.notification.push import PushDispatcher
 from subgraphs.notification.resources import NotificationResources
-from tests.subgraphs.notification.conftest import device_token, insight_event, new_user
+from tests.subgraphs.notification.conftest import device_token, insight_event, new_user, service
 from tests.subgraphs.notification.fake_fcm import FakeFcm
 
 
@@ -63,9 +63,9 @@ async def test_dispatcher_sends_due_pushes_once(
     notification: NotificationResources, fake_fcm: FakeFcm,
 ) -> None:
     user, token = new_user(), device_token()
-    await notification.service.register_push_token(user, token, "ANDROID")
-    [row] = await notification.service.handle_event(insight_event(user, "URGENT"))
-    dispatcher = PushDispatcher(notification.sessions, notification.fcm)
+    await service(notification).register_push_token(user, token, "ANDROID")
+    [row] = await service(notification).handle_event(insight_event(user, "URGENT"))
+    dispatcher = PushDispatcher(notification.db, notification.fcm)
     await _dispatch_until_idle(dispatcher)
     delivery = await _delivery(notification, row.id)
     assert delivery.status == "SENT" and delivery.message_name and delivery.attempts == 1
@@ -83,9 +83,9 @@ async def test_unregistered_tokens_are_removed(
     user, dead, alive = new_user(), device_token(), device_token()
     fake_fcm.unregistered.add(dead)
     for t in (dead, alive):
-        await notification.service.register_push_token(user, t, "ANDROID")
-    [row] = await notification.service.handle_event(insight_event(user))
-    await _dispatch_until_idle(PushDispatcher(notification.sessions, notification.fcm))
+        await service(notification).register_push_token(user, t, "ANDROID")
+    [row] = await service(notification).handle_event(insight_event(user))
+    await _dispatch_until_idle(PushDispatcher(notification.db, notification.fcm))
     async with notification.sessions() as s:
         tokens = {t.token for t in (await s.execute(select(PushTokenRow).where(
             PushTokenRow.user_id == user))).scalars()}  # type: ignore[arg-type]
@@ -100,9 +100,9 @@ async def test_quota_errors_are_retried_after_retry_after(
 ) -> None:
     user, token = new_user(), device_token()
     fake_fcm.rate_limited[token] = 1
-    await notification.service.register_push_token(user, token, "WEB")
-    [row] = await notification.service.handle_event(insight_event(user))
-    dispatcher = PushDispatcher(notification.sessions, notification.fcm)
+    await service(notification).register_push_token(user, token, "WEB")
+    [row] = await service(notification).handle_event(insight_event(user))
+    dispatcher = PushDispatcher(notification.db, notification.fcm)
     await dispatcher.dispatch_once()
     delivery = await _delivery(notification, row.id)
     assert (delivery.status, delivery.last_error, delivery.attempts) == ("PENDING", "QUOTA_EXCEEDED", 1)
@@ -122,10 +122,10 @@ async def test_a_notification_read_before_its_push_is_not_pushed(
     notification: NotificationResources, fake_fcm: FakeFcm,
 ) -> None:
     user, token = new_user(), device_token()
-    await notification.service.register_push_token(user, token, "ANDROID")
-    [row] = await notification.service.handle_event(insight_event(user))
-    assert await notification.service.mark_read(user, [row.id]) == 1
-    await _dispatch_until_idle(PushDispatcher(notification.sessions, notification.fcm))
+    await service(notification).register_push_token(user, token, "ANDROID")
+    [row] = await service(notification).handle_event(insight_event(user))
+    assert await service(notification).mark_read(user, [row.id]) == 1
+    await _dispatch_until_idle(PushDispatcher(notification.db, notification.fcm))
     assert (await _delivery(notification, row.id)).status == "DROPPED"
     assert not [m for m in fake_fcm.sent if m["token"] == token]
 
@@ -136,9 +136,9 @@ async def test_finished_deliveries_and_old_markers_are_pruned(
     from subgraphs.notification.worker import NotificationWorkers
 
     user, token = new_user(), device_token()
-    await notification.service.register_push_token(user, token, "ANDROID")
-    [row] = await notification.service.handle_event(insight_event(user, "URGENT"))
-    await _dispatch_until_idle(PushDispatcher(notification.sessions, notification.fcm))
+    await service(notification).register_push_token(user, token, "ANDROID")
+    [row] = await service(notification).handle_event(insight_event(user, "URGENT"))
+    await _dispatch_until_idle(PushDispatcher(notification.db, notification.fcm))
     workers = NotificationWorkers(notification, consumer_name="test-prune")
     await workers.prune()
     assert (await _delivery(notification, row.id)).status == "SENT"  # recent: kept

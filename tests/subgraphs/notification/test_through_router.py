@@ -24,6 +24,7 @@ from libs.testing import running_app
 from libs.testing.graphql import gql
 from libs.testing.operations import contract_operation
 from libs.testing.router import router_process
+from subgraphs.notification.settings import NotificationSettings
 from tests.subgraphs.coaching.ws import subscribe
 from tests.subgraphs.notification.fake_fcm import FakeFcm
 
@@ -35,21 +36,24 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(notification_settings: Settings, fake_fcm: FakeFcm) -> AsyncIterator[Stack]:
+async def stack(notification_settings: Settings, notification_own: NotificationSettings,
+                fake_fcm: FakeFcm) -> AsyncIterator[Stack]:
     settings = notification_settings.model_copy(update={
-        "redis_prefix": notification_settings.redis_prefix.replace("cn:", "cnr:"),
-        "coaching_workers": True, "notification_workers": True})
+        "redis_prefix": notification_settings.redis_prefix.replace("cn:", "cnr:")})
     from subgraphs.auth.app import create_app as auth_app
     from subgraphs.coaching.app import create_app as coaching_app
+    from subgraphs.coaching.settings import CoachingSettings
     from subgraphs.measurement.app import create_app as measurement_app
     from subgraphs.notification.app import create_app as notification_app
 
     async with AsyncExitStack() as stack:
         urls = {}
-        apps = (("auth", auth_app), ("measurement", measurement_app), ("coaching", coaching_app),
-                ("notification", notification_app))
-        for name, factory in apps:
-            urls[name] = await stack.enter_async_context(running_app(factory(settings))) + "/graphql"
+        apps = (("auth", auth_app(settings)), ("measurement", measurement_app(settings)),
+                ("coaching", coaching_app(settings, CoachingSettings(workers=True))),
+                ("notification", notification_app(settings, notification_own.model_copy(
+                    update={"workers": True}))))
+        for name, app in apps:
+            urls[name] = await stack.enter_async_context(running_app(app)) + "/graphql"
         base = await stack.enter_async_context(router_process(urls, settings))
         yield Stack(base, settings)
 
