@@ -1,14 +1,15 @@
-"""The coaching subgraph's request context."""
+"""The coaching subgraph's request context: viewer, resources, loaders, units of work over its repository."""
 
 from __future__ import annotations
 
 import strawberry
 
-from libs.graphql.context import Context
+from libs.graphql.context import StoreContext
+from subgraphs.coaching.repository import CoachingRepository
 from subgraphs.coaching.resources import CoachingResources
 
 
-class CoachingContext(Context[CoachingResources]):
+class CoachingContext(StoreContext[CoachingResources, CoachingRepository]):
     pass
 
 

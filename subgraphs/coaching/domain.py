@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from libs.time import as_utc, utcnow, zone
 
 
 class Severity(Enum):
@@ -71,7 +73,7 @@ class Reading:
     value: float | None  # canonical unit; None for panels
     unit: str | None
     components: Mapping[str, float] = field(default_factory=dict)  # canonical units
-    taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    taken_at: datetime = field(default_factory=utcnow)
     context: str | None = None
 
     def number(self, code: str | None = None) -> float | None:
@@ -108,7 +110,7 @@ def _datetime(raw: Any) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return as_utc(value)
 
 
 def parse_reading(data: Mapping[str, Any], fallback_time: datetime | None = None) -> Reading:
@@ -132,28 +134,10 @@ def parse_reading(data: Mapping[str, Any], fallback_time: datetime | None = None
     if value is None and not components:
         raise InvalidMeasurement("a value or components are required")
     context = data.get("context")
-    taken_at = _datetime(data.get("takenAt")) or fallback_time or datetime.now(UTC)
+    taken_at = _datetime(data.get("takenAt")) or fallback_time or utcnow()
     return Reading(id=mid, user_id=uid, type=mtype, value=value, unit=CANONICAL_UNITS.get(mtype, unit),
                    components=components, taken_at=taken_at.astimezone(UTC),
                    context=context.upper() if isinstance(context, str) else None)
-
-
-def valid_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _zone(name: Any, default: str) -> ZoneInfo:
-    for candidate in (name, default, "UTC"):
-        if isinstance(candidate, str) and candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
 
 
 def parse_person(data: Mapping[str, Any], *, default_locale: str, default_time_zone: str,
@@ -166,5 +150,5 @@ def parse_person(data: Mapping[str, Any], *, default_locale: str, default_time_z
     if not isinstance(region, str) or not region:
         region = locale.replace("_", "-").split("-")[-1] if "-" in locale or "_" in locale else "KR"
     height = _number(data.get("heightCm"))
-    return Person(locale=str(locale), region=region.upper(), time_zone=_zone(data.get("timeZone"),
+    return Person(locale=str(locale), region=region.upper(), time_zone=zone(data.get("timeZone"),
                   default_time_zone), height_cm=height if height and 50 <= height <= 272 else None)

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 import httpx
 
-from libs.config import Settings
+from subgraphs.coaching.models import InsightRow
+from subgraphs.coaching.settings import CoachingSettings
 
 log = logging.getLogger("manpasik.coaching.llm")
 
@@ -25,13 +26,13 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 class MessageEnricher:
-    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None, *,
+    def __init__(self, own: CoachingSettings, client: httpx.AsyncClient | None = None, *,
                  timeout_s: float = 5.0) -> None:
-        if not settings.coaching_llm_url:
+        if not own.llm_url:
             raise ValueError("COACHING_LLM_URL is not set")
-        self.url = settings.coaching_llm_url.rstrip("/") + "/chat/completions"
-        self.model = settings.coaching_llm_model
-        self.api_key = settings.coaching_llm_api_key
+        self.url = own.llm_url.rstrip("/") + "/chat/completions"
+        self.model = own.llm_model
+        self.api_key = own.llm_api_key
         self.client = client or httpx.AsyncClient(timeout=timeout_s)
 
     async def reword(self, message: str, language: str, keep: Iterable[str] = ()) -> str:
@@ -58,6 +59,16 @@ class MessageEnricher:
         if any(value not in text for value in keep):
             return message
         return text
+
+    async def reword_insight(self, row: InsightRow, language: str) -> InsightRow:
+        """The insight with its message in `language` reworded; the values it quotes must survive."""
+        message = str(row.texts[language]["message"])
+        keep = [v for v in row.params.values()
+                if isinstance(v, str) and any(ch.isdigit() for ch in v) and v in message]
+        texts = {k: dict(v) for k, v in row.texts.items()}
+        texts[language]["message"] = await self.reword(message, language, keep)
+        row.texts = texts
+        return row
 
     async def aclose(self) -> None:
         await self.client.aclose()

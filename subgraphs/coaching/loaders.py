@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from subgraphs.coaching.context import CoachingContext
 from subgraphs.coaching.models import InsightRow
+from subgraphs.coaching.service import CoachingService
 
 
 def latest_insights(ctx: CoachingContext) -> DataLoader[tuple[str, int], list[InsightRow]]:
@@ -19,9 +20,11 @@ def latest_insights(ctx: CoachingContext) -> DataLoader[tuple[str, int], list[In
         for user_id, first in keys:
             by_first[first].append(user_id)
         found: dict[tuple[str, int], list[InsightRow]] = {}
-        for first, user_ids in by_first.items():
-            rows = await ctx.resources.service.latest_insights(user_ids, first)
-            found.update({(u, first): rows[u] for u in user_ids})
+        async with ctx.read() as repo:
+            service = CoachingService(repo, ctx.resources.deps)
+            for first, user_ids in by_first.items():
+                rows = await service.latest_insights(user_ids, first)
+                found.update({(u, first): rows[u] for u in user_ids})
         return [found[k] for k in keys]
 
     return ctx.loader("latest_insights", lambda: DataLoader(load))
@@ -29,7 +32,7 @@ def latest_insights(ctx: CoachingContext) -> DataLoader[tuple[str, int], list[In
 
 def insights(ctx: CoachingContext) -> DataLoader[str, InsightRow | None]:
     async def load(ids: Sequence[str]) -> list[InsightRow | None]:
-        rows = await ctx.resources.service.insights_by_ids(ids)
-        return [rows.get(i) for i in ids]
+        async with ctx.read() as repo:
+            return await CoachingService(repo, ctx.resources.deps).insights(ids)
 
     return ctx.loader("insights", lambda: DataLoader(load))

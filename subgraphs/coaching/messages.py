@@ -7,9 +7,7 @@ translation subgraph's templates exist, its events can replace these defaults.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from string import Formatter
-
+from libs.templates import Overrides, format_text
 from subgraphs.coaching.rules import Finding
 
 LANGUAGES = ("ko", "en")
@@ -267,29 +265,14 @@ def template_key(rule_id: str) -> tuple[str, str | None]:
     return rule_id, None
 
 
-# (template id, language) -> body, from the translation subgraph; they win over TEMPLATES.
-Overrides = Mapping[tuple[str, str], str]
-
-
 def override_ids(rule_id: str) -> list[str]:
     key, _ = template_key(rule_id)
     return [f"coaching.{key}.title", f"coaching.{key}.message"]
 
 
-class _Lenient(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def _format(template: str, fallback: str, params: dict[str, str]) -> str:
-    try:
-        return Formatter().vformat(template, (), _Lenient(params))
-    except (ValueError, IndexError, AttributeError):  # a malformed override: the built-in text stays
-        return fallback.format(**params)
-
-
 def render(f: Finding, measurement_type: str, overrides: Overrides | None = None) -> dict[str, dict[str, str]]:
-    """{"ko": {"title", "message"}, "en": {...}} for one finding."""
+    """{"ko": {"title", "message"}, "en": {...}} for one finding. `overrides` ((template id, language) -> body,
+    from the translation subgraph) win over TEMPLATES."""
     key, type_ = template_key(f.rule_id)
     type_ = type_ or measurement_type.lower()
     templates = TEMPLATES[key]
@@ -300,7 +283,7 @@ def render(f: Finding, measurement_type: str, overrides: Overrides | None = None
         params["name"] = TYPE_NAMES.get(type_, {}).get(lang, type_.replace("_", " "))
         title, message = templates[lang]
         out[lang] = {
-            "title": _format((overrides or {}).get((title_id, lang), title), title, params),
-            "message": _format((overrides or {}).get((message_id, lang), message), message, params),
+            "title": format_text((overrides or {}).get((title_id, lang), title), title, params),
+            "message": format_text((overrides or {}).get((message_id, lang), message), message, params),
         }
     return out

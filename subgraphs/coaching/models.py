@@ -1,26 +1,20 @@
-"""Coaching's tables: insights, the readings it has seen (its history for trends), outbox, processed events.
+"""Coaching's tables: insights, the readings it has seen (its history for trends), profiles, text overrides,
+outbox, processed events.
 
 Table names carry a `coaching_` prefix: SQLModel's metadata is process-wide and tests load several subgraphs.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from libs.templates import TemplateOverrideBase
+from libs.time import utcnow
 
 
 class InsightRow(SQLModel, table=True):
@@ -72,16 +66,10 @@ class CoachingProfileRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class CoachingTemplateRow(SQLModel, table=True):
-    """A text override from the translation subgraph (`translation.template_updated`)."""
+class CoachingTemplateRow(TemplateOverrideBase, table=True):
+    """A translation subgraph override: key `coaching.<rule>.title|message`, language ko, en..."""
 
     __tablename__ = "coaching_templates"
-
-    key: str = Field(primary_key=True, max_length=200)  # coaching.<rule>.title|message
-    language: str = Field(primary_key=True, max_length=10)  # ko, en, ...
-    body: str = Field(max_length=2000)
-    version: int
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class CoachingOutbox(OutboxBase, table=True):

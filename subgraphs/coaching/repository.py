@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events.ledger import EventLedger
+from libs.templates import TemplateOverrides
 from subgraphs.coaching.models import (
     CoachingOutbox,
     CoachingProcessedEvent,
@@ -20,9 +21,10 @@ from subgraphs.coaching.models import (
 )
 
 
-class CoachingRepository(EventLedger):
+class CoachingRepository(EventLedger, TemplateOverrides):
     processed_model = CoachingProcessedEvent
     outbox_model = CoachingOutbox
+    template_model = CoachingTemplateRow
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -38,25 +40,6 @@ class CoachingRepository(EventLedger):
 
     def save_profile(self, row: CoachingProfileRow) -> None:
         self.session.add(row)
-
-    # -- template overrides ---------------------------------------------------------------------------------
-
-    async def template_overrides(self, keys: Sequence[str]) -> dict[tuple[str, str], str]:
-        if not keys:
-            return {}
-        stmt = select(CoachingTemplateRow).where(col(CoachingTemplateRow.key).in_(keys))
-        return {(r.key, r.language): r.body for r in (await self.session.execute(stmt)).scalars()}
-
-    async def save_template(self, key: str, language: str, body: str, version: int) -> bool:
-        """Keeps the newest version only (events may arrive out of order); True when stored."""
-        row = await self.session.get(CoachingTemplateRow, (key, language))
-        if row is not None and row.version >= version:
-            return False
-        if row is None:
-            self.session.add(CoachingTemplateRow(key=key, language=language, body=body, version=version))
-        else:
-            row.body, row.version, row.updated_at = body, version, datetime.now(UTC)
-        return True
 
     # -- readings -------------------------------------------------------------------------------------------
 

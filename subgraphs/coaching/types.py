@@ -1,4 +1,5 @@
-"""GraphQL types of the coaching subgraph (never the tables themselves)."""
+"""GraphQL types of the coaching subgraph (never the tables themselves), including its part of the federated
+`User`. Insights and profiles are health data: their owner alone reads them, as each field declares."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from libs.auth import require_viewer
-from libs.errors import BadUserInput, Forbidden
+from libs.auth.fields import owner_or_roles
+from libs.errors import BadUserInput
+from libs.time import as_utc
 from subgraphs.coaching import loaders
 from subgraphs.coaching.context import Info
-from subgraphs.coaching.models import CoachingProfileRow, InsightRow, as_utc
+from subgraphs.coaching.models import CoachingProfileRow, InsightRow
+from subgraphs.coaching.service import CoachingService
 
 MAX_FIRST = 50
 
@@ -51,8 +55,14 @@ def _language(locale: str | None, fallback: str) -> str:
     return "ko" if tag.startswith("ko") else "en"
 
 
-def owns(info: Info, row: InsightRow) -> bool:
-    return info.context.viewer.user_id == row.user_id
+def owner_only() -> list[FieldExtension]:
+    """Readable by the insight's owner alone (no staff role reads someone's insights)."""
+    return [owner_or_roles(owner=lambda insight: insight.row.user_id)]
+
+
+def user_only() -> list[FieldExtension]:
+    """Readable by the user themself alone."""
+    return [owner_or_roles(owner=lambda user: str(user.id))]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -66,53 +76,52 @@ class Insight:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Insight | None:
-        require_viewer(info.context.viewer)
         row = await loaders.insights(info.context).load(str(id))
-        if row is None:
-            return None
-        if not owns(info, row):
-            raise Forbidden("you may only access your own insights")
-        return cls.from_row(row)
+        return None if row is None else cls.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(extensions=owner_only())
     def severity(self) -> InsightSeverity:
         return InsightSeverity(self.row.severity)
 
-    @strawberry.field
+    @strawberry.field(extensions=owner_only())
     def kind(self) -> InsightKind:
         return InsightKind(self.row.kind)
 
-    @strawberry.field(description="the owner's locale when the insight was written (ko-KR, en-US...)")
+    @strawberry.field(description="the owner's locale when the insight was written (ko-KR, en-US...)",
+                      extensions=owner_only())
     def locale(self) -> str:
         return self.row.locale
 
-    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language")
+    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language",
+                      extensions=owner_only())
     def title(self, locale: str | None = None) -> str:
         return str(self.row.texts[_language(locale, self.row.locale)]["title"])
 
-    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language")
+    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language",
+                      extensions=owner_only())
     def message(self, locale: str | None = None) -> str:
         return str(self.row.texts[_language(locale, self.row.locale)]["message"])
 
-    @strawberry.field
+    @strawberry.field(extensions=owner_only())
     def measurement_type(self) -> str:
         return self.row.measurement_type
 
-    @strawberry.field
+    @strawberry.field(extensions=owner_only())
     def created_at(self) -> datetime:
         return as_utc(self.row.created_at)
 
-    @strawberry.field
+    @strawberry.field(extensions=owner_only())
     def rule(self) -> InsightRule:
         row = self.row
         return InsightRule(id=row.rule_id, source=row.rule_source, source_key=row.rule_source_key,
                            ruleset=row.ruleset)
 
-    @strawberry.field(description="the reading that triggered the insight")
+    @strawberry.field(description="the reading that triggered the insight", extensions=owner_only())
     def measurement(self) -> Measurement:
         return Measurement(id=strawberry.ID(self.row.measurement_id))
 
-    @strawberry.field(description="every reading the insight is based on (several for a trend)")
+    @strawberry.field(description="every reading the insight is based on (several for a trend)",
+                      extensions=owner_only())
     def measurements(self) -> list[Measurement]:
         return [Measurement(id=strawberry.ID(m)) for m in self.row.measurement_ids]
 
@@ -146,19 +155,16 @@ class User:
     def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
         return cls(id=id)
 
-    @strawberry.field(description="the newest insights first; only the user may read them")
+    @strawberry.field(description="the newest insights first; only the user may read them",
+                      extensions=user_only())
     async def coaching_insights(self, info: Info, first: int = 10) -> list[Insight]:
-        viewer = require_viewer(info.context.viewer)
-        if viewer.user_id != str(self.id):
-            raise Forbidden("you may only access your own insights")
         if not 1 <= first <= MAX_FIRST:
             raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
         rows = await loaders.latest_insights(info.context).load((str(self.id), first))
         return [Insight.from_row(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=user_only())
     async def coaching_profile(self, info: Info) -> CoachingProfile:
-        viewer = require_viewer(info.context.viewer)
-        if viewer.user_id != str(self.id):
-            raise Forbidden("you may only access your own coaching profile")
-        return CoachingProfile.from_row(await info.context.resources.service.profile(str(self.id)))
+        async with info.context.read() as repo:
+            row = await CoachingService(repo, info.context.resources.deps).profile(str(self.id))
+        return CoachingProfile.from_row(row)

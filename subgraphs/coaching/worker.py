@@ -1,41 +1,59 @@
-"""The coaching subgraph's background work: consume measurements, relay the outbox, fan insights out live.
+"""The coaching subgraph's background work: consume measurements, relay the outbox, fan insights out live,
+prune processed-event markers.
 
-Runs inside the subgraph process by default (COACHING_WORKERS=true) or as its own process; any number of
-copies may run: the consumer groups share the work and the relay locks its rows.
+Runs inside the subgraph process by default (COACHING_WORKERS=true) or as its own process (`manpasik worker
+coaching`); any number of copies may run: the consumer groups share the work and the relay locks its rows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from datetime import timedelta
 
-from libs.db.sql import unit_of_work
-from libs.events import CloudEvent, EventConsumer, OutboxRelay, prune_processed
+from libs.events import CloudEvent, EventConsumer, OutboxRelay
 from libs.events.housekeeping import every
-from libs.events.streams import (
-    COACHING_INSIGHT_CREATED,
-    COACHING_STREAM,
-    MEASUREMENT_STREAM,
-    TRANSLATION_STREAM,
-)
-from subgraphs.coaching.models import CoachingOutbox, CoachingProcessedEvent, utcnow
+from libs.events.streams import COACHING_STREAM, MEASUREMENT_STREAM, TRANSLATION_STREAM
+from libs.events.workers import EventWorkers, Handled
+from libs.time import utcnow
+from subgraphs.coaching.events import LIVE_GROUP, LIVE_TOPIC, live_message
+from subgraphs.coaching.models import CoachingOutbox, InsightRow
 from subgraphs.coaching.resources import CoachingResources
-from subgraphs.coaching.service import CONSUMER_GROUP
+from subgraphs.coaching.service import CONSUMER_GROUP, CoachingService, measurements
 
-log = logging.getLogger("manpasik.coaching.worker")
+__all__ = ["LIVE_TOPIC", "CoachingWorkers", "handle_measurements"]
 
-LIVE_TOPIC = "coaching"
-LIVE_GROUP = "coaching-live"
 CONCURRENCY = 8  # below the SQL pool size (10)
 BATCH_SIZE = 64  # entries per read, handled in one transaction
 RELAY_GRACE_S = 2.0
 KEEP_PROCESSED = timedelta(days=30)
+PRUNE_EVERY_S = 3600
 
 
-class CoachingWorkers:
+async def handle_measurements(res: CoachingResources, events: Sequence[CloudEvent]) -> Handled[InsightRow]:
+    """One consumer read's measurements, in one unit of work. With a language model, each is judged in a
+    read, its texts are reworded outside any transaction, and it is written in a unit of its own (which
+    re-checks that no other worker handled it meanwhile)."""
+    enricher = res.deps.enricher
+    if enricher is None:
+        async with res.db.write() as repo:
+            return await CoachingService(repo, res.deps).handle_events(events)
+    handled = Handled[InsightRow]()
+    for event, reading in measurements(events):
+        async with res.db.read() as repo:
+            judged = await CoachingService(repo, res.deps).judge(event, reading)
+        if judged is None:
+            continue
+        judged.insights = [await enricher.reword_insight(row, judged.person.language)
+                           for row in judged.insights]
+        async with res.db.write() as repo:
+            handled.extend(await CoachingService(repo, res.deps).record(judged))
+    return handled
+
+
+class CoachingWorkers(EventWorkers):
+    name = "coaching"
+
     def __init__(self, res: CoachingResources, *, consumer_name: str | None = None,
                  block_ms: int = 1000) -> None:
         self.res = res
@@ -63,51 +81,31 @@ class CoachingWorkers:
             batch_handler=self._on_insights, consumer=consumer_name, block_ms=block_ms, start_id="$",
             concurrency=CONCURRENCY, batch_size=BATCH_SIZE,
         )
+        super().__init__(consumers=[self.measurements, self.templates, self.live],
+                         loops=[self.relay.run, self._pruning])
 
     async def _on_measurement(self, event: CloudEvent) -> None:
         await self._on_measurements([event])
 
     async def _on_measurements(self, events: list[CloudEvent]) -> None:
-        handled = await self.res.service.handle_events(events)
-        await self.relay.publish_now(handled.outbox)
+        handled = await handle_measurements(self.res, events)
+        await self.relay.publish_now(handled.outbox)  # committed: publish at once
 
     async def _on_template(self, event: CloudEvent) -> None:
-        await self.res.service.handle_template(event)
+        async with self.res.db.write() as repo:
+            await CoachingService(repo, self.res.deps).handle_template(event)
 
     async def _on_insight(self, event: CloudEvent) -> None:
         await self._on_insights([event])
 
     async def _on_insights(self, events: list[CloudEvent]) -> None:
-        await self.res.live.publish_many([  # one round trip for the whole read
-            (LIVE_TOPIC, e.data["userId"], {"insightId": e.data["insightId"]}) for e in events
-            if e.type == COACHING_INSIGHT_CREATED and isinstance(e.data.get("userId"), str)])
+        # One round trip for the whole read.
+        await self.res.live.publish_many([m for m in map(live_message, events) if m is not None])
 
-    async def prepare(self) -> None:
-        """Creates the consumer groups, so events published from now on are kept for them."""
-        for consumer in (self.measurements, self.templates, self.live):
-            await consumer.ensure_group()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await self.prepare()
-        await asyncio.gather(self.measurements.run(stop), self.templates.run(stop), self.live.run(stop),
-                             self.relay.run(stop),
-                             every(stop, 3600, self.prune, name="coaching pruning"))
+    async def _pruning(self, stop: asyncio.Event) -> None:
+        await every(stop, PRUNE_EVERY_S, self.prune, name="coaching pruning")
 
     async def prune(self) -> int:
         """Processed-event markers outlive any redelivery after KEEP_PROCESSED; then they go."""
-        async with unit_of_work(self.res.sessions) as session:
-            return await prune_processed(session, CoachingProcessedEvent, utcnow() - KEEP_PROCESSED)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[CoachingWorkers]:
-        stop = asyncio.Event()
-        await self.prepare()
-        task = asyncio.create_task(self.run(stop))
-        try:
-            yield self
-        finally:
-            stop.set()
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                log.warning("coaching workers did not stop in time")
+        async with self.res.db.write() as repo:
+            return await repo.prune_processed(utcnow() - KEEP_PROCESSED)

@@ -14,8 +14,8 @@ from libs.events import CloudEvent, DropEvent, EventPublisher
 from libs.events.streams import COACHING_INSIGHT_CREATED, COACHING_STREAM, MEASUREMENT_STREAM, stream_key
 from subgraphs.coaching.models import CoachingOutbox, InsightRow
 from subgraphs.coaching.resources import CoachingResources
-from subgraphs.coaching.worker import CoachingWorkers
-from tests.subgraphs.coaching.conftest import measurement_event, new_user
+from subgraphs.coaching.worker import CoachingWorkers, handle_measurements
+from tests.subgraphs.coaching.conftest import handle, measurement_event, new_user, service
 
 
 async def _outbox_for(res: CoachingResources, insight_ids: list[str]) -> list[CoachingOutbox]:
@@ -29,7 +29,7 @@ async def test_high_fasting_glucose_becomes_a_cited_insight_in_both_languages(
 ) -> None:
     user = new_user()
     event = measurement_event(user, value=250, context="FASTING")
-    [row] = await coaching.service.handle_event(event)
+    [row] = await handle(coaching, event)
     assert (row.user_id, row.measurement_id, row.severity, row.kind) == (
         user, event.data["measurementId"], "WARNING", "THRESHOLD")
     assert row.rule_id == "glucose.fasting.diabetes_range" and "ADA" in row.rule_source
@@ -46,13 +46,14 @@ async def test_high_fasting_glucose_becomes_a_cited_insight_in_both_languages(
 async def test_a_redelivered_or_republished_event_writes_nothing_twice(coaching: CoachingResources) -> None:
     user = new_user()
     event = measurement_event(user, value=45, context=None)
-    first = await coaching.service.handle_event(event)
+    first = await handle(coaching, event)
     assert [r.rule_id for r in first] == ["glucose.hypo.level2"]
-    assert await coaching.service.handle_event(event) == []
+    assert await handle(coaching, event) == []
     # The same measurement under a new event id (a relay that lost its marker) is recognised too.
     again = CloudEvent.new(event.type, event.source, event.subject, event.data)
-    assert await coaching.service.handle_event(again) == []
-    assert len((await coaching.service.latest_insights([user], 10))[user]) == 1
+    assert await handle(coaching, again) == []
+    async with service(coaching) as s:
+        assert len((await s.latest_insights([user], 10))[user]) == 1
 
 
 async def test_region_and_locale_from_the_event_pick_rules_and_language(coaching: CoachingResources) -> None:
@@ -60,38 +61,38 @@ async def test_region_and_locale_from_the_event_pick_rules_and_language(coaching
     event = measurement_event(user, "BLOOD_PRESSURE", None, None, context="RESTING", locale="en-US",
                               components=[{"code": "SYSTOLIC", "value": 135, "unit": "mm[Hg]"},
                                           {"code": "DIASTOLIC", "value": 85, "unit": "mm[Hg]"}])
-    [row] = await coaching.service.handle_event(event)
+    [row] = await handle(coaching, event)
     assert (row.rule_id, row.ruleset, row.locale) == ("bp.acc_aha.stage1", "INTL", "en-US")
 
 
 async def test_a_normal_reading_gives_no_insight(coaching: CoachingResources) -> None:
-    assert await coaching.service.handle_event(measurement_event(new_user(), value=90)) == []
+    assert await handle(coaching, measurement_event(new_user(), value=90)) == []
 
 
 async def test_malformed_events_are_dropped_not_retried(coaching: CoachingResources) -> None:
     bad = CloudEvent.new("measurement.recorded", "/subgraphs/measurement", None, {"type": "BLOOD_GLUCOSE"})
     with pytest.raises(DropEvent):
-        await coaching.service.handle_event(bad)
+        await handle(coaching, bad)
 
 
 async def test_trend_insight_names_the_readings_and_is_not_repeated(coaching: CoachingResources) -> None:
     user = new_user()
     now = datetime.now(UTC)
     for i in range(3):
-        await coaching.service.handle_event(measurement_event(
+        await handle(coaching, measurement_event(
             user, value=100, context="RANDOM", taken_at=now - timedelta(days=10, hours=i)))
     ids = []
     for i in range(2):
         e = measurement_event(user, value=125, context="RANDOM", taken_at=now - timedelta(days=1, hours=i))
         ids.append(e.data["measurementId"])
-        await coaching.service.handle_event(e)
+        await handle(coaching, e)
     last = measurement_event(user, value=130, context="RANDOM", taken_at=now)
-    [trend] = await coaching.service.handle_event(last)
+    [trend] = await handle(coaching, last)
     assert trend.rule_id == "trend.rising_average.blood_glucose" and trend.kind == "TREND"
     assert trend.measurement_id == last.data["measurementId"]
     assert set(ids) | {last.data["measurementId"]} <= set(trend.measurement_ids)
     assert len(trend.measurement_ids) == 6
-    assert await coaching.service.handle_event(measurement_event(user, value=131, context="RANDOM")) == []
+    assert await handle(coaching, measurement_event(user, value=131, context="RANDOM")) == []
 
 
 def _trend_scenario(user: str) -> list[CloudEvent]:
@@ -108,19 +109,20 @@ def _trend_scenario(user: str) -> list[CloudEvent]:
 
 async def test_a_batch_gives_what_one_by_one_gives_in_one_transaction(coaching: CoachingResources) -> None:
     one_by_one, batched = new_user(), new_user()
-    singles = [[r.rule_id for r in await coaching.service.handle_event(e)]
+    singles = [[r.rule_id for r in await handle(coaching, e)]
                for e in _trend_scenario(one_by_one)]
     assert singles[5] == ["trend.rising_average.blood_glucose"] and singles[6] == []  # quiet after the first
     events = _trend_scenario(batched)
     again = CloudEvent.new(events[-1].type, events[-1].source, events[-1].subject, events[-1].data)
-    handled = await coaching.service.handle_events([*events, events[0], again])  # duplicates: once
-    assert [r.rule_id for r in handled.insights] == [rule for rules in singles for rule in rules]
-    [trend] = [r for r in handled.insights if r.kind == "TREND"]
+    handled = await handle_measurements(coaching, [*events, events[0], again])  # duplicates: once
+    assert [r.rule_id for r in handled.items] == [rule for rules in singles for rule in rules]
+    [trend] = [r for r in handled.items if r.kind == "TREND"]
     assert trend.measurement_id == events[5].data["measurementId"] and len(trend.measurement_ids) == 6
     assert sorted(r.event_id for r in handled.outbox) == sorted(
-        r.envelope["id"] for r in await _outbox_for(coaching, [i.id for i in handled.insights]))
-    assert (await coaching.service.handle_events(events)).insights == []  # redelivered batch: nothing twice
-    assert len((await coaching.service.latest_insights([batched], 10))[batched]) == len(handled.insights)
+        r.envelope["id"] for r in await _outbox_for(coaching, [i.id for i in handled.items]))
+    assert (await handle_measurements(coaching, events)).items == []  # redelivered batch: nothing twice
+    async with service(coaching) as s:
+        assert len((await s.latest_insights([batched], 10))[batched]) == len(handled.items)
 
 
 async def test_workers_consume_the_stream_and_publish_insights(
@@ -152,9 +154,10 @@ async def test_workers_consume_the_stream_and_publish_insights(
 async def test_the_owners_profile_enables_bmi_and_wins_over_the_event(coaching: CoachingResources) -> None:
     user = new_user()
     weight = {"type_": "BODY_WEIGHT", "unit": "kg", "context": None}
-    assert await coaching.service.handle_event(measurement_event(user, value=75, **weight)) == []  # no height
-    await coaching.service.update_profile(user, locale="en-US", region="KR", time_zone=None, height_cm=170)
-    [row] = await coaching.service.handle_event(measurement_event(user, value=75, locale="ko-KR", **weight))
+    assert await handle(coaching, measurement_event(user, value=75, **weight)) == []  # no height
+    async with service(coaching) as s:
+        await s.update_profile(user, locale="en-US", region="KR", time_zone=None, height_cm=170)
+    [row] = await handle(coaching, measurement_event(user, value=75, locale="ko-KR", **weight))
     # BMI 26.0: Korean cut-offs (region KR from the profile), English (the profile beats the event's locale).
     assert (row.rule_id, row.ruleset, row.locale) == ("bmi.ksso.obesity1", "KR", "en-US")
     assert "26.0" in row.texts["en"]["message"]
@@ -166,7 +169,7 @@ async def test_old_processed_markers_are_pruned(coaching: CoachingResources) -> 
     from subgraphs.coaching.models import CoachingProcessedEvent
 
     event = measurement_event(new_user(), value=250)
-    await coaching.service.handle_event(event)
+    await handle(coaching, event)
     workers = CoachingWorkers(coaching, consumer_name="test-prune")
     await workers.prune()
     async with coaching.sessions() as s:
@@ -193,20 +196,24 @@ async def test_translation_overrides_replace_the_built_in_texts(coaching: Coachi
         return CloudEvent.new(TEMPLATE_UPDATED, "/subgraphs/translation", None,
                               {"key": key, "locale": locale, "body": body, "version": version})
 
+    async def handle_template(event: CloudEvent) -> bool:
+        async with service(coaching) as s:
+            return await s.handle_template(event)
+
     try:
-        assert await coaching.service.handle_template(template("Low: {value} mg/dL. Eat 15 g of sugar.", 2))
+        assert await handle_template(template("Low: {value} mg/dL. Eat 15 g of sugar.", 2))
         # An older version arriving late changes nothing.
-        assert not await coaching.service.handle_template(template("An older text {value}", 1))
-        assert not await coaching.service.handle_template(CloudEvent.new(
+        assert not await handle_template(template("An older text {value}", 1))
+        assert not await handle_template(CloudEvent.new(
             TEMPLATE_UPDATED, "/subgraphs/translation", None,
             {"key": "notification.WELCOME.title", "locale": "en", "body": "x", "version": 1}))  # not ours
-        [row] = await coaching.service.handle_event(measurement_event(new_user(), value=65, context=None))
+        [row] = await handle(coaching, measurement_event(new_user(), value=65, context=None))
         assert row.texts["en"]["message"] == "Low: 65 mg/dL. Eat 15 g of sugar."
         assert row.texts["en"]["title"] == "Low blood glucose"  # no override: built in
         assert row.texts["ko"]["message"].startswith("혈당 65 mg/dL")  # another language: built in
         with pytest.raises(DropEvent):
             bad = {"key": "coaching.x.title", "version": "2"}
-            await coaching.service.handle_template(CloudEvent.new(TEMPLATE_UPDATED, "/t", None, bad))
+            await handle_template(CloudEvent.new(TEMPLATE_UPDATED, "/t", None, bad))
     finally:  # the override is global: leave the shared database as other tests expect it
         from sqlalchemy import delete
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from libs.config import Settings
 from libs.testing import free_port, running_app
 from subgraphs.coaching.enrich import MessageEnricher
 from subgraphs.coaching.resources import CoachingResources
-from subgraphs.coaching.service import CoachingService
-from tests.subgraphs.coaching.conftest import measurement_event, new_user
+from subgraphs.coaching.settings import CoachingSettings
+from tests.subgraphs.coaching.conftest import handle, measurement_event, new_user
 
 
 class FakeLlm:
@@ -44,18 +44,18 @@ async def llm() -> AsyncIterator[tuple[FakeLlm, str]]:
 
 
 async def test_reworded_in_the_owners_language_keeping_the_numbers(
-    llm: tuple[FakeLlm, str], settings: Settings, coaching: CoachingResources,
+    llm: tuple[FakeLlm, str], coaching: CoachingResources,
 ) -> None:
     fake, url = llm
-    s = settings.model_copy(update={"coaching_llm_url": url, "coaching_llm_api_key": "sk-test"})
-    enricher = MessageEnricher(s)
+    own = CoachingSettings(llm_url=url, llm_api_key="sk-test")
+    enricher = MessageEnricher(own)
     try:
-        service = CoachingService(s, coaching.sessions, enricher)
-        [row] = await service.handle_event(measurement_event(new_user(), value=250, locale="en-US"))
+        res = replace(coaching, own=own, deps=replace(coaching.deps, enricher=enricher))
+        [row] = await handle(res, measurement_event(new_user(), value=250, locale="en-US"))
         assert row.texts["en"]["message"] == fake.reply
         assert "250" in row.texts["ko"]["message"] and row.texts["ko"]["message"] != fake.reply
         request = fake.requests[-1]
-        assert request["auth"] == "Bearer sk-test" and request["body"]["model"] == s.coaching_llm_model
+        assert request["auth"] == "Bearer sk-test" and request["body"]["model"] == own.llm_model
         assert "English" in request["body"]["messages"][0]["content"]
 
         template = "A fasting glucose of 250 mg/dL is in the diabetes range (126 or more)."
@@ -67,9 +67,9 @@ async def test_reworded_in_the_owners_language_keeping_the_numbers(
         await enricher.aclose()
 
 
-async def test_an_unreachable_model_keeps_the_template(settings: Settings) -> None:
-    s = settings.model_copy(update={"coaching_llm_url": f"http://127.0.0.1:{free_port()}/v1"})
-    enricher = MessageEnricher(s, timeout_s=1)
+async def test_an_unreachable_model_keeps_the_template() -> None:
+    own = CoachingSettings(llm_url=f"http://127.0.0.1:{free_port()}/v1")
+    enricher = MessageEnricher(own, timeout_s=1)
     try:
         assert await enricher.reword("혈당 250 mg/dL", "ko") == "혈당 250 mg/dL"
     finally:

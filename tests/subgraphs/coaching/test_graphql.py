@@ -9,7 +9,7 @@ from libs.config import Settings
 from libs.testing.graphql import error_codes, gql
 from subgraphs.coaching.resources import CoachingResources
 from subgraphs.coaching.worker import LIVE_TOPIC, CoachingWorkers
-from tests.subgraphs.coaching.conftest import measurement_event, new_user, token_for
+from tests.subgraphs.coaching.conftest import handle, measurement_event, new_user, token_for
 from tests.subgraphs.coaching.ws import subscribe
 
 INSIGHTS = """
@@ -37,7 +37,7 @@ def _reps(*user_ids: str) -> dict[str, Any]:
 async def _insights_for(coaching: CoachingResources, user: str, *values: float) -> list[str]:
     ids = []
     for v in values:
-        ids += [r.id for r in await coaching.service.handle_event(measurement_event(user, value=v))]
+        ids += [r.id for r in await handle(coaching, measurement_event(user, value=v))]
     return ids
 
 

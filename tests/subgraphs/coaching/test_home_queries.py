@@ -5,7 +5,8 @@ from __future__ import annotations
 from libs.config import Settings
 from libs.testing.graphql import gql
 from subgraphs.coaching.resources import CoachingResources
-from tests.subgraphs.coaching.conftest import measurement_event, new_user, token_for
+from subgraphs.coaching.settings import CoachingSettings
+from tests.subgraphs.coaching.conftest import handle, measurement_event, new_user, token_for
 from tests.subgraphs.coaching.sqlcount import count_statements
 
 # What the router sends for Home's `coachingInsights(first: 5) { ... measurement { ... } }`.
@@ -18,7 +19,7 @@ query($reps: [_Any!]!) {
 
 
 async def _home(url: str, user: str, settings: Settings, copies: int = 1) -> int:
-    database = settings.database_name("coaching")
+    database = settings.database_name(CoachingSettings().database)
     with count_statements(database) as counter:
         result = await gql(url, HOME_PART, {"reps": [{"__typename": "User", "id": user}] * copies},
                            token=token_for(settings, user))
@@ -31,9 +32,9 @@ async def test_home_coaching_part_is_one_query_for_few_or_many_insights(
     coaching_url: str, coaching: CoachingResources, settings: Settings,
 ) -> None:
     few, many = new_user(), new_user()
-    await coaching.service.handle_event(measurement_event(few, value=250))
+    await handle(coaching, measurement_event(few, value=250))
     for v in range(130, 155):  # 25 insights, each with its measurement
-        await coaching.service.handle_event(measurement_event(many, value=v, context="BEFORE_MEAL"))
+        await handle(coaching, measurement_event(many, value=v, context="BEFORE_MEAL"))
     url = coaching_url + "/graphql"
     assert await _home(url, few, settings) == 1
     assert await _home(url, many, settings) == 1
