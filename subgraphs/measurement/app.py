@@ -9,28 +9,21 @@ from fastapi import FastAPI
 from libs.config import Settings
 from libs.graphql.app import create_subgraph_app
 from subgraphs.measurement.context import MeasurementContext
-from subgraphs.measurement.resources import resources
+from subgraphs.measurement.resources import open_resources
 from subgraphs.measurement.schema import schema
+from subgraphs.measurement.settings import MeasurementSettings
+from subgraphs.measurement.worker import MeasurementWorkers
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    relay_interval_s: float = 5.0,
-    relay_grace_s: float = 10.0,
-    events_redis_url: str | None = None,
-) -> FastAPI:
-    """`relay_*`: how often documents with a pending event are republished, and how old they must be;
-    `events_redis_url`: a separate Redis for the event bus (default: REDIS_URL)."""
+def create_app(settings: Settings | None = None, own: MeasurementSettings | None = None) -> FastAPI:
+    """`own`: this subgraph's settings (default: from MEASUREMENT_* variables); with `own.workers` the
+    pending-event relay runs inside this process."""
+    own = own or MeasurementSettings()
     return create_subgraph_app(
         "measurement",
         schema,
-        partial(
-            resources,
-            relay_interval_s=relay_interval_s,
-            relay_grace_s=relay_grace_s,
-            events_redis_url=events_redis_url,
-        ),
+        partial(open_resources, own=own),
         settings=settings,
         context_class=MeasurementContext,
+        workers=MeasurementWorkers if own.workers else None,
     )

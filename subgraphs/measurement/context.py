@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from strawberry.types import Info as StrawberryInfo
 
-from libs.graphql.context import Context
+from libs.graphql.context import StoreContext
+from subgraphs.measurement.repository import MeasurementRepository
 from subgraphs.measurement.resources import MeasurementResources
-from subgraphs.measurement.service import MeasurementService
 
 
-class MeasurementContext(Context[MeasurementResources]):
-    @property
-    def service(self) -> MeasurementService:
-        return self.resources.service
+class MeasurementContext(StoreContext[MeasurementResources, MeasurementRepository]):
+    """`unit_of_work()` / `read()` yield the `MeasurementRepository` (MongoDB: no transaction, see
+    repository.py); services get it with `resources.deps`."""
 
 
 Info = StrawberryInfo[MeasurementContext, None]

@@ -7,8 +7,9 @@ authMessage of cartridge uid 04A1B2C3D4E5F6 at read counter 1 in lot DEMO-GLU-00
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from libs.time import utcnow
 from subgraphs.measurement import sun
 from subgraphs.measurement.catalogue import MeasurementType
 from subgraphs.measurement.service import MeasurementService
@@ -27,7 +28,7 @@ def demo_keys() -> dict[str, bytes]:
 
 
 async def seed_demo_lots(service: MeasurementService) -> None:
-    expires = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=365)
+    expires = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=365)
     for lot, type_ in DEMO_LOTS.items():
         await service.register_lot(lot, type_, expires, [1.0, 0.0])
 

@@ -1,8 +1,16 @@
-"""Every query of the measurement database. Speaks domain objects outward, documents inward."""
+"""Every query of the measurement database. Speaks domain objects outward, documents inward.
+
+`MeasurementRepository` is what a unit of work of this subgraph yields (`res.db.write()`,
+`info.context.unit_of_work()`): one query object per collection (`repo.measurements`, `repo.devices`,
+`repo.cartridges`, `repo.leases`). MongoDB here (a standalone server) has no multi-document transactions,
+so `res.db` is a `libs.db.uow.NoTransactions` over one stateless repository: each write is atomic on its
+own, and a measurement's event waits in an outbox marker on the measurement document itself (events.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,7 +105,9 @@ def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> Meas
     )
 
 
-class MeasurementRepository:
+class Measurements:
+    """The `measurements` collection."""
+
     async def by_client_id(self, user_id: str, client_id: str) -> Measurement | None:
         doc = await MeasurementDocument.find_one({"user_id": user_id, "client_id": client_id})
         return _to_measurement(doc) if doc else None
@@ -267,8 +277,8 @@ def _range(
     return query
 
 
-class LeaseRepository:
-    """Named leases: one holder at a time, until it lets go or stops renewing."""
+class Leases:
+    """The `leases` collection: named leases: one holder at a time, until it lets go or stops renewing."""
 
     def _collection(self) -> Any:
         return MeasurementDocument.get_pymongo_collection().database["leases"]
@@ -301,7 +311,9 @@ def _to_device(d: DeviceDocument) -> Device:
     )
 
 
-class DeviceRepository:
+class Devices:
+    """The `devices` collection."""
+
     async def by_serial(self, serial: str) -> Device | None:
         doc = await DeviceDocument.find_one({"serial": serial})
         return _to_device(doc) if doc else None
@@ -338,7 +350,9 @@ def _to_lot(d: CartridgeLotDocument) -> CartridgeLot:
     )
 
 
-class CartridgeRepository:
+class Cartridges:
+    """The `cartridge_lots` and `cartridge_uses` collections."""
+
     async def lot(self, lot: str) -> CartridgeLot | None:
         doc = await CartridgeLotDocument.find_one({"lot": lot})
         return _to_lot(doc) if doc else None
@@ -394,3 +408,11 @@ class CartridgeRepository:
         await CartridgeUseDocument.get_pymongo_collection().delete_one(
             {"uid": uid, "measurement_id": measurement_id}
         )
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRepository:
+    measurements: Measurements = field(default_factory=Measurements)
+    devices: Devices = field(default_factory=Devices)
+    cartridges: Cartridges = field(default_factory=Cartridges)
+    leases: Leases = field(default_factory=Leases)

@@ -1,21 +1,22 @@
 """The measurement rules: validation, idempotency, devices, cartridge authenticity and single use, events.
 
-Knows neither Strawberry nor MongoDB: it gets domain objects, repositories and an event sink.
+Knows neither Strawberry nor MongoDB: it gets domain objects, the repository of a unit of work and its deps
+(an event sink, the SUN keys, a clock).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from libs.graphql.cursor import decode_cursor
+from libs.time import utcnow
 from subgraphs.measurement import sun
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, spec_for
 from subgraphs.measurement.domain import (
@@ -36,13 +37,7 @@ from subgraphs.measurement.errors import (
     InvalidMeasurement,
     UnknownCartridgeLot,
 )
-from subgraphs.measurement.repository import (
-    AlreadyExists,
-    CartridgeRepository,
-    DeviceRepository,
-    MeasurementRepository,
-    new_id,
-)
+from subgraphs.measurement.repository import AlreadyExists, MeasurementRepository, new_id
 from subgraphs.measurement.validation import CLIENT_ID, express, express_unit, to_millis, validate
 
 log = logging.getLogger("manpasik.measurement")
@@ -73,22 +68,25 @@ class _Prepared:
     prefix: str = ""  # `inputs[3].` inside a batch, for error fields
 
 
+@dataclass(frozen=True, slots=True)
+class MeasurementDeps:
+    """What the service needs besides its repository: the event bus, the lots' SUN keys and the clock."""
+
+    events: EventSink
+    sun_keys: Mapping[str, bytes]
+    clock: Callable[[], datetime] = utcnow
+
+
 class MeasurementService:
-    def __init__(
-        self,
-        measurements: MeasurementRepository,
-        devices: DeviceRepository,
-        cartridges: CartridgeRepository,
-        events: EventSink,
-        sun_keys: Mapping[str, bytes],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.measurements = measurements
-        self.devices = devices
-        self.cartridges = cartridges
-        self.events = events
-        self.sun_keys = sun_keys
-        self.clock = clock
+    """Built per request or event on the repository of its unit of work: `MeasurementService(repo, deps)`."""
+
+    def __init__(self, repo: MeasurementRepository, deps: MeasurementDeps) -> None:
+        self.measurements = repo.measurements
+        self.devices = repo.devices
+        self.cartridges = repo.cartridges
+        self.events = deps.events
+        self.sun_keys = deps.sun_keys
+        self.clock = deps.clock
 
     # ---- recording ----
     async def record(self, user_id: str, raw: MeasurementInput) -> Measurement:
@@ -297,7 +295,7 @@ class MeasurementService:
         if not 1 <= first <= MAX_PAGE:
             raise InvalidMeasurement(f"first must be between 1 and {MAX_PAGE}", field="first")
         _check_range(since, until)
-        return await self.measurements.page(user_id, type_, since, until, first, decode_cursor(after))
+        return await self.measurements.page(user_id, type_, since, until, first, _cursor(after))
 
     async def summary(
         self,
@@ -385,19 +383,11 @@ def _check_range(since: datetime | None, until: datetime | None) -> None:
         raise InvalidMeasurement("until must be after since", field="until")
 
 
-def encode_cursor(m: Measurement) -> str:
-    raw = f"{round(m.taken_at.timestamp() * 1000)}:{m.client_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> Cursor | None:
-    if cursor is None:
+def _cursor(after: str | None) -> Cursor | None:
+    """The (takenAt, clientId) position of an opaque `libs.graphql.cursor` cursor."""
+    if after is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        millis, client_id = raw.split(":", 1)
-        if not CLIENT_ID.fullmatch(client_id):
-            raise ValueError(client_id)
-        return Cursor(taken_at=datetime.fromtimestamp(int(millis) / 1000, UTC), client_id=client_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    taken_at, client_id = decode_cursor(after, field="after")
+    if not CLIENT_ID.fullmatch(client_id):
         raise InvalidMeasurement("after is not a cursor from this list", field="after")
+    return Cursor(taken_at=taken_at, client_id=client_id)

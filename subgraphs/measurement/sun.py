@@ -6,7 +6,7 @@ Layout and key derivation per NXP AN12196 ("NTAG 424 DNA features and hints", §
   K_SesSDMFileReadMAC = AES-CMAC(K_SDMFileRead, 3CC3 0001 0080 | UID | SDMReadCtr)
   SDMMAC     = the odd-indexed bytes (1, 3, ..., 15) of AES-CMAC(K_Ses, MAC input); our URL has no mirrored
                file data after the PICC data, so the MAC input is empty.
-One AES-128 key per cartridge lot serves as both SDM keys (settings.cartridge_sun_keys).
+One AES-128 key per cartridge lot serves as both SDM keys (MEASUREMENT_CARTRIDGE_SUN_KEYS, `parse_keys`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,19 @@ def parse_key(hex_key: str) -> bytes:
     if len(key) != 16:
         raise ValueError("a SUN key is 16 bytes (32 hex digits)")
     return key
+
+
+def parse_keys(spec: str) -> dict[str, bytes]:
+    """`"LOT-A:00112233...,LOT-B:..."` -> {lot: 16-byte key}; refuses a malformed entry."""
+    keys: dict[str, bytes] = {}
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        lot, sep, hex_key = entry.rpartition(":")
+        if not sep or not lot:
+            raise ValueError(
+                f"MEASUREMENT_CARTRIDGE_SUN_KEYS entry for {lot or entry[:8]!r} must be lot:hexkey"
+            )
+        keys[lot.strip()] = parse_key(hex_key.strip())
+    return keys
 
 
 def parse_message(message: str) -> tuple[bytes, bytes]:

@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.extensions import FieldExtension
 
-from libs.auth import require_viewer
+from libs.auth import Role, require_viewer
+from libs.auth.fields import owner_or_roles
+from libs.auth.permissions import can_access
 from libs.errors import Forbidden
+from libs.graphql.cursor import encode_cursor
 from subgraphs.measurement import catalogue, domain
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
+from subgraphs.measurement.loaders import (
+    OWN_MEASUREMENTS,
+    authorized_user_ids,
+    counts_by_user,
+    devices_by_user,
+    latest_by_user,
+    measurements_by_id,
+)
+from subgraphs.measurement.service import MeasurementService
 from subgraphs.measurement.validation import express
 
 strawberry.enum(
@@ -94,14 +107,14 @@ class Measurement:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Measurement | None:
-        from subgraphs.measurement.loaders import measurements_by_id
-
+        # The entity itself is the guard (a measurement is its owner's alone, staff included): every other
+        # path to a Measurement goes through an owner-only User field or the owner's own mutation.
         viewer = require_viewer(info.context.viewer)
         m = await measurements_by_id(info).load(str(id))
         if m is None:
             return None
-        if m.user_id != viewer.user_id:
-            raise Forbidden("you may only access your own measurements")
+        if not can_access(viewer, m.user_id):
+            raise Forbidden(OWN_MEASUREMENTS)
         return cls.from_domain(m)
 
 
@@ -198,6 +211,83 @@ class MeasurementTypeInfo:
             value=q(s.value) if s.value else None,
             components=[q(c) for c in s.components],
         )
+
+
+def _user_id(user: User) -> str:
+    return str(user.id)
+
+
+def _owner_only() -> list[FieldExtension]:
+    """Readings are the user's alone (ADMIN and SUPPORT included): staff may only see how many there are."""
+    return [owner_or_roles(owner=_user_id, message=OWN_MEASUREMENTS)]
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
+        # Batched: the owner (or ADMIN/SUPPORT, who may read only the count) gets it, others FORBIDDEN.
+        return cls(id=strawberry.ID(await authorized_user_ids(info).load(str(id))))
+
+    @strawberry.field(description="The newest measurement of each type", extensions=_owner_only())
+    async def latest_measurements(self, info: Info) -> list[Measurement]:
+        return [Measurement.from_domain(m) for m in await latest_by_user(info).load(str(self.id))]
+
+    @strawberry.field(
+        description="Newest first; `since` inclusive, `until` exclusive", extensions=_owner_only()
+    )
+    async def measurements(
+        self,
+        info: Info,
+        type: MeasurementType,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> MeasurementConnection:
+        async with info.context.read() as repo:
+            service = MeasurementService(repo, info.context.resources.deps)
+            page = await service.history(str(self.id), type, since, until, first, after)
+        edges = [
+            MeasurementEdge(node=Measurement.from_domain(m), cursor=encode_cursor(m.taken_at, m.client_id))
+            for m in page.items
+        ]
+        return MeasurementConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    @strawberry.field(
+        description="count/average/min/max over the range, computed in the database; panels "
+        "need `component` (e.g. SYSTOLIC); `unit` converts (default: the canonical unit)",
+        extensions=_owner_only(),
+    )
+    async def measurement_summary(
+        self,
+        info: Info,
+        type: MeasurementType,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        component: str | None = None,
+        unit: str | None = None,
+    ) -> MeasurementSummary:
+        async with info.context.read() as repo:
+            service = MeasurementService(repo, info.context.resources.deps)
+            s = await service.summary(str(self.id), type, since, until, component, unit)
+        return MeasurementSummary(count=s.count, average=s.average, min=s.min, max=s.max, unit=s.unit)
+
+    @strawberry.field(
+        description="How many measurements the user has (the user, ADMIN and SUPPORT)",
+        extensions=[owner_or_roles(Role.ADMIN, Role.SUPPORT, owner=_user_id)],
+    )
+    async def measurement_count(self, info: Info) -> int:
+        return await counts_by_user(info).load(str(self.id))
+
+    @strawberry.field(description="Readers registered to this user", extensions=_owner_only())
+    async def devices(self, info: Info) -> list[Device]:
+        return [Device.from_domain(d) for d in await devices_by_user(info).load(str(self.id))]
 
 
 @strawberry.input

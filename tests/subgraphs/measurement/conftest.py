@@ -14,6 +14,7 @@ from libs.config import Settings
 from libs.testing import running_app
 from libs.testing.graphql import gql
 from subgraphs.measurement.app import create_app
+from subgraphs.measurement.settings import MeasurementSettings
 from tests.subgraphs.measurement.tcp_proxy import TcpProxy
 
 LOT = "GLU-TEST-01"
@@ -34,12 +35,12 @@ mutation($input: RecordMeasurementInput!) {
 @pytest.fixture(scope="module")
 def msettings(settings: Settings) -> Settings:
     # Its own database: the e2e stack's measurement app (same process, same settings) has its own relay.
-    return settings.model_copy(
-        update={
-            "cartridge_sun_keys": f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY},{ANCIENT_LOT}:{OLD_LOT_KEY}",
-            "db_suffix": settings.db_suffix + "_m",
-        }
-    )
+    return settings.model_copy(update={"db_suffix": settings.db_suffix + "_m"})
+
+
+def database(settings: Settings) -> str:
+    """The measurement subgraph's Mongo database under these settings (with their DB_SUFFIX)."""
+    return settings.database_name(MeasurementSettings().database)
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +58,13 @@ async def url(msettings: Settings, events_proxy: TcpProxy) -> AsyncIterator[str]
     # One app per module: Beanie binds its document classes to one client per process, so two measurement
     # apps must not overlap in one process.
     db = urlsplit(msettings.redis_url).path or "/0"
-    app = create_app(
-        msettings,
+    own = MeasurementSettings(
+        cartridge_sun_keys=f"{LOT}:{LOT_KEY}, {OLD_LOT}:{OLD_LOT_KEY},{ANCIENT_LOT}:{OLD_LOT_KEY}",
         relay_interval_s=0.2,
         relay_grace_s=0.3,
         events_redis_url=f"redis://127.0.0.1:{events_proxy.port}{db}",
     )
+    app = create_app(msettings, own)
     async with running_app(app) as base:
         yield base + "/graphql"
 

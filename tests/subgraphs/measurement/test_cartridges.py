@@ -10,7 +10,7 @@ import pytest
 
 from libs.testing.graphql import error_codes
 from subgraphs.measurement import sun
-from tests.subgraphs.measurement.conftest import ANCIENT_LOT, LOT, LOT_KEY, OLD_LOT, OLD_LOT_KEY
+from tests.subgraphs.measurement.conftest import ANCIENT_LOT, LOT, LOT_KEY, OLD_LOT, OLD_LOT_KEY, database
 
 REGISTER_LOT = """mutation($i: RegisterCartridgeLotInput!) {
   registerCartridgeLot(input: $i) { lot type expiresAt calibration } }"""
@@ -230,7 +230,7 @@ async def test_retry_after_an_interrupted_store_keeps_the_cartridge(lots, new_us
     measurement_id = str(ObjectId())
     client: AsyncMongoClient = AsyncMongoClient(msettings.mongodb_url, tz_aware=True)
     try:  # the state such a crash leaves: a claim naming a measurement that was never inserted
-        await client[msettings.database_name("measurement")]["cartridge_uses"].insert_one(
+        await client[database(msettings)]["cartridge_uses"].insert_one(
             {
                 "uid": uid,
                 "lot": LOT,

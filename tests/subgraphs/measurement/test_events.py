@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 
 from libs.events import CloudEvent
 from libs.events.streams import MEASUREMENT_STREAM, stream_key
+from tests.subgraphs.measurement.conftest import database
 
 
 async def _events_for(redis, settings, measurement_id: str) -> list[CloudEvent]:
@@ -23,7 +24,7 @@ async def _pending_marker(settings, measurement_id: str) -> str | None:
 
     client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
     try:
-        doc = await client[settings.database_name("measurement")]["measurements"].find_one(
+        doc = await client[database(settings)]["measurements"].find_one(
             {"_id": ObjectId(measurement_id)}
         )
     finally:

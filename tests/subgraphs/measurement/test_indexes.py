@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pymongo import AsyncMongoClient
 
+from tests.subgraphs.measurement.conftest import database
+
 
 async def test_indexes_exist(url, msettings) -> None:
     client: AsyncMongoClient = AsyncMongoClient(msettings.mongodb_url, tz_aware=True)
     try:
-        db = client[msettings.database_name("measurement")]
+        db = client[database(msettings)]
         measurements = await db["measurements"].index_information()
         uses = await db["cartridge_uses"].index_information()
         devices = await db["devices"].index_information()

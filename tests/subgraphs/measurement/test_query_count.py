@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo import monitoring
 
 from libs.config import Settings
+from tests.subgraphs.measurement.conftest import database
 
 
 class _CommandCounter(monitoring.CommandListener):
@@ -43,7 +44,7 @@ HOME = """query($r: [_Any!]!, $since: DateTime) { _entities(representations: $r)
 
 
 async def _home_commands(u, settings: Settings) -> tuple[Counter[str], dict]:
-    COUNTER.database = settings.database_name("measurement")
+    COUNTER.database = database(settings)
     COUNTER.commands.clear()
     since = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     r = await u.gql(HOME, {"r": [{"__typename": "User", "id": u.id}], "since": since})
@@ -101,7 +102,7 @@ async def test_admin_list_counts_are_one_query(new_user, msettings) -> None:
     for u in users[:3]:
         await u.record(type="HEART_RATE", value=60, unit="/min")
     admin = new_user(("ADMIN",))
-    COUNTER.database = msettings.database_name("measurement")
+    COUNTER.database = database(msettings)
     COUNTER.commands.clear()
     r = await admin.gql(
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { measurementCount } } }",

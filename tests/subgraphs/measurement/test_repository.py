@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType
 from subgraphs.measurement.domain import Measurement
-from subgraphs.measurement.repository import MeasurementRepository, new_id
+from subgraphs.measurement.repository import MeasurementRepository, Measurements, new_id
 
 
 def _reading(user_id: str, client_id: str, value: float) -> Measurement:
@@ -30,7 +30,7 @@ def _reading(user_id: str, client_id: str, value: float) -> Measurement:
 
 
 async def test_unordered_insert_returns_the_stored_twin_of_a_taken_client_id(url) -> None:
-    repo = MeasurementRepository()
+    repo = Measurements()
     user = uuid.uuid4().hex
     [(first, inserted)] = await repo.insert_many([(_reading(user, "a", 60), new_id(), "e1")])
     assert inserted
@@ -51,9 +51,9 @@ async def test_unordered_insert_returns_the_stored_twin_of_a_taken_client_id(url
 async def test_lease_has_one_holder_until_released_or_expired(url) -> None:
     from datetime import timedelta
 
-    from subgraphs.measurement.repository import LeaseRepository
+    from subgraphs.measurement.repository import Leases
 
-    leases, name, ttl = LeaseRepository(), f"test-{uuid.uuid4().hex}", timedelta(seconds=30)
+    leases, name, ttl = Leases(), f"test-{uuid.uuid4().hex}", timedelta(seconds=30)
     t0 = datetime.now(UTC)
     assert await leases.acquire(name, "a", t0, ttl)
     assert not await leases.acquire(name, "b", t0, ttl)
@@ -69,16 +69,19 @@ async def test_lease_has_one_holder_until_released_or_expired(url) -> None:
 async def test_competing_relays_publish_a_pending_event_once(url, msettings, redis) -> None:
     import asyncio
 
+    from libs.db.uow import NoTransactions
     from libs.events import CloudEvent
     from libs.events.streams import MEASUREMENT_STREAM, stream_key
-    from subgraphs.measurement.events import PendingEventRelay, RedisEventSink
-    from subgraphs.measurement.repository import LeaseRepository
+    from subgraphs.measurement.events import RedisEventSink
+    from subgraphs.measurement.worker import PendingEventRelay
 
     repo = MeasurementRepository()
-    [(m, _)] = await repo.insert_many([(_reading(uuid.uuid4().hex, "p", 70), new_id(), uuid.uuid4().hex)])
+    [(m, _)] = await repo.measurements.insert_many(
+        [(_reading(uuid.uuid4().hex, "p", 70), new_id(), uuid.uuid4().hex)]
+    )
     sink = RedisEventSink(redis, msettings)
     # Three more replicas beside the module app's own relay, all past the grace period at once.
-    relays = [PendingEventRelay(repo, LeaseRepository(), sink, grace_s=0) for _ in range(3)]
+    relays = [PendingEventRelay(NoTransactions(repo), sink, grace_s=0) for _ in range(3)]
 
     async def published() -> int:
         entries = await redis.xrange(stream_key(msettings, MEASUREMENT_STREAM))

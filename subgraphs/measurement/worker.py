@@ -1,0 +1,83 @@
+"""Background work of the measurement subgraph: the relay of `measurement.recorded` events Redis missed.
+
+Runs inside the API process (MEASUREMENT_WORKERS=true, the default) or as a process of its own:
+`manpasik worker measurement`. Any number of copies may run: a lease lets one relay at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from libs.db.uow import UnitsOfWork
+from libs.events.streams import MEASUREMENT_RECORDED
+from libs.events.workers import EventWorkers
+from libs.polling import PollingLoop
+from libs.time import utcnow
+from subgraphs.measurement.repository import MeasurementRepository
+from subgraphs.measurement.resources import MeasurementResources
+from subgraphs.measurement.service import EventSink
+
+log = logging.getLogger("manpasik.measurement.events")
+
+
+class PendingEventRelay:
+    """Republishes `measurement.recorded` for documents whose outbox marker is still set, then clears it."""
+
+    LEASE = "measurement-event-relay"
+
+    def __init__(
+        self,
+        db: UnitsOfWork[MeasurementRepository],
+        sink: EventSink,
+        *,
+        interval_s: float = 5.0,
+        grace_s: float = 10.0,
+        batch: int = 200,
+    ) -> None:
+        self.db = db
+        self.sink = sink
+        # One replica relays at a time (the others would publish the same events again); the lease outlives a
+        # few missed rounds, so a stopped holder is replaced within about 30 s.
+        self.owner = uuid.uuid4().hex
+        self.lease_ttl = timedelta(seconds=max(30.0, 3 * interval_s))
+        # Leaves the request's own publish time to finish, so a healthy system does not publish twice.
+        self.grace = timedelta(seconds=grace_s)
+        self.batch = batch
+        self.loop = PollingLoop(
+            self.relay_once, interval_s=interval_s, batch_size=batch, name="measurement event relay"
+        )
+
+    async def relay_once(self) -> int:
+        now = utcnow()
+        async with self.db.write() as repo:
+            if not await repo.leases.acquire(self.LEASE, self.owner, now, self.lease_ttl):
+                return 0
+            pending = await repo.measurements.with_pending_event(now - self.grace, self.batch)
+            if not pending or not await self.sink.measurements_recorded(pending):
+                return 0  # nothing to do, or Redis still down: next round
+            await repo.measurements.clear_pending_events([(m.id, event_id) for m, event_id in pending])
+        log.info("relayed %d pending %s events", len(pending), MEASUREMENT_RECORDED)
+        return len(pending)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.loop.run(stop)
+        with contextlib.suppress(Exception):  # let another replica take over now, not after the TTL
+            async with self.db.write() as repo:
+                await repo.leases.release(self.LEASE, self.owner)
+
+
+class MeasurementWorkers(EventWorkers):
+    name = "measurement"
+
+    def __init__(self, res: MeasurementResources) -> None:
+        self.relay = PendingEventRelay(
+            res.db,
+            res.deps.events,
+            interval_s=res.own.relay_interval_s,
+            grace_s=res.own.relay_grace_s,
+        )
+        super().__init__(consumers=[], loops=[self.relay.run])
