@@ -34,6 +34,14 @@ class UnitsOfWork(Protocol[Repo_co]):
     def read(self) -> AbstractAsyncContextManager[Repo_co]: ...
 
 
+class SessionRepository:
+    """Base of a SQL subgraph's repository (`Transactions(sessions, CoachingRepository)` builds one per unit
+    of work): the unit's session, which mixins such as EventLedger and TemplateOverrides query too."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
 class Transactions(Generic[Repo]):
     """SQL units of work: each opens a session, hands the subgraph's repository over it, and commits once."""
 

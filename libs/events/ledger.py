@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +18,8 @@ from libs.events.idempotency import (
     record_processed,
 )
 from libs.events.outbox import OutboxBase, add_to_outbox
+
+T = TypeVar("T")
 
 
 class EventLedger:
@@ -32,6 +34,18 @@ class EventLedger:
 
     async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
         return await processed_ids(self.session, self.processed_model, group, event_ids)
+
+    async def unprocessed(self, group: str,
+                          items: Sequence[tuple[CloudEvent, T]]) -> list[tuple[CloudEvent, T]]:
+        """The (event, parsed) pairs of one consumer read that `group` has not processed yet, each event once
+        (a read may hold a redelivery twice), in their order: one query for the whole read."""
+        done = await self.processed_ids(group, [event.id for event, _ in items])
+        fresh = []
+        for event, item in items:
+            if event.id not in done:
+                done.add(event.id)
+                fresh.append((event, item))
+        return fresh
 
     def record_processed(self, group: str, event: CloudEvent) -> None:
         record_processed(self.session, self.processed_model, group, event.id, event.type)
