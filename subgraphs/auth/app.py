@@ -12,17 +12,23 @@ from libs.auth.keys import published_jwks
 from libs.config import Settings, get_settings
 from libs.graphql.app import create_subgraph_app
 from subgraphs.auth.context import AuthContext
-from subgraphs.auth.resources import resources
+from subgraphs.auth.resources import open_resources
 from subgraphs.auth.schema import schema
 from subgraphs.auth.settings import AuthSettings
+from subgraphs.auth.worker import AuthWorkers
 
 
-def create_app(settings: Settings | None = None, auth_settings: AuthSettings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, own: AuthSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    auth_settings = auth_settings or AuthSettings()
+    own = own or AuthSettings()
     published_jwks(settings)  # fails at start, not at the first request, when the signing key is unusable
     app = create_subgraph_app(
-        "auth", schema, partial(resources, auth=auth_settings), settings=settings, context_class=AuthContext
+        "auth",
+        schema,
+        partial(open_resources, own=own),
+        settings=settings,
+        context_class=AuthContext,
+        workers=AuthWorkers if own.workers else None,
     )
 
     @app.get("/.well-known/jwks.json")

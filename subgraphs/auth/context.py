@@ -1,40 +1,17 @@
-"""The auth subgraph's request context: the shared one plus the caller's address and one unit of work."""
+"""The auth subgraph's request context: the shared one (units of work over `AuthRepository`) plus the
+caller's address."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import strawberry
 
-from libs.graphql.context import Context
-from subgraphs.auth.errors import CommitFirst
+from libs.graphql.context import StoreContext
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.resources import AuthResources
 from subgraphs.auth.service.common import ClientInfo
 
 
-class AuthContext(Context[AuthResources]):
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AuthRepository]:
-        """The request's one commit point: commits when the block succeeds, rolls back on any error."""
-        async with self.resources.sessions() as session:
-            try:
-                yield AuthRepository(session)
-                await session.commit()
-                self.resources.relay.wake()  # this change's events go out now, not at the next poll
-            except CommitFirst:
-                await session.commit()
-                raise
-            except BaseException:
-                await session.rollback()
-                raise
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AuthRepository]:
-        async with self.resources.sessions() as session:
-            yield AuthRepository(session)
-
+class AuthContext(StoreContext[AuthResources, AuthRepository]):
     def client(self) -> ClientInfo:
         request = getattr(self, "request", None)
         if request is None:

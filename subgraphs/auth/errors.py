@@ -18,16 +18,15 @@ class EmailTaken(Conflict):
         super().__init__("an account with this email already exists", field="email")
 
 
-class CommitFirst(Exception):
-    """Marks an error whose request still commits what it recorded (e.g. a family revoked on reuse)."""
-
-
 class InvalidRefreshToken(Unauthenticated):
     def __init__(self, message: str = "invalid refresh token") -> None:
         super().__init__(message)
 
 
-class RefreshTokenReused(CommitFirst, InvalidRefreshToken):
+class RefreshTokenReused(InvalidRefreshToken):
+    # The answer is an error, but the family revoked on reuse (and the record of it) must stay.
+    commits = True
+
     def __init__(self) -> None:
         super().__init__("refresh token reuse detected: this session was ended; log in again")
 
@@ -60,7 +59,6 @@ __all__ = [
     "INVALID_CREDENTIALS",
     "AccountSuspended",
     "BadUserInput",
-    "CommitFirst",
     "EmailTaken",
     "InvalidCode",
     "InvalidCredentials",

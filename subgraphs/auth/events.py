@@ -1,6 +1,7 @@
-"""Domain events the auth subgraph publishes on the `auth` stream (libs.events.streams.AUTH_STREAM).
+"""The events the auth subgraph publishes on the `auth` stream (types from `libs.events.streams`).
 
-Data always carries `userId`; admin actions add `actorId` and `reason` so the admin console can list them.
+Data always carries `userId`; admin actions add `actorId` and `reason` (or `role`) so the admin console can
+list them. Each builder is committed through the outbox with the change that caused it (`repo.publish`).
 """
 
 from __future__ import annotations
@@ -8,24 +9,36 @@ from __future__ import annotations
 from typing import Any
 
 from libs.events import CloudEvent
-from libs.events.streams import USER_SIGNED_UP
+from libs.events.streams import (
+    USER_DELETION_REQUESTED,
+    USER_REINSTATED,
+    USER_ROLE_GRANTED,
+    USER_SIGNED_UP,
+    USER_SUSPENDED,
+)
 
 SOURCE = "/subgraphs/auth"
 
-USER_SUSPENDED = "user.suspended"
-USER_REINSTATED = "user.reinstated"
-USER_ROLE_GRANTED = "user.role_granted"
-USER_DELETION_REQUESTED = "user.deletion_requested"
 
-__all__ = [
-    "USER_DELETION_REQUESTED",
-    "USER_REINSTATED",
-    "USER_ROLE_GRANTED",
-    "USER_SIGNED_UP",
-    "USER_SUSPENDED",
-    "user_event",
-]
-
-
-def user_event(event_type: str, user_id: str, **data: Any) -> CloudEvent:
+def _user_event(event_type: str, user_id: str, **data: Any) -> CloudEvent:
     return CloudEvent.new(event_type, SOURCE, subject=user_id, data={"userId": user_id, **data})
+
+
+def signed_up(user_id: str, *, display_name: str, locale: str) -> CloudEvent:
+    return _user_event(USER_SIGNED_UP, user_id, displayName=display_name, locale=locale)
+
+
+def suspended(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
+    return _user_event(USER_SUSPENDED, user_id, actorId=actor_id, reason=reason)
+
+
+def reinstated(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
+    return _user_event(USER_REINSTATED, user_id, actorId=actor_id, reason=reason)
+
+
+def role_granted(user_id: str, *, actor_id: str, role: str) -> CloudEvent:
+    return _user_event(USER_ROLE_GRANTED, user_id, actorId=actor_id, role=role)
+
+
+def deletion_requested(user_id: str) -> CloudEvent:
+    return _user_event(USER_DELETION_REQUESTED, user_id)

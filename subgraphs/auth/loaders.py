@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from libs.time import utcnow
 from subgraphs.auth.context import AuthContext
-from subgraphs.auth.models import SessionRow, UserRow, utcnow
+from subgraphs.auth.models import SessionRow, UserRow
 
 
 def users(ctx: AuthContext) -> DataLoader[str, UserRow | None]:

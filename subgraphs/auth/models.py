@@ -3,21 +3,13 @@ codes and one-time links: SHA-256 of a high-entropy random value)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+from libs.time import utcnow
 
 
 def _ts(nullable: bool = False, index: bool = False) -> sa.Column:

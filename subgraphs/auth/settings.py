@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from libs.config import SubgraphSettings
+
+# The password of the demo accounts seeded in dev (`demo.py`); prod refuses their log-in.
 DEMO_PASSWORD = "manpasik-dev-1234"
 
 
-class AuthSettings(BaseSettings):
+class AuthSettings(SubgraphSettings):
     model_config = SettingsConfigDict(env_file=".env", env_prefix="AUTH_", extra="ignore")
+
+    # AUTH_DATABASE: the auth database's name (DB_SUFFIX is appended).
+    database: str = "manpasik_auth"
+    # AUTH_WORKERS: run the outbox relay inside the API process (false: `manpasik worker auth` runs it).
+    workers: bool = True
 
     # argon2id cost; defaults are argon2-cffi's RFC 9106 low-memory profile. Prod refuses less than OWASP's
     # minimum (19 MiB, 2 passes); tests lower it to spare the shared CPUs.

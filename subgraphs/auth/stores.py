@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from libs.config import Settings
 from subgraphs.auth.errors import TooManyAttempts
-from subgraphs.auth.service.common import new_secret, sha256_hex
+from subgraphs.auth.secrets import new_secret, sha256_hex
 from subgraphs.auth.settings import AuthSettings
 
 

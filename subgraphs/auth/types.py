@@ -4,21 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.permission import PermissionExtension
 
 from libs.auth import Role as RoleEnum
-from libs.auth import require_self_or_role, require_viewer
+from libs.auth import require_viewer
+from libs.auth.fields import Authenticated, OwnerOrRoles
+from libs.time import as_utc
 from subgraphs.auth import loaders
 from subgraphs.auth.context import Info
-from subgraphs.auth.models import SessionRow, UserRow, as_utc
+from subgraphs.auth.models import SessionRow, UserRow
 from subgraphs.auth.service.common import TokenPair
 
 Role = strawberry.enum(RoleEnum, name="Role", description="USER | DOCTOR | SUPPORT | ADMIN")
 
 # Who may read a user's private fields besides the user: support staff and administrators.
 STAFF = (RoleEnum.SUPPORT, RoleEnum.ADMIN)
+
+
+# Field permissions (libs.auth.fields), with one case more: in a signUp or logIn answer the caller has just
+# proved to be this user but holds no token yet (`User.authenticated_as`).
+def _just_authenticated(source: Any) -> bool:
+    return isinstance(source, User) and source.authenticated_as
+
+
+class _SelfOrStaff(OwnerOrRoles):
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return _just_authenticated(source) or super().has_permission(source, info, **kwargs)
+
+
+class _SignedIn(Authenticated):
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return _just_authenticated(source) or super().has_permission(source, info, **kwargs)
+
+
+def self_or_staff() -> PermissionExtension:
+    """`owner_or_roles(SUPPORT, ADMIN, owner=the user's id)`: the user themself, support staff, admins."""
+    permission = _SelfOrStaff(*STAFF, owner=lambda user: str(user.id))
+    return PermissionExtension(permissions=[permission], use_directives=False)
+
+
+def signed_in() -> PermissionExtension:
+    """`authenticated()`: anyone signed in (a patient sees the doctor's name)."""
+    return PermissionExtension(permissions=[_SignedIn()], use_directives=False)
 
 
 @strawberry.enum
@@ -30,10 +60,9 @@ class UserStatus(Enum):
 @strawberry.federation.type(keys=["id"])
 class User:
     """A ManPaSik account. `displayName` is visible to any signed-in user (a patient sees the doctor's name);
-    the rest only to the user themself and to SUPPORT/ADMIN."""
+    the rest only to the user themself and to SUPPORT/ADMIN (`self_or_staff` on each field)."""
 
     id: strawberry.ID
-    display_name: str
     row: strawberry.Private[UserRow]
     # True in a signUp/logIn answer: the caller just proved to be this user but holds no token yet.
     authenticated_as: strawberry.Private[bool] = False
@@ -42,64 +71,61 @@ class User:
     def from_row(cls, row: UserRow, *, authenticated_as: bool = False) -> User:
         return cls(
             id=strawberry.ID(row.id),
-            display_name=row.display_name,
             row=row,
             authenticated_as=authenticated_as,
         )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
-        require_viewer(info.context.viewer)
+        require_viewer(info.context.viewer)  # anonymous callers learn nothing, not even that an id exists
         row = await loaders.users(info.context).load(str(id))
         return cls.from_row(row) if row is not None else None
 
-    def _private(self, info: Info) -> UserRow:
-        if self.authenticated_as:
-            return self.row
-        require_self_or_role(info.context.viewer, self.row.id, *STAFF)
-        return self.row
+    @strawberry.field(extensions=[signed_in()])
+    def display_name(self) -> str:
+        return self.row.display_name
 
-    @strawberry.field
-    def email(self, info: Info) -> str:
-        return self._private(info).email
+    @strawberry.field(extensions=[self_or_staff()])
+    def email(self) -> str:
+        return self.row.email
 
-    @strawberry.field
-    def email_verified(self, info: Info) -> bool:
-        return self._private(info).email_verified
+    @strawberry.field(extensions=[self_or_staff()])
+    def email_verified(self) -> bool:
+        return self.row.email_verified
 
-    @strawberry.field
-    def locale(self, info: Info) -> str:
-        return self._private(info).locale
+    @strawberry.field(extensions=[self_or_staff()])
+    def locale(self) -> str:
+        return self.row.locale
 
-    @strawberry.field
-    def roles(self, info: Info) -> list[Role]:  # type: ignore[valid-type]
-        return [RoleEnum(r) for r in self._private(info).role_list]
+    @strawberry.field(extensions=[self_or_staff()])
+    def roles(self) -> list[Role]:  # type: ignore[valid-type]
+        return [RoleEnum(r) for r in self.row.role_list]
 
-    @strawberry.field
-    def status(self, info: Info) -> UserStatus:
-        return UserStatus(self._private(info).status)
+    @strawberry.field(extensions=[self_or_staff()])
+    def status(self) -> UserStatus:
+        return UserStatus(self.row.status)
 
-    @strawberry.field
-    def created_at(self, info: Info) -> datetime:
-        return as_utc(self._private(info).created_at)
+    @strawberry.field(extensions=[self_or_staff()])
+    def created_at(self) -> datetime:
+        return as_utc(self.row.created_at)
 
-    @strawberry.field
-    def last_login_at(self, info: Info) -> datetime | None:
-        value = self._private(info).last_login_at
+    @strawberry.field(extensions=[self_or_staff()])
+    def last_login_at(self) -> datetime | None:
+        value = self.row.last_login_at
         return as_utc(value) if value else None
 
-    @strawberry.field
-    def two_factor_enabled(self, info: Info) -> bool:
-        return self._private(info).totp_secret is not None
+    @strawberry.field(extensions=[self_or_staff()])
+    def two_factor_enabled(self) -> bool:
+        return self.row.totp_secret is not None
 
-    @strawberry.field
-    def phone_verified(self, info: Info) -> bool:
-        return self._private(info).phone is not None
+    @strawberry.field(extensions=[self_or_staff()])
+    def phone_verified(self) -> bool:
+        return self.row.phone is not None
 
-    @strawberry.field(description="Active sessions (devices), most recently used first.")
+    @strawberry.field(description="Active sessions (devices), most recently used first.",
+                      extensions=[self_or_staff()])
     async def sessions(self, info: Info) -> list[Session]:
-        row = self._private(info)
-        rows = await loaders.sessions_by_user(info.context).load(row.id)
+        rows = await loaders.sessions_by_user(info.context).load(self.row.id)
         return [Session.from_row(s, info.context.viewer.session_id) for s in rows]
 
 

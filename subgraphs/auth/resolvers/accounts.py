@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from libs.auth import require_viewer
+from libs.auth.fields import authenticated
 from libs.errors import Unauthenticated
 from subgraphs.auth import loaders
 from subgraphs.auth.context import Info
-from subgraphs.auth.resolvers.common import success, to_result
+from subgraphs.auth.resolvers.common import success, to_result, viewer_id
 from subgraphs.auth.service import AccountService
 from subgraphs.auth.service.recovery import RecoveryService
 from subgraphs.auth.types import (
@@ -24,10 +24,9 @@ from subgraphs.auth.types import (
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="The signed-in user.")
+    @strawberry.field(description="The signed-in user.", extensions=[authenticated()])
     async def me(self, info: Info) -> User:
-        viewer = require_viewer(info.context.viewer)
-        row = await loaders.users(info.context).load(str(viewer.user_id))
+        row = await loaders.users(info.context).load(viewer_id(info))
         if row is None:  # deleted after the token was issued
             raise Unauthenticated("account no longer exists")
         return User.from_row(row)
@@ -57,21 +56,19 @@ class AccountMutation:
             )
         return to_result(result)
 
-    @strawberry.mutation(description="Ends every other session at once.")
+    @strawberry.mutation(description="Ends every other session at once.", extensions=[authenticated()])
     async def change_password(self, info: Info, input: ChangePasswordInput) -> bool:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             await AccountService(repo, info.context.resources.deps).change_password(
-                str(viewer.user_id), input.current_password, input.new_password, viewer.session_id
+                viewer_id(info), input.current_password, input.new_password, info.context.viewer.session_id
             )
         return True
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def request_email_verification(self, info: Info) -> bool:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             mail = await RecoveryService(repo, info.context.resources.deps).request_email_verification(
-                str(viewer.user_id)
+                viewer_id(info)
             )
         if mail is not None:
             info.context.resources.deps.mailer.send_later(mail)
@@ -99,19 +96,18 @@ class AccountMutation:
             )
         return True
 
-    @strawberry.mutation(description='Language of messages and notifications: a BCP 47 tag such as "ko-KR".')
+    @strawberry.mutation(description='Language of messages and notifications: a BCP 47 tag such as "ko-KR".',
+                         extensions=[authenticated()])
     async def set_language_preference(self, info: Info, locale: str) -> User:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             service = AccountService(repo, info.context.resources.deps)
-            row = await service.set_locale(str(viewer.user_id), locale)
+            row = await service.set_locale(viewer_id(info), locale)
         return User.from_row(row)
 
-    @strawberry.mutation(description="Ends every session; the account is deleted after the retention period.")
+    @strawberry.mutation(description="Ends every session; the account is deleted after the retention period.",
+                         extensions=[authenticated()])
     async def request_account_deletion(self, info: Info, password: str | None = None) -> bool:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
-            await AccountService(repo, info.context.resources.deps).request_deletion(
-                str(viewer.user_id), password
-            )
+            service = AccountService(repo, info.context.resources.deps)
+            await service.request_deletion(viewer_id(info), password)
         return True

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from libs.auth import require_viewer
+from libs.auth.fields import authenticated
 from subgraphs.auth.context import Info
+from subgraphs.auth.resolvers.common import viewer_id
 from subgraphs.auth.service import SessionService
 from subgraphs.auth.types import AuthTokens
 
@@ -22,20 +23,21 @@ class SessionMutation:
             )
         return AuthTokens.from_pair(pair)
 
-    @strawberry.mutation(description="Revokes this access token at once, everywhere, and its refresh family.")
+    @strawberry.mutation(description="Revokes this access token at once, everywhere, and its refresh family.",
+                         extensions=[authenticated()])
     async def log_out(self, info: Info) -> bool:
-        viewer = require_viewer(info.context.viewer)
+        viewer = info.context.viewer
         async with info.context.unit_of_work() as repo:
             await SessionService(repo, info.context.resources.deps).log_out(
-                str(viewer.user_id), viewer.session_id, viewer.token_id, viewer.expires_at
+                viewer_id(info), viewer.session_id, viewer.token_id, viewer.expires_at
             )
         return True
 
-    @strawberry.mutation(description="Ends one of your own sessions (another device).")
+    @strawberry.mutation(description="Ends one of your own sessions (another device).",
+                         extensions=[authenticated()])
     async def revoke_session(self, info: Info, id: strawberry.ID) -> bool:
-        viewer = require_viewer(info.context.viewer)
+        user_id = viewer_id(info)  # someone else's session is NOT_FOUND, like one that does not exist
         async with info.context.unit_of_work() as repo:
-            await SessionService(repo, info.context.resources.deps).revoke_one(
-                str(viewer.user_id), str(id), actor_id=str(viewer.user_id)
-            )
+            service = SessionService(repo, info.context.resources.deps)
+            await service.revoke_one(user_id, str(id), actor_id=user_id)
         return True

@@ -4,38 +4,36 @@ from __future__ import annotations
 
 import strawberry
 
-from libs.auth import require_viewer
+from libs.auth.fields import authenticated
 from subgraphs.auth.context import Info
-from subgraphs.auth.resolvers.common import success
+from subgraphs.auth.resolvers.common import success, viewer_id
 from subgraphs.auth.service.twofactor import TwoFactorService
 from subgraphs.auth.types import AuthSuccess, TotpConfirmation, TotpEnrollment, User, VerifyTwoFactorInput
 
 
 @strawberry.type
 class TwoFactorMutation:
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def start_totp_enrollment(self, info: Info) -> TotpEnrollment:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             secret, uri = await TwoFactorService(repo, info.context.resources.deps).start_enrollment(
-                str(viewer.user_id)
+                viewer_id(info)
             )
         return TotpEnrollment(secret=secret, provisioning_uri=uri)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def confirm_totp_enrollment(self, info: Info, code: str) -> TotpConfirmation:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             codes = await TwoFactorService(repo, info.context.resources.deps).confirm_enrollment(
-                str(viewer.user_id), code
+                viewer_id(info), code
             )
         return TotpConfirmation(backup_codes=codes)
 
-    @strawberry.mutation(description="Turns TOTP off; needs a current code or a backup code.")
+    @strawberry.mutation(description="Turns TOTP off; needs a current code or a backup code.",
+                         extensions=[authenticated()])
     async def disable_totp(self, info: Info, code: str) -> bool:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
-            await TwoFactorService(repo, info.context.resources.deps).disable(str(viewer.user_id), code)
+            await TwoFactorService(repo, info.context.resources.deps).disable(viewer_id(info), code)
         return True
 
     @strawberry.mutation
@@ -52,20 +50,19 @@ class TwoFactorMutation:
             await TwoFactorService(repo, info.context.resources.deps).send_sms(challenge_token)
         return True
 
-    @strawberry.mutation(description="Sends a code to this number (E.164) to prove it is yours.")
+    @strawberry.mutation(description="Sends a code to this number (E.164) to prove it is yours.",
+                         extensions=[authenticated()])
     async def start_phone_verification(self, info: Info, phone: str) -> bool:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             await TwoFactorService(repo, info.context.resources.deps).start_phone_verification(
-                str(viewer.user_id), phone
+                viewer_id(info), phone
             )
         return True
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[authenticated()])
     async def confirm_phone_verification(self, info: Info, phone: str, code: str) -> User:
-        viewer = require_viewer(info.context.viewer)
         async with info.context.unit_of_work() as repo:
             row = await TwoFactorService(repo, info.context.resources.deps).confirm_phone(
-                str(viewer.user_id), phone, code
+                viewer_id(info), phone, code
             )
         return User.from_row(row)

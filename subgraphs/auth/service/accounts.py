@@ -6,9 +6,10 @@ import uuid
 
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
+from libs.time import utcnow
+from subgraphs.auth import events
 from subgraphs.auth.errors import AccountSuspended, EmailTaken, InvalidCredentials, UserNotFound
-from subgraphs.auth.events import USER_DELETION_REQUESTED, USER_SIGNED_UP, user_event
-from subgraphs.auth.models import UserRow, utcnow
+from subgraphs.auth.models import UserRow
 from subgraphs.auth.passwords import check_policy
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.service import validation
@@ -76,8 +77,7 @@ class AccountService:
         )
         self.repo.add(user)
         await self.repo.flush()
-        self.repo.publish(user_event(USER_SIGNED_UP, user.id, displayName=user.display_name,
-                                     locale=user.locale))
+        self.repo.publish(events.signed_up(user.id, display_name=user.display_name, locale=user.locale))
         return user
 
     async def log_in(
@@ -155,7 +155,7 @@ class AccountService:
         user.deletion_requested_at = user.deletion_requested_at or utcnow()
         await self.sessions.revoke_all(user.id, reason="DELETION_REQUESTED")
         self.repo.record_event("DELETION_REQUESTED", user_id=user.id)
-        self.repo.publish(user_event(USER_DELETION_REQUESTED, user.id))
+        self.repo.publish(events.deletion_requested(user.id))
         return user
 
     async def _user(self, user_id: str) -> UserRow:

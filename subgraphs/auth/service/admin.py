@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-from datetime import datetime
 
 from libs.auth.viewer import Role
 from libs.errors import BadUserInput
+from libs.graphql.cursor import decode_cursor, encode_cursor
+from subgraphs.auth import events
 from subgraphs.auth.errors import UserNotFound
-from subgraphs.auth.events import USER_REINSTATED, USER_ROLE_GRANTED, USER_SUSPENDED, user_event
-from subgraphs.auth.models import UserRow, as_utc
+from subgraphs.auth.models import UserRow
 from subgraphs.auth.repository import AuthRepository
 from subgraphs.auth.service.common import AuthDeps
 from subgraphs.auth.service.sessions import SessionService
@@ -20,18 +18,9 @@ security_log = logging.getLogger("manpasik.security")
 MAX_PAGE = 100
 
 
-def encode_cursor(user: UserRow) -> str:
-    return base64.urlsafe_b64encode(f"{as_utc(user.created_at).isoformat()}|{user.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
-    try:
-        created, _, user_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), user_id
-    except (ValueError, binascii.Error):
-        raise BadUserInput("invalid cursor", field="after")
+def user_cursor(user: UserRow) -> str:
+    """The opaque cursor of a user in `adminUsers` (newest first: created_at, then id)."""
+    return encode_cursor(user.created_at, user.id)
 
 
 class AdminService:
@@ -60,7 +49,7 @@ class AdminService:
         user.status = "SUSPENDED"
         ended = await self.sessions.revoke_all(user.id, reason="SUSPENDED")
         self.repo.record_event("USER_SUSPENDED", user_id=user.id, actor_id=actor_id, reason=why)
-        self.repo.publish(user_event(USER_SUSPENDED, user.id, actorId=actor_id, reason=why))
+        self.repo.publish(events.suspended(user.id, actor_id=actor_id, reason=why))
         security_log.warning("user %s suspended by %s (%d sessions ended)", user.id, actor_id, ended)
         return user
 
@@ -69,7 +58,7 @@ class AdminService:
         user = await self._target(user_id)
         user.status = "ACTIVE"
         self.repo.record_event("USER_REINSTATED", user_id=user.id, actor_id=actor_id, reason=why)
-        self.repo.publish(user_event(USER_REINSTATED, user.id, actorId=actor_id, reason=why))
+        self.repo.publish(events.reinstated(user.id, actor_id=actor_id, reason=why))
         return user
 
     async def list_users(self, search: str | None, first: int,
@@ -77,7 +66,8 @@ class AdminService:
         """One page, newest first, and whether more follow."""
         if not 1 <= first <= MAX_PAGE:
             raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-        rows = await self.repo.search_users((search or "").strip() or None, first + 1, decode_cursor(after))
+        position = decode_cursor(after, field="after") if after else None
+        rows = await self.repo.search_users((search or "").strip() or None, first + 1, position)
         return rows[:first], len(rows) > first
 
     async def grant_role(self, actor_id: str, user_id: str, role: Role) -> UserRow:
@@ -85,5 +75,5 @@ class AdminService:
         if role.value not in user.role_list:
             user.roles = ",".join([*user.role_list, role.value])
             self.repo.record_event("ROLE_GRANTED", user_id=user.id, actor_id=actor_id, reason=role.value)
-            self.repo.publish(user_event(USER_ROLE_GRANTED, user.id, actorId=actor_id, role=role.value))
+            self.repo.publish(events.role_granted(user.id, actor_id=actor_id, role=role.value))
         return user

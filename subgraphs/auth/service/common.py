@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
 from libs.auth.revocation import Revocations
 from libs.config import Settings
+from subgraphs.auth.adapters.mail import Mailer
+from subgraphs.auth.adapters.sms import SmsVerifier
+from subgraphs.auth.adapters.social import SocialProvider
 from subgraphs.auth.models import UserRow
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.secretbox import SecretBox
 from subgraphs.auth.settings import AuthSettings
-
-if TYPE_CHECKING:
-    from subgraphs.auth.adapters.mail import Mailer
-    from subgraphs.auth.adapters.sms import SmsVerifier
-    from subgraphs.auth.adapters.social import SocialProvider
-    from subgraphs.auth.stores import LoginThrottle, OneTimeState, Quota
+from subgraphs.auth.stores import LoginThrottle, OneTimeState, Quota
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +64,3 @@ class AuthDeps:
     sms: SmsVerifier | None
     social: dict[str, SocialProvider] = field(default_factory=dict)
 
-
-def new_secret(nbytes: int = 32) -> str:
-    return secrets.token_urlsafe(nbytes)
-
-
-def sha256_hex(value: str) -> str:
-    """For high-entropy secrets only (refresh tokens, links, backup codes); passwords use argon2id."""
-    return hashlib.sha256(value.encode()).hexdigest()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from libs.errors import BadUserInput
+from libs.time import as_utc, utcnow
 from subgraphs.auth.adapters.mail import Mail
 from subgraphs.auth.errors import UserNotFound
-from subgraphs.auth.models import OneTimeTokenRow, UserRow, as_utc, utcnow
+from subgraphs.auth.models import OneTimeTokenRow, UserRow
 from subgraphs.auth.passwords import check_policy
 from subgraphs.auth.repository import AuthRepository
+from subgraphs.auth.secrets import new_secret, sha256_hex
 from subgraphs.auth.service import validation
-from subgraphs.auth.service.common import AuthDeps, new_secret, sha256_hex
+from subgraphs.auth.service.common import AuthDeps
 from subgraphs.auth.service.sessions import SessionService
 
 VERIFY_EMAIL, RESET_PASSWORD = "VERIFY_EMAIL", "RESET_PASSWORD"

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from libs.auth.tokens import issue_access_token
+from libs.time import as_utc, utcnow
 from subgraphs.auth.errors import AccountSuspended, InvalidRefreshToken, RefreshTokenReused, SessionNotFound
-from subgraphs.auth.models import RefreshTokenRow, SessionRow, UserRow, as_utc, utcnow
+from subgraphs.auth.models import RefreshTokenRow, SessionRow, UserRow
 from subgraphs.auth.repository import AuthRepository
-from subgraphs.auth.service.common import AuthDeps, ClientInfo, TokenPair, new_secret, sha256_hex
+from subgraphs.auth.secrets import new_secret, sha256_hex
+from subgraphs.auth.service.common import AuthDeps, ClientInfo, TokenPair
 
 security_log = logging.getLogger("manpasik.security")
 

@@ -18,9 +18,10 @@ from subgraphs.auth.adapters.social import (
 from subgraphs.auth.errors import AccountSuspended
 from subgraphs.auth.models import OAuthIdentityRow, UserRow
 from subgraphs.auth.repository import AuthRepository
+from subgraphs.auth.secrets import new_secret
 from subgraphs.auth.service import validation
 from subgraphs.auth.service.accounts import AccountService
-from subgraphs.auth.service.common import AuthDeps, AuthSuccess, ClientInfo, TwoFactorChallenge, new_secret
+from subgraphs.auth.service.common import AuthDeps, AuthSuccess, ClientInfo, TwoFactorChallenge
 
 PROVIDERS = ("GOOGLE", "KAKAO", "NAVER")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 import time
@@ -11,11 +10,13 @@ import time
 import pyotp
 
 from libs.errors import BadUserInput, Conflict
+from libs.time import utcnow
 from subgraphs.auth.errors import AccountSuspended, InvalidCode, TooManyAttempts, UserNotFound
-from subgraphs.auth.models import BackupCodeRow, UserRow, utcnow
+from subgraphs.auth.models import BackupCodeRow, UserRow
 from subgraphs.auth.repository import AuthRepository
+from subgraphs.auth.secrets import sha256_hex
 from subgraphs.auth.service import validation
-from subgraphs.auth.service.common import AuthDeps, AuthSuccess, ClientInfo, sha256_hex
+from subgraphs.auth.service.common import AuthDeps, AuthSuccess, ClientInfo
 from subgraphs.auth.service.sessions import SessionService
 
 TOTP_STEP_S = 30
@@ -129,7 +130,7 @@ class TwoFactorService:
             if "SMS" in methods and user.phone and self.deps.sms is not None:
                 return await self.deps.sms.check(user.phone, digits)
             return False
-        wanted = hashlib.sha256(normalize_backup_code(code).encode()).hexdigest()
+        wanted = sha256_hex(normalize_backup_code(code))
         for row in await self.repo.unused_backup_codes(user.id):
             if hmac.compare_digest(row.code_hash, wanted):
                 row.used_at = utcnow()

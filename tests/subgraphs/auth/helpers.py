@@ -10,6 +10,7 @@ from sqlalchemy import text
 from libs.config import Settings
 from libs.db.sql import create_engine
 from libs.testing.graphql import gql
+from subgraphs.auth.settings import AuthSettings
 
 PASSWORD = "correct-horse-battery-42"
 # Still argon2id, at a cost that spares the CPUs the tests share (production cost: AuthSettings defaults).
@@ -83,7 +84,7 @@ WHOAMI = "query { whoami }"
 
 async def set_roles(settings: Settings, user_id: str, roles: str) -> None:
     """Test setup only: the first administrator cannot be granted through the API."""
-    engine = create_engine(settings.sql_url("auth"))
+    engine = create_engine(settings.sql_url(AuthSettings().database))
     try:
         async with engine.begin() as conn:
             await conn.execute(text("UPDATE users SET roles = :r WHERE id = :u"), {"r": roles, "u": user_id})
@@ -99,7 +100,7 @@ async def admin_tokens(url: str, settings: Settings) -> dict[str, Any]:
 
 async def run_sql(settings: Settings, statement: str, **params: Any) -> None:
     """Test setup only: moves a stored expiry into the past, instead of waiting days for it."""
-    engine = create_engine(settings.sql_url("auth"))
+    engine = create_engine(settings.sql_url(AuthSettings().database))
     try:
         async with engine.begin() as conn:
             await conn.execute(text(statement), params)

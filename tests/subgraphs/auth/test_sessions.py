@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from libs.config import Settings
 from libs.testing.graphql import error_codes, gql
+from subgraphs.auth.settings import AuthSettings
 from tests.subgraphs.auth.helpers import WHOAMI, run_sql, sign_up, tokens_of
 
 REFRESH = """
@@ -52,7 +53,7 @@ async def test_reuse_is_recorded_as_a_security_event(auth_url: str, settings) ->
     first = data["tokens"]
     await gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]})
     await gql(auth_url, REFRESH, {"refreshToken": first["refreshToken"]})
-    engine = create_engine(settings.sql_url("auth"))
+    engine = create_engine(settings.sql_url(AuthSettings().database))
     async with engine.connect() as conn:
         kinds = (
             (

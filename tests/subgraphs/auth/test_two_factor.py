@@ -15,6 +15,7 @@ from sqlalchemy import text
 from libs.config import Settings
 from libs.db.sql import create_engine
 from libs.testing.graphql import error_codes, gql
+from subgraphs.auth.settings import AuthSettings
 from tests.subgraphs.auth.fakes.twilio_verify import FakeTwilioVerify
 from tests.subgraphs.auth.helpers import log_in, sign_up
 
@@ -167,7 +168,7 @@ async def test_wrong_codes_are_limited_per_account_across_challenges(auth_url: s
 
 async def test_totp_seed_is_stored_sealed(auth_url: str, settings: Settings) -> None:
     user, secret, _ = await enrolled_user(auth_url)
-    engine = create_engine(settings.sql_url("auth"))
+    engine = create_engine(settings.sql_url(AuthSettings().database))
     try:
         async with engine.connect() as conn:
             stored = (await conn.execute(text("SELECT totp_secret FROM users WHERE id = :u"),
