@@ -24,10 +24,14 @@ test: $(STAMP)
 	  else echo "npm not found: the federation interop tests (Hive Gateway, federation-composition) will skip"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## lint: ruff everywhere, mypy on libs/ and router/
+## lint: ruff everywhere; strict mypy on manpasik/, subgraphs/, libs/, router/; the layers and no import cycles
+## (import-linter, tools/import_cycles.py); every imported package declared in pyproject.toml (deptry)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(PY) tools/import_cycles.py
+	$(VENV)/bin/deptry .
 
 ## schema: write each subgraph's SDL and the composed supergraph to schema/ (refuses unmarked breaking changes)
 schema: $(STAMP)

@@ -1,4 +1,8 @@
-"""Command line: `python -m router [serve|compose|explain] ...` (also `manpasik router|compose`)."""
+"""Command line: `python -m router [serve|compose|explain] ...` (also `manpasik router|compose`).
+
+`serve --verify-tokens` needs a token verifier handed in by whoever embeds the router (`main(argv,
+verifier=factory)`; `manpasik router` hands in the platform's): the router itself knows no keys.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from router.compose import CompositionError
 from router.sources import (
@@ -16,7 +22,14 @@ from router.sources import (
     parse_subgraph_arg,
 )
 
+if TYPE_CHECKING:
+    from router.server import TokenVerifier
+
 COMMANDS = ("serve", "compose", "explain")
+NO_VERIFIER = (
+    "router: --verify-tokens needs a token verifier, and this router was started without one; start it "
+    "through `manpasik router serve --verify-tokens ...` (or embed it: router.cli.main(argv, verifier=f))"
+)
 
 
 def _subgraph_args(values: list[str] | None) -> list[tuple[str, str, str | None]]:
@@ -49,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--verify-tokens",
         action="store_true",
         default=os.environ.get("ROUTER_VERIFY_TOKENS", "").lower() in ("1", "true", "yes"),
-        help="refuse forged, expired and revoked bearer tokens at the edge (keys, Redis: shared settings)",
+        help="refuse forged, expired and revoked bearer tokens at the edge (needs `manpasik router`)",
     )
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
@@ -68,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, verifier: Callable[[], TokenVerifier] | None = None) -> int:
+    """`verifier`: builds how `serve --verify-tokens` checks bearer tokens (called once, only with that flag,
+    which fails without it)."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     if not args_in or (args_in[0].startswith("-") and args_in[0] not in ("-h", "--help")):
         args_in = ["serve", *args_in]
@@ -82,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             return _compose(args)
         if args.command == "explain":
             return _explain(args)
-        return _serve(args)
+        return _serve(args, verifier)
     except CompositionError as exc:
         print(f"composition failed:\n{exc}", file=sys.stderr)
         return 1
@@ -91,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | None) -> int:
     from router.server import serve
+
+    if args.verify_tokens and verifier is None:
+        print(NO_VERIFIER, file=sys.stderr)
+        return 2
 
     subgraphs = _subgraph_args(args.subgraph)
     source = args.supergraph or os.environ.get("ROUTER_SUPERGRAPH")
@@ -114,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
         args.port,
         fetch_timeout=args.timeout,
         dedup=not args.no_dedup,
-        verify_tokens=args.verify_tokens,
+        verify_tokens=verifier() if verifier is not None and args.verify_tokens else None,
     )
     try:
         import uvloop

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from libs.config import Settings
 from libs.db.sql import drop_database
 from libs.testing import MongoServer
+from manpasik.registry import SUBGRAPHS
 
 RUN_ID = secrets.token_hex(4)
 
@@ -44,9 +45,9 @@ async def settings(
         LOG_LEVEL="WARNING",
     )
     yield s
-    # TODO(platform): read these from manpasik.registry
-    for name in ("manpasik_auth", "manpasik_measurements", "mps_coaching", "mps_notification"):
-        await drop_database(s.sql_url(name))
+    for row in SUBGRAPHS:  # each SQL subgraph's own database, named by its settings
+        if row.sql:
+            await drop_database(s.sql_url(row.own().database))
     client = Redis.from_url(s.redis_url)
     async for key in client.scan_iter(match=s.redis_prefix + "*", count=1000):
         await client.delete(key)

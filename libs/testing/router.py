@@ -1,4 +1,5 @@
-"""The router as its own process (its real CLI), for tests that go through the whole stack."""
+"""The router as its own process (its real CLI, through `manpasik router`, which hands it the platform's token
+check), for tests that go through the whole stack."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def router_env(settings: Settings) -> dict[str, str]:
 async def router_process(
     subgraphs: dict[str, str], settings: Settings, *, verify_tokens: bool = True, args: Sequence[str] = ()
 ) -> AsyncIterator[str]:
-    """Starts `python -m router serve` over `subgraphs` (name -> /graphql URL); yields http://127.0.0.1:PORT."""
+    """Starts `python -m manpasik router serve` over `subgraphs` (name -> /graphql URL); yields its base."""
     port = free_port()
-    cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), *args]
+    cmd = [sys.executable, "-m", "manpasik", "router", "serve", "--port", str(port), *args]
     if verify_tokens:
         cmd.append("--verify-tokens")
     for name, url in subgraphs.items():

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from router.planner.fieldset import FieldSetTree, parse_field_set
 
 if TYPE_CHECKING:
-    from router.compose.merge import MType
+    from router.compose.merged import MType
     from router.compose.subgraph import Subgraph
 
 ROOT_TYPES = ("Query", "Mutation", "Subscription")

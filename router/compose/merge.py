@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from router.compose.checks import (
     external_unused,
@@ -12,46 +11,11 @@ from router.compose.checks import (
     unreachable_fields,
 )
 from router.compose.errors import CompositionError
-from router.compose.subgraph import Arg, SField, SType, Subgraph
+from router.compose.merged import Merged, MField, MType
+from router.compose.subgraph import SField, SType, Subgraph
 from router.planner.fieldset import parse_field_set
 
 ROOTS = ("Query", "Mutation", "Subscription")
-
-
-@dataclass
-class MField:
-    name: str
-    type: str
-    args: list[Arg]
-    description: str | None
-    graphs: dict[str, SField] = field(default_factory=dict)  # graph enum -> definition
-    inaccessible: bool = False
-    tags: list[str] = field(default_factory=list)
-    deprecated: str | None = None
-    default: str | None = None
-    applied: list[str] = field(default_factory=list)  # @authenticated, @requiresScopes, composed directives
-
-
-@dataclass
-class MType:
-    name: str
-    kind: str
-    description: str | None
-    graphs: dict[str, SType] = field(default_factory=dict)
-    fields: dict[str, MField] = field(default_factory=dict)
-    values: dict[str, MField] = field(default_factory=dict)
-    interfaces: list[str] = field(default_factory=list)
-    members: list[str] = field(default_factory=list)
-    inaccessible: bool = False
-    tags: list[str] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Merged:
-    graphs: dict[str, Subgraph]  # enum -> subgraph, sorted by subgraph name
-    types: dict[str, MType]
-    composed: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # see Subgraph.composed
 
 
 def graph_enum(name: str, taken: set[str]) -> str:

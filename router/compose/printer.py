@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from router.compose.merge import ROOTS, Merged, MField, MType
+from router.compose.merge import ROOTS
+from router.compose.merged import Merged, MField, MType
 
 JOIN_DEFS = """directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 

@@ -1,43 +1,44 @@
 """Token checks at the edge: a request whose bearer token is forged, expired or revoked is refused before any
 subgraph is asked (subgraphs check again; this stops revoked sessions at the door and saves the fan-out).
 
-On only with `--verify-tokens`, so the router stays a generic Federation gateway for any supergraph. Keys,
-issuer, audience and the Redis revocation list come from the shared settings (libs.config), the same ones
-every subgraph verifies with. Requests without a token pass: anonymous operations (signUp, logIn) exist.
+The router knows nothing of tokens: whoever starts it hands it a `TokenVerifier` (`manpasik router
+--verify-tokens` builds one from the platform's keys and revocation list), so without one it stays a generic
+Federation v2 gateway for any supergraph. Requests without a token pass: anonymous operations (signUp, logIn)
+exist.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from libs.auth.tokens import Authenticator
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    """`refusal(authorization header)`: why the presented token is refused, or None when it is valid;
+    `close()`: releases what the check holds (clients, connections), once, when the router stops."""
+
+    refusal: Callable[[str], Awaitable[str | None]]
+    close: Callable[[], Awaitable[None]] | None = None
 
 
 class EdgeAuth:
-    def __init__(self, authenticator: Authenticator) -> None:
-        self.authenticator = authenticator
-
-    @classmethod
-    def from_settings(cls) -> EdgeAuth:
-        # Imported here: a router serving some other supergraph never loads our settings.
-        from libs.auth.tokens import Authenticator
-        from libs.config import get_settings
-
-        return cls(Authenticator(get_settings()))
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.verifier = verifier
 
     async def refusal(self, authorization: str | None) -> str | None:
         """Why the presented token is refused, or None (no token, or a valid one)."""
         if not authorization:
             return None
-        viewer = await self.authenticator.viewer_from_header(authorization)
-        return viewer.auth_error
+        return await self.verifier.refusal(authorization)
 
     async def aclose(self) -> None:
-        await self.authenticator.aclose()
+        if self.verifier.close is not None:
+            await self.verifier.close()
 
 
 def refused(message: str) -> web.Response:

@@ -14,7 +14,7 @@ from aiohttp import web
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.server.app import RouterApp
-from router.server.edge_auth import EdgeAuth
+from router.server.edge_auth import EdgeAuth, TokenVerifier
 from router.subscriptions import SubscriptionHandler
 from router.supergraph import load_supergraph
 
@@ -28,8 +28,9 @@ async def serve(
     fetch_timeout: float = 30.0,
     dedup: bool = True,
     ready_file: object = None,
-    verify_tokens: bool = False,
+    verify_tokens: TokenVerifier | None = None,
 ) -> int:
+    """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -38,8 +39,8 @@ async def serve(
     router_app = RouterApp()
     transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
     router_app.ws_handler = SubscriptionHandler(router_app)
-    if verify_tokens:
-        router_app.edge_auth = EdgeAuth.from_settings()
+    if verify_tokens is not None:
+        router_app.edge_auth = EdgeAuth(verify_tokens)
     runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from libs.cli import available_subgraphs
-from libs.config import PORTS
+from manpasik import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +48,7 @@ def _alive(pid: int) -> bool:
 
 
 def _free_offset() -> int:
-    ports = [*PORTS.values(), 6379, 27017]
+    ports = [*registry.ports().values(), 6379, 27017]
     for _ in range(50):
         offset = random.randrange(20000, 30000, 100)
         if all(socket.socket().connect_ex(("127.0.0.1", p + offset)) != 0 for p in ports):
@@ -68,7 +67,7 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
         [
             sys.executable,
             "-m",
-            "libs.cli",
+            "manpasik",
             "dev",
             "--data-dir",
             str(tmp_path / "data"),
@@ -90,12 +89,12 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
             time.sleep(0.2)
         output = log_path.read_text(errors="replace")
         assert "dev stack is up" in output, f"exit code {proc.poll()}; output:\n{output[-4000:]}"
-        router = PORTS["router"] + offset
+        router = registry.ROUTER_PORT + offset
         with urllib.request.urlopen(f"http://127.0.0.1:{router}/health", timeout=5) as r:
             assert r.status == 200
         family = _descendants(proc.pid)
         # Redis (embedded), the Mongo wire server, every subgraph and the router.
-        assert len(family) >= len(available_subgraphs()) + 2, family
+        assert len(family) >= len(registry.SUBGRAPHS) + 2, family
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -108,7 +107,7 @@ def test_dev_stack_starts_serves_and_stops_without_orphans(tmp_path: Path) -> No
     time.sleep(0.5)
     survivors = [pid for pid in family if _alive(pid)]
     assert survivors == [], f"left behind: {survivors}"
-    for port in [PORTS[n] + offset for n in ["router", *available_subgraphs()]]:
+    for port in [p + offset for p in registry.ports().values()]:
         assert socket.socket().connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
 
 

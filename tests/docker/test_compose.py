@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from libs.cli import available_subgraphs
-from libs.config import PORTS, Settings
+from libs.config import Settings
+from manpasik import registry
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
@@ -20,25 +20,34 @@ def _compose() -> dict:
 def test_every_subgraph_runs_on_its_port_and_is_routed() -> None:
     services = _compose()["services"]
     router_args = services["router"]["command"]
-    for name in available_subgraphs():
+    for row in registry.SUBGRAPHS:
+        name = row.name
         assert name in services, f"{name} missing from docker/compose.yaml"
         command = services[name]["command"]
         assert command[:2] == ["subgraph", name]
-        assert command[command.index("--port") + 1] == str(PORTS[name])
-        assert f"--subgraph={name}=http://{name}:{PORTS[name]}/graphql" in router_args
-    assert "--port=8080" in router_args
+        assert command[command.index("--port") + 1] == str(row.port)
+        assert f"--subgraph={name}=http://{name}:{row.port}/graphql" in router_args
+    assert f"--port={registry.ROUTER_PORT}" in router_args
     assert "--verify-tokens" in router_args
     assert services["router"]["ports"] == ["8080:8080"]
 
 
+def _own_names(row: registry.Subgraph) -> set[str]:
+    """The environment names a subgraph's own settings read (`<NAME>_<FIELD>`)."""
+    cls = row.settings()
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    return {(prefix + field).upper() for field in cls.model_fields}
+
+
 def test_environment_names_are_settings_the_code_reads() -> None:
-    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {
-        "PORT",
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-    }
-    env = _compose()["x-service"]["environment"]
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"}
+    compose = _compose()
+    env = compose["x-service"]["environment"]
     assert set(env) <= known, set(env) - known
     assert env["MANPASIK_ENV"] == "prod"
+    for row in registry.SUBGRAPHS:  # a service's own environment: shared names plus its subgraph's
+        own = set(compose["services"][row.name].get("environment", {}))
+        assert own <= known | _own_names(row), own - known - _own_names(row)
 
 
 def test_images_are_pinned_and_dockerfile_runs_the_cli() -> None:

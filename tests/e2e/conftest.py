@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import pytest
 
-from libs.cli import available_subgraphs
 from libs.config import Settings
 from libs.testing import running_app
 from libs.testing.operations import contract_operation
 from libs.testing.router import router_process
+from manpasik.registry import SUBGRAPHS
 
 __all__ = ["Stack", "contract_operation"]
 
@@ -29,8 +28,8 @@ class Stack:
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as exit_stack:
         urls: dict[str, str] = {}
-        for name in available_subgraphs():
-            app = importlib.import_module(f"subgraphs.{name}.app").create_app(settings)
-            urls[name] = await exit_stack.enter_async_context(running_app(app)) + "/graphql"
+        for row in SUBGRAPHS:  # each with its own settings from the environment, workers included
+            app = row.create_app(settings, row.own())
+            urls[row.name] = await exit_stack.enter_async_context(running_app(app)) + "/graphql"
         base = await exit_stack.enter_async_context(router_process(urls, settings))
         yield Stack(base + "/graphql", urls)

@@ -88,3 +88,11 @@ def test_serve_without_a_source_explains_itself(
 def test_missing_supergraph_file_fails_cleanly() -> None:
     r = _run("router", "--supergraph", "/nonexistent/supergraph.graphql", "--port", "0")
     assert r.returncode == 1 and "Traceback" not in r.stderr and "supergraph" in r.stderr
+
+
+def test_verify_tokens_without_a_verifier_fails_clearly() -> None:
+    # The router knows no keys: whoever embeds it hands in the check (`manpasik router` does).
+    r = _run("serve", "--verify-tokens", "--subgraph", "a=http://127.0.0.1:9/graphql", "--port", "0")
+    assert r.returncode == 2
+    assert "--verify-tokens needs a token verifier" in r.stderr and "manpasik router" in r.stderr
+    assert "Traceback" not in r.stderr

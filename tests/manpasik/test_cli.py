@@ -9,15 +9,15 @@ from pathlib import Path
 
 import asyncpg
 
-from libs.cli import available_subgraphs
 from libs.config import Settings
+from manpasik import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manpasik(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "libs.cli", *args],
+        [sys.executable, "-m", "manpasik", *args],
         cwd=ROOT,
         env=env or dict(os.environ),
         capture_output=True,
@@ -26,8 +26,8 @@ def _manpasik(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-def test_subgraphs_of_this_checkout_are_found_in_port_order() -> None:
-    found = available_subgraphs()
+def test_registered_subgraphs_are_listed_in_port_order() -> None:
+    found = registry.names()
     assert found[:2] == ["auth", "measurement"]
     assert set(found) >= {"auth", "measurement", "coaching", "notification"}
 
@@ -59,3 +59,12 @@ def test_unknown_subgraph_is_refused_with_the_choices() -> None:
     result = _manpasik("subgraph", "payments")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "auth" in result.stderr
+
+
+def test_every_subgraph_runs_its_workers_alone_and_only_sql_ones_migrate() -> None:
+    assert registry.with_workers() == [s.name for s in registry.SUBGRAPHS]
+    result = _manpasik("worker", "payments")
+    assert result.returncode == 2
+    assert all(name in result.stderr for name in registry.with_workers()), result.stderr
+    result = _manpasik("migrate", "measurement")
+    assert result.returncode == 2 and "not a SQL subgraph: measurement" in result.stderr

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from graphql import DocumentNode, GraphQLSchema, find_breaking_changes, parse, validate
 
-from libs.cli import available_subgraphs
-from libs.config import PORTS
+from manpasik import registry
+from router.compose import SubgraphSDL, compose
+from router.supergraph.loader import load_supergraph
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
@@ -27,7 +28,7 @@ REQUIRED_OPERATIONS = OPERATIONS_DIR / "required.txt"
 
 
 def subgraph_sdl(name: str) -> str:
-    schema = importlib.import_module(f"subgraphs.{name}.schema").schema
+    schema = importlib.import_module(f"{registry.subgraph(name).package}.schema").schema
     result = schema.execute_sync("{ _service { sdl } }")
     if result.errors:
         raise RuntimeError(f"{name}: {result.errors[0].message}")
@@ -35,12 +36,13 @@ def subgraph_sdl(name: str) -> str:
 
 
 def current_snapshots() -> dict[Path, str]:
-    from router.compose import SubgraphSDL, compose
-
-    sdls = {name: subgraph_sdl(name) for name in available_subgraphs()}
+    sdls = {name: subgraph_sdl(name) for name in registry.names()}
     files = {SCHEMA_DIR / "subgraphs" / f"{n}.graphql": sdl for n, sdl in sdls.items()}
     supergraph = compose(
-        [SubgraphSDL(name=n, url=f"http://127.0.0.1:{PORTS[n]}/graphql", sdl=sdl) for n, sdl in sdls.items()]
+        [
+            SubgraphSDL(name=n, url=f"http://127.0.0.1:{registry.port(n)}/graphql", sdl=sdl)
+            for n, sdl in sdls.items()
+        ]
     )
     files[SCHEMA_DIR / "supergraph.graphql"] = supergraph.strip() + "\n"
     return files
@@ -48,8 +50,6 @@ def current_snapshots() -> dict[Path, str]:
 
 def api_schema(supergraph_sdl: str) -> GraphQLSchema:
     """The client-facing schema, exactly as the router serves it."""
-    from router.supergraph.loader import load_supergraph
-
     return load_supergraph(supergraph_sdl).api_schema
 
 

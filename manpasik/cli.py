@@ -1,47 +1,28 @@
 """The `manpasik` command: the dev stack, one subgraph alone, a subgraph's workers alone, the router, schema
-snapshots, migrations."""
+snapshots, migrations. Which subgraphs exist, and where they listen, comes from `manpasik.registry`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
+import logging
 import os
+import signal
 import sys
 
-from libs.config import PORTS, Settings
-
-SUBGRAPH_NAMES = [n for n in PORTS if n != "router"]
-# Subgraphs with background workers: `subgraphs.<name>.worker.<class>(open_resources(...)).run(stop)`.
-WORKER_CLASSES = {"coaching": "CoachingWorkers", "notification": "NotificationWorkers"}
-
-
-def available_subgraphs() -> list[str]:
-    """Subgraphs that exist in this checkout, in port order."""
-    found = []
-    for name in SUBGRAPH_NAMES:
-        try:
-            if importlib.util.find_spec(f"subgraphs.{name}.app") is not None:
-                found.append(name)
-        except ModuleNotFoundError:  # the domain's package does not exist yet
-            continue
-    return found
+from libs.config import Settings, SubgraphSettings
+from manpasik import registry
 
 
 def _run_subgraph(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.name not in available_subgraphs():
-        print(
-            f"unknown subgraph {args.name!r}; available: {', '.join(available_subgraphs())}", file=sys.stderr
-        )
-        return 2
+    row = registry.subgraph(args.name)
     uvicorn.run(
-        f"subgraphs.{args.name}.app:create_app",
+        f"{row.package}.app:create_app",
         factory=True,
         host=args.host,
-        port=args.port or PORTS[args.name],
+        port=args.port or row.port,
         log_level="warning",
         lifespan="on",
         ws="websockets-sansio",
@@ -50,18 +31,20 @@ def _run_subgraph(args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_worker(name: str, settings: Settings, stop: asyncio.Event) -> None:
+async def run_worker(
+    name: str, settings: Settings, stop: asyncio.Event, own: SubgraphSettings | None = None
+) -> None:
     """A subgraph's workers on their own stores and clients, until `stop` is set."""
-    resources = importlib.import_module(f"subgraphs.{name}.resources")
-    workers = getattr(importlib.import_module(f"subgraphs.{name}.worker"), WORKER_CLASSES[name])
-    async with resources.open_resources(settings) as res:
+    row = registry.subgraph(name)
+    workers = row.workers()
+    if workers is None:
+        raise ValueError(f"{name} has no workers")
+    own = own or row.own()
+    async with row.open_resources(settings, own) as res:
         await workers(res).run(stop)
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    import logging
-    import signal
-
     from libs.config import get_settings
     from libs.logging import configure_logging
 
@@ -83,50 +66,39 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 
 def _run_dev(args: argparse.Namespace) -> int:
-    from libs.devstack.supervisor import run_dev_stack
+    from manpasik.devstack.supervisor import run_dev_stack
 
     return run_dev_stack(data_dir=args.data_dir, port_offset=args.port_offset, with_router=not args.no_router)
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from libs.schema_snapshots import check_snapshots, write_snapshots
+    from manpasik.schema_snapshots import check_snapshots, write_snapshots
 
     return check_snapshots() if args.check else write_snapshots(allow_breaking=args.allow_breaking)
 
 
 def _run_migrate(args: argparse.Namespace) -> int:
-    import asyncio
-
     from libs.config import get_settings
-    from libs.db.migrations import upgrade
-    from libs.db.sql import create_engine, ensure_database
+    from manpasik.migrate import migrate
 
-    async def migrate() -> None:
-        settings = get_settings()
-        for name in args.names or available_subgraphs():
-            migrations = getattr(importlib.import_module(f"subgraphs.{name}.resources"), "MIGRATIONS", None)
-            if migrations is None:  # not a SQL subgraph (measurement keeps its indexes itself)
-                continue
-            url = settings.sql_url(name)
-            await ensure_database(url)
-            engine = create_engine(url)
-            try:
-                await upgrade(engine, migrations)
-            finally:
-                await engine.dispose()
-            print(f"{name}: {settings.database_name(name)} at head")
-
-    asyncio.run(migrate())
+    for line in asyncio.run(migrate(get_settings(), args.names)):
+        print(line)
     return 0
+
+
+def _run_router(argv: list[str]) -> int:
+    """The router's own CLI (`router.cli`), handed the platform's token check for `--verify-tokens`."""
+    from manpasik.edge import platform_token_verifier
+    from router.cli import main as router_main
+
+    return router_main(argv, verifier=platform_token_verifier)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The router owns its own argument parsing; pass its arguments through untouched.
     if argv[:1] in (["router"], ["compose"]):
-        from router.cli import main as router_main
-
-        return router_main(argv[1:] if argv[0] == "router" else argv)
+        return _run_router(argv[1:] if argv[0] == "router" else argv)
 
     parser = argparse.ArgumentParser(prog="manpasik", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,17 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     dev.set_defaults(func=_run_dev)
 
     sg = sub.add_parser("subgraph", help="run one subgraph alone (stores from the environment)")
-    sg.add_argument("name", choices=SUBGRAPH_NAMES)
+    sg.add_argument("name", choices=registry.names())
     sg.add_argument("--host", default="127.0.0.1")
     sg.add_argument("--port", type=int, default=None)
     sg.set_defaults(func=_run_subgraph)
 
+    with_workers = registry.with_workers()
     wk = sub.add_parser(
         "worker",
-        help="run one subgraph's event workers alone (scale them apart from the API: start the subgraph "
-        "with COACHING_WORKERS=false / NOTIFICATION_WORKERS=false); SIGTERM stops them",
+        help="run one subgraph's event workers alone (scale them apart from the API: start the subgraph with "
+        + " / ".join(f"{n.upper()}_WORKERS=false" for n in with_workers)
+        + "); SIGTERM stops them",
     )
-    wk.add_argument("name", choices=sorted(WORKER_CLASSES))
+    wk.add_argument("name", choices=with_workers)
     wk.set_defaults(func=_run_worker)
 
     sch = sub.add_parser("schema", help="write SDL snapshots to schema/ (or --check them)")
@@ -158,14 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     sch.add_argument("--allow-breaking", action="store_true", help="write even if the change breaks clients")
     sch.set_defaults(func=_run_schema)
 
-    mig = sub.add_parser("migrate", help="apply Alembic migrations of the SQL subgraphs")
-    mig.add_argument("names", nargs="*")
+    sql = [s.name for s in registry.SUBGRAPHS if s.sql]
+    mig = sub.add_parser("migrate", help=f"apply Alembic migrations of the SQL subgraphs ({', '.join(sql)})")
+    mig.add_argument("names", nargs="*", metavar="NAME", help="default: all of them")
     mig.set_defaults(func=_run_migrate)
 
     sub.add_parser("router", help="the federation router (see `manpasik router --help`)")
     sub.add_parser("compose", help="compose a supergraph (see `manpasik compose --help`)")
 
     args = parser.parse_args(argv)
+    if args.command == "migrate" and set(args.names) - set(sql):
+        parser.error(f"migrate: not a SQL subgraph: {', '.join(sorted(set(args.names) - set(sql)))}")
     result: int = args.func(args)
     return result
 

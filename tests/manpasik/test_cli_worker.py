@@ -49,7 +49,7 @@ async def test_worker_process_handles_an_event_and_stops_on_sigterm(
                REDIS_URL=settings.redis_url, REDIS_PREFIX=prefix, JWT_SECRET=settings.jwt_secret,
                DATA_DIR=str(settings.data_dir), LOG_JSON="false", LOG_LEVEL="WARNING")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "libs.cli", "worker", name, cwd=ROOT, env=env,
+        sys.executable, "-m", "manpasik", "worker", name, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         key = stream_key(ours, out)

@@ -14,17 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from libs.cli import available_subgraphs
-from libs.config import PORTS
-from libs.devstack.processes import ManagedProcess
-from libs.testing.mongo_server import MongoServer
-
-DEMO_ACCOUNTS = [
-    ("admin@manpasik.dev", "ADMIN"),
-    ("support@manpasik.dev", "SUPPORT"),
-    ("doctor@manpasik.dev", "DOCTOR"),
-]
-DEMO_PASSWORD = "manpasik-dev-1234"
+from libs.db.mongo_server import MongoServer
+from manpasik import registry
+from manpasik.devstack.processes import ManagedProcess
 
 
 class StartupError(RuntimeError):
@@ -64,7 +56,7 @@ class DevStack:
         self.python = sys.executable
 
     def port(self, name: str) -> int:
-        return PORTS[name] + self.offset
+        return registry.port(name) + self.offset
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> ManagedProcess:
         proc = ManagedProcess(name, cmd, env, index=len(self.children)).start()
@@ -81,7 +73,7 @@ class DevStack:
         cmd = (
             [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
             if server
-            else [self.python, "-m", "libs.devstack.fakeredis_server", "--port", str(port)]
+            else [self.python, "-m", "manpasik.devstack.fakeredis_server", "--port", str(port)]
         )
         proc = self._spawn("redis", cmd, env)
         deadline = time.monotonic() + 15
@@ -112,11 +104,11 @@ class DevStack:
         env["REDIS_URL"] = self._redis_url(env)
         env["MONGODB_URL"] = self._mongo_url()
 
-        subgraphs = available_subgraphs()
+        subgraphs = registry.names()
         procs = {}
         for name in subgraphs:
             procs[name] = self._spawn(
-                name, [self.python, "-m", "libs.cli", "subgraph", name, "--port", str(self.port(name))], env
+                name, [self.python, "-m", "manpasik", "subgraph", name, "--port", str(self.port(name))], env
             )
         for name in subgraphs:
             _wait_ready(procs[name], f"http://127.0.0.1:{self.port(name)}/ready", 90, self.stop_requested)
@@ -124,7 +116,7 @@ class DevStack:
         if self.with_router and not self.stop_requested.is_set():
             args = [f"{n}=http://127.0.0.1:{self.port(n)}/graphql" for n in subgraphs]
             port = str(self.port("router"))
-            cmd = [self.python, "-m", "router", "serve", "--verify-tokens", "--port", port]
+            cmd = [self.python, "-m", "manpasik", "router", "serve", "--verify-tokens", "--port", port]
             for a in args:
                 cmd += ["--subgraph", a]
             router = self._spawn("router", cmd, env)
@@ -134,9 +126,13 @@ class DevStack:
         lines = ["", "ManPaSik dev stack is up."]
         if self.with_router:
             lines.append(f"  GraphiQL / API : http://127.0.0.1:{self.port('router')}/graphql")
-        for name in available_subgraphs():
+        for name in registry.names():
             lines.append(f"  {name:<14} : http://127.0.0.1:{self.port(name)}/graphql")
-        lines.append(f"  demo accounts (password {DEMO_PASSWORD}): " + ", ".join(a for a, _ in DEMO_ACCOUNTS))
+        if "auth" in registry.names():  # the accounts auth seeds in dev
+            from subgraphs.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            emails = ", ".join(account[0] for account in DEMO_ACCOUNTS)
+            lines.append(f"  demo accounts (password {DEMO_PASSWORD}): {emails}")
         lines.append("  Ctrl-C stops everything.")
         return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from libs.testing.children import die_with_parent
+from libs.processes import die_with_parent
 
 _COLOURS = ["36", "33", "35", "32", "34", "31", "96", "93", "95", "92", "94"]
 _print_lock = threading.Lock()

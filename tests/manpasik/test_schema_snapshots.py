@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.schema_snapshots import api_schema, breaking_changes
+from manpasik.schema_snapshots import api_schema, breaking_changes
 from router.compose import SubgraphSDL, compose
 
 LINK = '@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])'
