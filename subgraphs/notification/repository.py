@@ -9,7 +9,6 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.events import prune_processed
 from libs.events.ledger import EventLedger
 from libs.templates import TemplateOverrides
 from subgraphs.notification.models import (
@@ -136,9 +135,6 @@ class NotificationRepository(EventLedger, TemplateOverrides):
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=PushDeliveryRow, skip_locked=True)
         return [(d, n) for d, n in (await self.session.execute(stmt)).all()]
-
-    async def prune_processed(self, older_than: datetime) -> int:
-        return await prune_processed(self.session, self.processed_model, older_than)
 
     async def prune_deliveries(self, older_than: datetime) -> int:
         """Deletes deliveries that reached a final state before `older_than`."""

@@ -4,10 +4,13 @@ Each parses, opens the request's unit of work and calls the service."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import partial
+from typing import Any
 
 import strawberry
 
 from libs.auth.fields import authenticated
+from libs.events.live import live_rows
 from subgraphs.notification.context import Info
 from subgraphs.notification.domain import Channel
 from subgraphs.notification.events import LIVE_TOPIC, row_from_created
@@ -78,7 +81,7 @@ class Mutation:
             return NotificationSettingsType.from_data(await service.settings_for(_viewer_id(info)))
 
 
-async def _received(info: Info, message: dict[str, object]) -> NotificationRow | None:
+async def _received(info: Info, message: dict[str, Any]) -> NotificationRow | None:
     """The notification a live message announces: carried whole, or (older messages) read by its id."""
     created = message.get("notification")
     row = row_from_created(created) if isinstance(created, dict) else None
@@ -95,9 +98,7 @@ class Subscription:
     @strawberry.subscription(description="the viewer's new in-app notifications, as they are created",
                              extensions=[authenticated()])
     async def notification_received(self, info: Info) -> AsyncGenerator[Notification, None]:
-        user_id = _viewer_id(info)
-        async with info.context.resources.live.subscribe(LIVE_TOPIC, user_id) as queue:
-            while True:
-                row = await _received(info, await queue.get())
-                if row is not None and row.user_id == user_id:  # the channel is the owner's: a safety net
-                    yield Notification.from_row(row)
+        rows = live_rows(info.context.resources.live, LIVE_TOPIC, _viewer_id(info), partial(_received, info),
+                         owner=lambda row: row.user_id)
+        async for row in rows:
+            yield Notification.from_row(row)

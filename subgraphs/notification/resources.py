@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.auth.tokens import Authenticator
 from libs.config import Settings
-from libs.db.migrations import upgrade
-from libs.db.sql import create_engine, ensure_database, session_factory
+from libs.db.migrations import migrated_engine
+from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
@@ -57,28 +57,24 @@ class NotificationResources:
 async def open_resources(settings: Settings,
                          own: NotificationSettings | None = None) -> AsyncIterator[NotificationResources]:
     own = own or NotificationSettings()
-    url = settings.sql_url(own.database)
-    await ensure_database(url)
-    engine = create_engine(url)
-    redis = create_redis(settings.redis_url)
-    live = LiveHub(redis, settings)
     fcm = None
     if own.fcm_service_account_file is not None:
         fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint)
+    redis = create_redis(settings.redis_url)
+    live = LiveHub(redis, settings)
     try:
-        await upgrade(engine, MIGRATIONS)
-        sessions = session_factory(engine)
-        yield NotificationResources(
-            settings=settings, own=own, engine=engine, sessions=sessions,
-            db=Transactions(sessions, NotificationRepository),
-            deps=NotificationDeps(default_locale=settings.default_locale,
-                                  default_time_zone=settings.default_time_zone),
-            redis=redis, authenticator=Authenticator(settings, redis=redis),
-            publisher=EventPublisher(redis, settings), live=live, fcm=fcm,
-        )
+        async with migrated_engine(settings.sql_url(own.database), MIGRATIONS) as engine:
+            sessions = session_factory(engine)
+            yield NotificationResources(
+                settings=settings, own=own, engine=engine, sessions=sessions,
+                db=Transactions(sessions, NotificationRepository),
+                deps=NotificationDeps(default_locale=settings.default_locale,
+                                      default_time_zone=settings.default_time_zone),
+                redis=redis, authenticator=Authenticator(settings, redis=redis),
+                publisher=EventPublisher(redis, settings), live=live, fcm=fcm,
+            )
     finally:
         if fcm is not None:
             await fcm.aclose()
         await live.close()
         await redis.aclose()
-        await engine.dispose()

@@ -125,7 +125,8 @@ class NotificationSettingsType:
 
 def _owner_only() -> list[FieldExtension]:
     """The user's own notifications only: someone else's are FORBIDDEN, whichever path reaches the field."""
-    return [owner_or_roles(owner=lambda user: str(user.id))]
+    return [owner_or_roles(owner=lambda user: str(user.id),
+                           message="you may only access your own notifications")]
 
 
 @strawberry.federation.type(keys=["id"])

@@ -22,6 +22,7 @@ from subgraphs.notification.settings import NotificationSettings
 from tests.subgraphs.coaching.conftest import (  # noqa: F401  (the chain test also runs coaching)
     EVENTS_PREFIX,
     coaching,
+    coaching_own,
     coaching_settings,
     coaching_url,
 )
