@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.db.uow import SessionRepository
 from libs.events.ledger import EventLedger
 from libs.templates import TemplateOverrides
 from subgraphs.coaching.models import (
@@ -21,13 +21,9 @@ from subgraphs.coaching.models import (
 )
 
 
-class CoachingRepository(EventLedger, TemplateOverrides):
-    processed_model = CoachingProcessedEvent
-    outbox_model = CoachingOutbox
+class CoachingRepository(SessionRepository, EventLedger, TemplateOverrides):
+    processed_model, outbox_model = CoachingProcessedEvent, CoachingOutbox
     template_model = CoachingTemplateRow
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     # -- profiles -------------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ class Query:
         row = await loaders.insights(info.context).load(str(id))
         if row is None or row.user_id != _viewer_id(info):  # someone else's insight does not exist for them
             raise InsightNotFound(str(id))
-        return Insight.from_row(row)
+        return Insight(row=row)
 
 
 @strawberry.type
@@ -57,4 +57,4 @@ class Subscription:
 
         async for row in live_rows(info.context.resources.live, LIVE_TOPIC, _viewer_id(info), read,
                                    owner=lambda insight: insight.user_id):
-            yield Insight.from_row(row)
+            yield Insight(row=row)

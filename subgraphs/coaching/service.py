@@ -109,15 +109,14 @@ class CoachingService:
         if not measured:
             return out
         repo = self.repo
-        done = await repo.processed_ids(CONSUMER_GROUP, [e.id for e, _ in measured])
+        new_events = await repo.unprocessed(CONSUMER_GROUP, measured)
         # A measurement published again under a new event id is known by its reading.
-        known = await repo.existing_reading_ids([r.id for _, r in measured])
-        fresh = []
-        for event, reading in measured:
-            if event.id not in done and reading.id not in known:
-                done.add(event.id)
-                known.add(reading.id)
-                fresh.append((event, reading))
+        known = await repo.existing_reading_ids([r.id for _, r in new_events])
+        firsts: dict[str, tuple[CloudEvent, Reading]] = {}  # reading id -> its first event in this read
+        for event, reading in new_events:
+            if reading.id not in known:
+                firsts.setdefault(reading.id, (event, reading))
+        fresh = list(firsts.values())
         if not fresh:
             return out
         users = sorted({r.user_id for _, r in fresh})

@@ -67,17 +67,16 @@ def user_only() -> list[FieldExtension]:
 
 @strawberry.federation.type(keys=["id"])
 class Insight:
-    id: strawberry.ID
     row: strawberry.Private[InsightRow]
 
-    @classmethod
-    def from_row(cls, row: InsightRow) -> Insight:
-        return cls(id=strawberry.ID(row.id), row=row)
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Insight | None:
         row = await loaders.insights(info.context).load(str(id))
-        return None if row is None else cls.from_row(row)
+        return None if row is None else cls(row=row)
 
     @strawberry.field(extensions=owner_only())
     def severity(self) -> InsightSeverity:
@@ -161,7 +160,7 @@ class User:
         if not 1 <= first <= MAX_FIRST:
             raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
         rows = await loaders.latest_insights(info.context).load((str(self.id), first))
-        return [Insight.from_row(r) for r in rows]
+        return [Insight(row=r) for r in rows]
 
     @strawberry.field(extensions=user_only())
     async def coaching_profile(self, info: Info) -> CoachingProfile:

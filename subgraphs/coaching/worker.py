@@ -57,10 +57,6 @@ class CoachingWorkers(EventWorkers):
     def __init__(self, res: CoachingResources, *, consumer_name: str | None = None,
                  block_ms: int = 1000) -> None:
         self.res = res
-        # Insights are published right after their commit (publish_now); the relay is the safety net for
-        # what that missed, and leaves younger rows alone so the normal case publishes once.
-        self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5,
-                                 grace_s=RELAY_GRACE_S)
         # SQL handler: the processed-event marker lives in the handler's own transaction (dedupe=False).
         # A whole read goes into one transaction (in stream order, so one user's measurements stay in order);
         # one by one, in concurrent lanes per user, only when that batch fails.
@@ -81,6 +77,10 @@ class CoachingWorkers(EventWorkers):
             batch_handler=self._on_insights, consumer=consumer_name, block_ms=block_ms, start_id="$",
             concurrency=CONCURRENCY, batch_size=BATCH_SIZE,
         )
+        # Insights are published right after their commit (publish_now); the relay is the safety net for
+        # what that missed, and leaves younger rows alone so the normal case publishes once.
+        self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5,
+                                 grace_s=RELAY_GRACE_S)
         super().__init__(consumers=[self.measurements, self.templates, self.live],
                          loops=[self.relay.run, self._pruning])
 
