@@ -161,7 +161,7 @@ def start_stack(offset: int, database_url: str | None) -> tuple[subprocess.Popen
     if database_url:  # PostgreSQL instead of SQLite files, in databases of their own
         env.update(DATABASE_URL=database_url, DB_SUFFIX=f"_bench{secrets.token_hex(3)}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "libs.cli", "dev", "--data-dir", data, "--port-offset", str(offset)],
+        [sys.executable, "-m", "manpasik", "dev", "--data-dir", data, "--port-offset", str(offset)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -50,6 +50,15 @@ def test_environment_names_are_settings_the_code_reads() -> None:
         assert own <= known | _own_names(row), own - known - _own_names(row)
 
 
+def test_the_env_example_names_settings_the_code_reads() -> None:
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"POSTGRES_PASSWORD"}
+    for row in registry.SUBGRAPHS:
+        known |= _own_names(row)
+    lines = (DOCKER / "env.example").read_text().splitlines()
+    names = {ln.split("=", 1)[0] for ln in lines if ln.strip() and not ln.startswith("#")}
+    assert names and names <= known, names - known
+
+
 def test_images_are_pinned_and_dockerfile_runs_the_cli() -> None:
     services = _compose()["services"]
     for name in ("postgres", "mongo", "redis", "jaeger", "prometheus"):
