@@ -57,12 +57,13 @@ def _language(locale: str | None, fallback: str) -> str:
 
 def owner_only() -> list[FieldExtension]:
     """Readable by the insight's owner alone (no staff role reads someone's insights)."""
-    return [owner_or_roles(owner=lambda insight: insight.row.user_id)]
+    return [owner_or_roles(owner=lambda insight: insight.row.user_id,
+                           message="you may only access your own insights")]
 
 
-def user_only() -> list[FieldExtension]:
+def user_only(data: str) -> list[FieldExtension]:
     """Readable by the user themself alone."""
-    return [owner_or_roles(owner=lambda user: str(user.id))]
+    return [owner_or_roles(owner=lambda user: str(user.id), message=f"you may only access your own {data}")]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -155,14 +156,14 @@ class User:
         return cls(id=id)
 
     @strawberry.field(description="the newest insights first; only the user may read them",
-                      extensions=user_only())
+                      extensions=user_only("insights"))
     async def coaching_insights(self, info: Info, first: int = 10) -> list[Insight]:
         if not 1 <= first <= MAX_FIRST:
             raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
         rows = await loaders.latest_insights(info.context).load((str(self.id), first))
         return [Insight(row=r) for r in rows]
 
-    @strawberry.field(extensions=user_only())
+    @strawberry.field(extensions=user_only("coaching profile"))
     async def coaching_profile(self, info: Info) -> CoachingProfile:
         async with info.context.read() as repo:
             row = await CoachingService(repo, info.context.resources.deps).profile(str(self.id))

@@ -10,8 +10,8 @@ from subgraphs.coaching.domain import Person, Reading, Severity
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    key: str
-    citation: str
+    key: str  # stable id of the guideline (ADA-SOC-6.3, KSH-2018...)
+    citation: str  # what the app shows as the insight's source
 
 
 @dataclass(frozen=True, slots=True)
