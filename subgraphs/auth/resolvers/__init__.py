@@ -1,4 +1,5 @@
-"""Resolvers: parse and authorize, then call the service inside the request's unit of work."""
+"""Resolvers: parse, then call the service inside the request's unit of work. Who may call a root field
+is declared on it (`libs.auth.fields`: authenticated, roles); who may read a User field, on that field."""
 
 from strawberry.tools import merge_types
 
