@@ -13,6 +13,7 @@ from subgraphs.notification.models import NotificationRow
 
 SOURCE = "/subgraphs/notification"
 LIVE_TOPIC = "notification"
+LIVE_GROUP = "notification-live"  # the consumer group that fans `notification.created` out to sockets
 
 
 def notification_created(row: NotificationRow) -> CloudEvent:

@@ -21,13 +21,13 @@ from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.redis import create_redis
+from subgraphs.notification.events import LIVE_GROUP
 from subgraphs.notification.fcm import FcmClient, ServiceAccount
 from subgraphs.notification.repository import NotificationRepository
 from subgraphs.notification.service import CONSUMER_GROUP, NotificationDeps
 from subgraphs.notification.settings import NotificationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-LIVE_GROUP = "notification-live"  # the consumer group that fans `notification.created` out to sockets
 
 
 @dataclass

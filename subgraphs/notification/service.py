@@ -45,14 +45,6 @@ PLATFORMS = frozenset({"ANDROID", "IOS", "WEB"})
 
 
 @dataclass(frozen=True, slots=True)
-class NotificationDeps:
-    """What the rules need besides the repository: the defaults for people who have not chosen."""
-
-    default_locale: str
-    default_time_zone: str
-
-
-@dataclass(frozen=True, slots=True)
 class Page:
     rows: list[NotificationRow]
     has_next: bool
@@ -69,6 +61,14 @@ class UserNotificationSettings:
 
 def _clock(minutes: int | None) -> str | None:
     return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationDeps:
+    """What the rules need besides the repository: the defaults for people who have not chosen."""
+
+    default_locale: str
+    default_time_zone: str
 
 
 class NotificationService:

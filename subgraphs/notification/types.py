@@ -131,11 +131,9 @@ def _owner_only() -> list[FieldExtension]:
 
 @strawberry.federation.type(keys=["id"])
 class User:
-    id: strawberry.ID
+    """The user as this subgraph extends it (Strawberry builds it from the router's representation)."""
 
-    @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID) -> User:
-        return cls(id=id)
+    id: strawberry.ID
 
     @strawberry.field(extensions=_owner_only())
     async def unread_notification_count(self, info: Info) -> int:

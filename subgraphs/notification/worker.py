@@ -11,10 +11,10 @@ from libs.events.housekeeping import every
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.events.workers import EventWorkers
 from libs.time import utcnow
-from subgraphs.notification.events import LIVE_TOPIC, live_message
+from subgraphs.notification.events import LIVE_GROUP, LIVE_TOPIC, live_message
 from subgraphs.notification.models import NotificationOutbox
 from subgraphs.notification.push import PushDispatcher
-from subgraphs.notification.resources import LIVE_GROUP, NotificationResources
+from subgraphs.notification.resources import NotificationResources
 from subgraphs.notification.service import CONSUMER_GROUP, NotificationService
 
 __all__ = ["LIVE_TOPIC", "NotificationWorkers"]
