@@ -6,7 +6,8 @@ Starts its own nx-27017 (or uses --mongo-url), the subgraph (uvicorn + uvloop + 
 for --via router, the auth subgraph (SQLite, unless --no-auth) and `python -m router` composing both in front;
 uses the machine's Redis (--redis-url) under a throwaway key prefix. Each request records one glucose reading
 with a fresh clientId for one of --users users, so every request is a real insert + outbox marker + XADD +
-marker clear. Prints requests/s and latency percentiles.
+marker clear. Prints requests/s, latency percentiles and the subgraph's CPU time per request (Linux; the
+steadier number when other work shares the machine).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from libs.auth.tokens import issue_access_token  # noqa: E402
 from libs.config import Settings  # noqa: E402
 from libs.testing import MongoServer, free_port  # noqa: E402
+from subgraphs.measurement.settings import MeasurementSettings  # noqa: E402
 
 RECORD = """mutation($input: RecordMeasurementInput!) {
   recordMeasurement(input: $input) { id value unit takenAt clientId } }"""
@@ -151,11 +154,31 @@ async def _load(
     }
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load_measured(pid: int, *args: Any, **kwargs: Any) -> dict[str, float]:
+    """`_load`, plus the subgraph process's CPU time per request: steadier than req/s on a busy machine."""
+    before = _cpu_s(pid)
+    r = await _load(*args, **kwargs)
+    after = _cpu_s(pid)
+    if before is not None and after is not None and r["requests"]:
+        r["cpu_ms"] = (after - before) * 1000 / r["requests"]
+    return r
+
+
 def _report(label: str, r: dict[str, float]) -> None:
+    cpu = f"  subgraph cpu {r['cpu_ms']:5.2f} ms/req" if "cpu_ms" in r else ""
     print(
         f"{label:<36} {r['requests']:>6.0f} req {r['errors']:>3.0f} err {r['rps']:>7.1f} req/s "
         f"{r['mps']:>7.1f} measurements/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
-        f"p99 {r['p99_ms']:6.1f} ms",
+        f"p99 {r['p99_ms']:6.1f} ms{cpu}",
         flush=True,
     )
 
@@ -238,10 +261,14 @@ async def main() -> None:
 
         if args.via in ("subgraph", "both"):
             await _load(sub_url + "/graphql", tokens, args.warmup, args.concurrency)
-            r = await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency, rate=args.rate)
+            r = await _load_measured(
+                sub.pid, sub_url + "/graphql", tokens, args.duration, args.concurrency, rate=args.rate
+            )
             _report("subgraph (direct)" + (f" at {args.rate:g}/s" if args.rate else ""), r)
             if args.batch > 1:
-                r = await _load(sub_url + "/graphql", tokens, args.duration, args.concurrency, args.batch)
+                r = await _load_measured(
+                    sub.pid, sub_url + "/graphql", tokens, args.duration, args.concurrency, args.batch
+                )
                 _report(f"subgraph, batches of {args.batch}", r)
         if args.via in ("router", "both"):
             rport = free_port()
@@ -293,7 +320,7 @@ async def main() -> None:
             from pymongo import AsyncMongoClient
 
             client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(args.mongo_url)
-            await client.drop_database(settings.database_name("measurement"))
+            await client.drop_database(settings.database_name(MeasurementSettings().database))
             await client.close()
         from redis.asyncio import Redis
 
