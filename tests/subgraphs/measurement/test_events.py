@@ -24,9 +24,7 @@ async def _pending_marker(settings, measurement_id: str) -> str | None:
 
     client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
     try:
-        doc = await client[database(settings)]["measurements"].find_one(
-            {"_id": ObjectId(measurement_id)}
-        )
+        doc = await client[database(settings)]["measurements"].find_one({"_id": ObjectId(measurement_id)})
     finally:
         await client.close()
     assert doc is not None
