@@ -110,6 +110,8 @@ class CoachingService:
             return out
         repo = self.repo
         new_events = await repo.unprocessed(CONSUMER_GROUP, measured)
+        if not new_events:  # a redelivered read
+            return out
         # A measurement published again under a new event id is known by its reading.
         known = await repo.existing_reading_ids([r.id for _, r in new_events])
         firsts: dict[str, tuple[CloudEvent, Reading]] = {}  # reading id -> its first event in this read
