@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from libs.errors import BadUserInput, Conflict, Forbidden, NotFound
 
+# FORBIDDEN text of every path to someone else's readings (User fields and references, Measurement entities).
+OWN_MEASUREMENTS = "you may only access your own measurements"
+
 
 class InvalidMeasurement(BadUserInput):
     """Type, unit, range, components or time do not make a plausible measurement."""

@@ -12,9 +12,8 @@ from libs.auth.permissions import can_access
 from libs.errors import Forbidden, Unauthenticated
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.domain import Device, Measurement
+from subgraphs.measurement.errors import OWN_MEASUREMENTS
 from subgraphs.measurement.service import MeasurementService
-
-OWN_MEASUREMENTS = "you may only access your own measurements"
 
 
 def authorized_user_ids(info: Info) -> DataLoader[str, str]:

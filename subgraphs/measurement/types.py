@@ -1,4 +1,5 @@
-"""GraphQL types of the measurement subgraph (built from domain objects, never from documents)."""
+"""GraphQL types of the measurement subgraph (built from domain objects, never from documents), including the
+federated `User` extension. Who may read each `User` field is declared on the field (`libs.auth.fields`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from libs.graphql.cursor import encode_cursor
 from subgraphs.measurement import catalogue, domain
 from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
+from subgraphs.measurement.errors import OWN_MEASUREMENTS
 from subgraphs.measurement.loaders import (
-    OWN_MEASUREMENTS,
     authorized_user_ids,
     counts_by_user,
     devices_by_user,
