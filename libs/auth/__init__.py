@@ -1,6 +1,6 @@
 """Who is asking: access-token verification, the request's viewer, roles and permission checks."""
 
-from libs.auth.permissions import can_access, require_role, require_self_or_role, require_viewer
+from libs.auth.permissions import can_access, require_viewer
 from libs.auth.tokens import Authenticator, TokenError
 from libs.auth.viewer import ANONYMOUS, Role, Viewer
 
@@ -11,7 +11,5 @@ __all__ = [
     "TokenError",
     "Viewer",
     "can_access",
-    "require_role",
-    "require_self_or_role",
     "require_viewer",
 ]

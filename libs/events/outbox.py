@@ -3,9 +3,9 @@
     class CoachingOutbox(OutboxBase, table=True):
         __tablename__ = "coaching_outbox"
 
-    async with unit_of_work(sessions) as session:
+    async with db.write() as repo:     # libs.db.uow: the change and its event commit together
         ...  # the change
-        add_to_outbox(session, CoachingOutbox, "coaching", event)
+        add_to_outbox(repo.session, CoachingOutbox, "coaching", event)
 
     relay = OutboxRelay(sessions, CoachingOutbox, publisher)   # in the lifespan: await relay.run(stop)
     relay.wake()                                               # after a commit, to publish at once

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.config import Settings
 from libs.db.migrations import upgrade
-from libs.db.sql import create_engine, drop_database, ensure_database, session_factory, unit_of_work
+from libs.db.sql import create_engine, drop_database, ensure_database, session_factory
+from libs.db.uow import Transactions
 
 ENV_PY = """
 from sqlalchemy import MetaData
@@ -34,6 +36,10 @@ def upgrade():
 def downgrade():
     op.drop_table("note")
 """
+
+
+def _session(session: AsyncSession) -> AsyncSession:  # units of work over the bare session
+    return session
 
 
 @pytest.fixture
@@ -62,10 +68,10 @@ async def test_migrate_then_commit_or_roll_back(
         await upgrade(engine, migrations_dir)
         await upgrade(engine, migrations_dir)  # idempotent at head
         sessions = session_factory(engine)
-        async with unit_of_work(sessions) as session:
+        async with Transactions(sessions, _session).write() as session:
             await session.exec(text("INSERT INTO note (body) VALUES ('kept')"))  # type: ignore[call-overload]
         with pytest.raises(IntegrityError):
-            async with unit_of_work(sessions) as session:
+            async with Transactions(sessions, _session).write() as session:
                 await session.exec(text("INSERT INTO note (body) VALUES ('rolled back')"))  # type: ignore[call-overload]
                 await session.exec(text("INSERT INTO note (body) VALUES ('kept')"))  # type: ignore[call-overload]
         async with sessions() as session:

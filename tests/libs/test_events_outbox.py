@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.config import Settings
-from libs.db.sql import create_engine, ensure_database, session_factory, unit_of_work
+from libs.db.sql import create_engine, ensure_database, session_factory
+from libs.db.uow import Transactions
 from libs.events import (
     CloudEvent,
     EventPublisher,
@@ -27,6 +28,10 @@ from libs.events import (
 )
 from libs.events.streams import stream_key
 from libs.testing import free_port
+
+
+def _session(session: AsyncSession) -> AsyncSession:  # units of work over the bare session
+    return session
 
 
 class OutboxRow(OutboxBase, table=True):
@@ -60,10 +65,10 @@ async def test_only_committed_rows_are_published_in_order(
     stream = f"t{uuid.uuid4().hex[:10]}"
     events = [CloudEvent.new("test.happened", "/tests", None, {"n": i}) for i in range(3)]
     with pytest.raises(RuntimeError):
-        async with unit_of_work(sessions) as session:
+        async with Transactions(sessions, _session).write() as session:
             add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.rolled_back", "/tests", None, {}))
             raise RuntimeError("the business change failed")
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         for e in events:
             add_to_outbox(session, OutboxRow, stream, e)
 
@@ -80,13 +85,13 @@ async def test_published_rows_are_pruned_after_the_retention(
     sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
 ) -> None:
     stream = f"t{uuid.uuid4().hex[:10]}"
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         for _ in range(2):
             add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.happened", "/tests", None, {}))
     relay = OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings),
                         keep_published=timedelta(days=7))
     assert await relay.relay_once() == 2
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.unpublished", "/tests", None, {}))
     assert await relay.prune() == 0  # just published: kept
     assert await relay.prune(now=datetime.now(UTC) + timedelta(days=8)) == 2
@@ -98,7 +103,7 @@ async def test_rows_wait_while_redis_is_down(
 ) -> None:
     stream = f"t{uuid.uuid4().hex[:10]}"
     e = CloudEvent.new("test.happened", "/tests", None, {})
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         add_to_outbox(session, OutboxRow, stream, e)
     down = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", decode_responses=True)
     try:
@@ -114,15 +119,15 @@ async def test_processed_marker_commits_with_the_handler_and_refuses_a_duplicate
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     event_id = str(uuid.uuid4())
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         assert not await already_processed(session, ProcessedRow, "g", event_id)
         record_processed(session, ProcessedRow, "g", event_id, "test.happened")
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         assert await already_processed(session, ProcessedRow, "g", event_id)
         assert not await already_processed(session, ProcessedRow, "other-group", event_id)
     # A concurrent duplicate that checked before the first commit fails at its own commit.
     with pytest.raises(exc.IntegrityError):
-        async with unit_of_work(sessions) as session:
+        async with Transactions(sessions, _session).write() as session:
             record_processed(session, ProcessedRow, "g", event_id, "test.happened")
 
 
@@ -130,7 +135,7 @@ async def test_publish_now_is_marked_by_the_relay_and_not_published_twice(
     sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings,
 ) -> None:
     stream = f"t{uuid.uuid4().hex[:10]}"
-    async with unit_of_work(sessions) as session:
+    async with Transactions(sessions, _session).write() as session:
         rows = [add_to_outbox(session, OutboxRow, stream, CloudEvent.new("test.happened", "/tests", None,
                                                                          {"n": i})) for i in range(2)]
     relay = OutboxRelay(sessions, OutboxRow, EventPublisher(redis, settings), grace_s=60)
@@ -149,7 +154,7 @@ async def test_a_failed_publish_now_hands_the_rows_to_the_relay_in_order(
     stream = f"t{uuid.uuid4().hex[:10]}"
 
     async def commit(n: int) -> list[OutboxBase]:
-        async with unit_of_work(sessions) as session:
+        async with Transactions(sessions, _session).write() as session:
             return [add_to_outbox(session, OutboxRow, stream,
                                   CloudEvent.new("test.happened", "/tests", None, {"n": n}))]
 

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import strawberry
 
-from libs.auth import Authenticator, Role, require_role, require_viewer
+from libs.auth import Authenticator, Role, require_viewer
+from libs.auth.fields import roles
 from libs.auth.tokens import issue_access_token
 from libs.config import Settings
 from libs.errors import BadUserInput, Conflict
@@ -25,9 +26,8 @@ class Query:
     def who_am_i(self, info: strawberry.Info) -> str:
         return str(require_viewer(info.context.viewer).user_id)
 
-    @strawberry.field
+    @strawberry.field(extensions=[roles(Role.ADMIN)])
     def admin_only(self, info: strawberry.Info) -> str:
-        require_role(info.context.viewer, Role.ADMIN)
         return "secret"
 
     @strawberry.field
