@@ -11,10 +11,10 @@ from libs.config import Settings
 
 # -- auth --------------------------------------------------------------------------------------------------
 AUTH_STREAM = "auth"
-USER_SIGNED_UP = "user.signed_up"  # displayName, locale
+USER_SIGNED_UP = "user.signed_up"  # displayName, locale, roles
 USER_SUSPENDED = "user.suspended"  # actorId, reason
 USER_REINSTATED = "user.reinstated"  # actorId, reason
-USER_ROLE_GRANTED = "user.role_granted"  # actorId, role, reason
+USER_ROLE_GRANTED = "user.role_granted"  # actorId, role, displayName
 USER_DELETION_REQUESTED = "user.deletion_requested"
 
 # -- measurement ---------------------------------------------------------------------------------------------
@@ -31,24 +31,32 @@ NOTIFICATION_CREATED = "notification.created"  # notificationId, type, priority,
 
 # -- payment (port 8004) -------------------------------------------------------------------------------------
 PAYMENT_STREAM = "payment"
-PAYMENT_SUCCEEDED = "payment.succeeded"  # paymentId, orderId, amount (minor units), currency
-PAYMENT_FAILED = "payment.failed"  # paymentId, orderId, amount, currency, reason
-PAYMENT_REFUNDED = "payment.refunded"  # paymentId, refundId, amount, currency
-SUBSCRIPTION_ACTIVATED = "subscription.activated"  # subscriptionId, plan, periodEnd
-SUBSCRIPTION_RENEWED = "subscription.renewed"  # subscriptionId, plan, periodEnd
+# Amounts are integers in the currency's minor unit (KRW has none) beside `currency`, with `amountText`
+# {"ko": "9,900원", "en": "KRW 9,900"} for people; `plan` is the plan's name {"ko", "en"}, `planId` its id.
+PAYMENT_SUCCEEDED = "payment.succeeded"  # paymentId, orderId, amount, currency, plan, kind, approvedAt
+PAYMENT_FAILED = "payment.failed"  # orderId, amount, currency, plan, kind, reason
+PAYMENT_REFUNDED = "payment.refunded"  # paymentId, refundId, amount, currency, refundedTotal, paymentAmount
+SUBSCRIPTION_ACTIVATED = "subscription.activated"  # subscriptionId, plan, status, periodEnd
+SUBSCRIPTION_RENEWED = "subscription.renewed"  # subscriptionId, plan, periodEnd, period
 SUBSCRIPTION_RENEWAL_FAILED = "subscription.renewal_failed"  # subscriptionId, plan, attempt, nextAttemptAt
-SUBSCRIPTION_CANCELED = "subscription.canceled"  # subscriptionId, plan, endsAt
-INVOICE_ISSUED = "invoice.issued"  # invoiceId, number, amount, currency
+SUBSCRIPTION_CANCELED = "subscription.canceled"  # subscriptionId, plan, endsAt, reason (ends at period end)
+SUBSCRIPTION_EXPIRED = "subscription.expired"  # subscriptionId, plan (features end now)
+INVOICE_ISSUED = "invoice.issued"  # invoiceId, number, paymentId, amount, currency, issuedAt
 
 # -- video: consultations and prescriptions (port 8006) -----------------------------------------------------
+# Every consultation event carries consultationId, patientId, doctorId, doctorName, status, scheduledAt, endsAt
+# and the measurement-sharing grant: shareMeasurementsSince (null: none), windowStart, windowEnd (the measurement
+# subgraph lets the doctor read the patient's readings since that date inside that window, until the end).
 CONSULTATION_STREAM = "consultation"
-CONSULTATION_BOOKED = "consultation.created"  # consultationId, patientId, doctorId, doctorName, scheduledAt
-CONSULTATION_CONFIRMED = "consultation.confirmed"  # consultationId, patientId, doctorName, scheduledAt
-CONSULTATION_STARTED = "consultation.started"  # consultationId, patientId, doctorName
-CONSULTATION_ENDED = "consultation.ended"  # consultationId, patientId, doctorName
-CONSULTATION_CANCELED = "consultation.canceled"  # consultationId, patientId, doctorName, reason
-CONSULTATION_NO_SHOW = "consultation.no_show"  # consultationId, patientId
-PRESCRIPTION_ISSUED = "prescription.issued"  # prescriptionId, consultationId, patientId, doctorName
+CONSULTATION_BOOKED = "consultation.created"  # reason
+CONSULTATION_CONFIRMED = "consultation.confirmed"
+CONSULTATION_STARTED = "consultation.started"  # startedAt
+CONSULTATION_ENDED = "consultation.ended"  # startedAt, endedAt
+CONSULTATION_CANCELED = "consultation.canceled"  # canceledBy, reason
+CONSULTATION_NO_SHOW = "consultation.no_show"
+CONSULTATION_REMINDER = "consultation.reminder"  # minutesBefore: once per consultation, before its start
+CONSULTATION_MESSAGE_SENT = "consultation.message_sent"  # messageId, senderId (no body: chat stays in video)
+PRESCRIPTION_ISSUED = "prescription.issued"  # prescriptionId, version, replacesId (the event's other fields)
 
 # -- data: integrity, audit, exports (port 8008) ------------------------------------------------------------
 DATA_STREAM = "data"
