@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm tools of the federation interoperability tests (tests/router/composition,
-# tests/router/differential) into tools/node/node_modules: @theguild/federation-composition and
-# @graphql-hive/gateway. Skips the install when node_modules already matches package-lock.json.
+# tests/router/differential, tests/router/test_conformance.py) into tools/node/node_modules:
+# @theguild/federation-composition, @graphql-hive/gateway and @apollo/gateway (an oracle in tests only).
+# Skips the install when node_modules already matches package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/node"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -12,7 +13,8 @@ stamp=node_modules/.manpasik-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
   && [ -f node_modules/@graphql-hive/gateway/package.json ] \
-  && [ -f node_modules/@theguild/federation-composition/package.json ]; then
+  && [ -f node_modules/@theguild/federation-composition/package.json ] \
+  && [ -f node_modules/@apollo/gateway/package.json ]; then
   echo "ci-extras: tools/node/node_modules is up to date"
   exit 0
 fi

@@ -38,6 +38,28 @@ def _nullable(t: str) -> str:
     return t[:-1] if t.endswith("!") else t
 
 
+def _more_general(a: str, b: str, types: dict[str, MType]) -> str | None:
+    """The output type both `a` and `b` are subtypes of, when one of them is it; None when neither."""
+    if a == b:
+        return a
+    a_nn, b_nn = a.endswith("!"), b.endswith("!")
+    if a_nn or b_nn:
+        inner = _more_general(_nullable(a), _nullable(b), types)
+        return None if inner is None else inner + ("!" if a_nn and b_nn else "")
+    if a.startswith("[") or b.startswith("["):
+        if not (a.startswith("[") and b.startswith("[")):
+            return None
+        inner = _more_general(a[1:-1], b[1:-1], types)
+        return None if inner is None else f"[{inner}]"
+    for sup, sub in ((a, b), (b, a)):
+        st, bt = types.get(sup), types.get(sub)
+        if st is None or bt is None:
+            continue
+        if (st.kind == "union" and sub in st.members) or (st.kind == "interface" and sup in bt.interfaces):
+            return sup
+    return None
+
+
 class Merger:
     def __init__(self, subgraphs: list[Subgraph]) -> None:
         taken: set[str] = set()
@@ -133,7 +155,7 @@ class Merger:
                 if mf is None:
                     mf = mt.fields[f.name] = MField(f.name, f.type, list(f.args), f.description)
                 elif not f.external:
-                    self.merge_field_type(mt, mf, f, g)
+                    self.merge_field_type(mt, mf, f, g, types)
                 mf.graphs[g] = f
                 if f.override is not None and f.external:
                     self.error(
@@ -227,10 +249,13 @@ class Merger:
                     f"already provided by this subgraph (it is not marked @external)",
                 )
 
-    def merge_field_type(self, mt: MType, mf: MField, f: SField, g: str) -> None:
+    def merge_field_type(self, mt: MType, mf: MField, f: SField, g: str, types: dict[str, MType]) -> None:
         if mf.type == f.type:
             return
-        if _named(mf.type) != _named(f.type) or _nullable(mf.type).count("[") != _nullable(f.type).count("["):
+        # Output positions merge to the more general type: nullable over non-null, a union or interface over
+        # its member or implementation (each subgraph's type stays a subtype of the supergraph's).
+        general = _more_general(mf.type, f.type, types)
+        if general is None:
             first = next(iter(mf.graphs))
             self.error(
                 "FIELD_TYPE_MISMATCH",
@@ -239,9 +264,7 @@ class Merger:
                 f'"{self.sub(g)}".',
             )
             return
-        # Output positions merge to the least strict type (a nullable wins over non-null).
-        if _nullable(mf.type) == f.type or len(f.type) < len(mf.type):
-            mf.type = f.type
+        mf.type = general
 
     def check_sharing(self, mt: MType, mf: MField, key_fields: dict[str, set[str]]) -> None:
         overridden = {self.graph_by_name(f.override) for f in mf.graphs.values() if f.override}

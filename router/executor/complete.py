@@ -38,37 +38,38 @@ class Completion:
         get = obj.get
         for f in fields:
             k = f.key
+            ok = f.out or k  # the client's key (k is a planner alias when the two differ)
             if f.name == "__typename":
-                out[k] = type_name
+                out[ok] = type_name
                 continue
             v = get(k)
             w = f.wrappers
             if v is None:
                 if w and w[0] == NN:
-                    path.append(k)
+                    path.append(ok)
                     self.null_error(path, type_name, f.name)
                     path.pop()
                     return INVALID
-                out[k] = None
+                out[ok] = None
                 continue
             if not f.composite and (not w or (w[0] == NN and len(w) == 1)):
                 if f.enum_values is not None and v not in f.enum_values:
-                    path.append(k)
+                    path.append(ok)
                     self.enum_error(path, f, v)
                     path.pop()
                     if w:
                         return INVALID
                     v = None
-                out[k] = v
+                out[ok] = v
                 continue
-            path.append(k)
+            path.append(ok)
             r = self.value(v, f, w, 0, path, type_name)
             path.pop()
             if r is INVALID:
                 if w and w[0] == NN:
                     return INVALID
                 r = None
-            out[k] = r
+            out[ok] = r
         return out
 
     def value(self, v: Any, f: NormField, w: tuple[int, ...], i: int, path: list[Any], parent: str) -> Any:

@@ -37,8 +37,9 @@ class _Compiler:
         items: list[str] = []
         for i, f in enumerate(fields):
             k = repr(f.key)
+            out_key = repr(f.out or f.key)
             if f.name == "__typename":
-                items.append(f"{k}: {type_name!r}")
+                items.append(f"{out_key}: {type_name!r}")
                 continue
             v = f"v{i}"
             nn = bool(f.wrappers) and f.wrappers[0] == NN
@@ -57,7 +58,7 @@ class _Compiler:
                 body.append(f"        if {v} is INVALID:")
                 body.append(f"            {v} = None")
                 body.append("            BAD.append(1)")
-            items.append(f"{k}: {v}")
+            items.append(f"{out_key}: {v}")
         body.append("    return {" + ", ".join(items) + "}")
         self.lines += body
         return fn

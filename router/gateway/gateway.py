@@ -45,8 +45,15 @@ class Gateway:
         coerced = get_variable_values(self.supergraph.api_schema, defs, raw)
         if isinstance(coerced, list):
             raise RequestError([_var_error(e) for e in coerced])
-        # Subgraphs get the client's raw values (they coerce themselves); defaults are declared there too.
-        return {k: raw[k] for k in raw if k in prep.variable_defs}
+        # Subgraphs get the client's raw values (they coerce themselves). Defaults of omitted variables are
+        # added: @skip/@include and the plan cache read them (`$x: Boolean = true` sent without `x` is true).
+        values = {k: raw[k] for k in raw if k in prep.variable_defs}
+        if len(values) < len(prep.variable_defs):
+            defaults = coerced.coerced
+            for k in prep.variable_defs:
+                if k not in values and k in defaults:
+                    values[k] = defaults[k]
+        return values
 
     async def execute(
         self, query: Any, variables: Any, operation_name: Any, headers: Any, allow_mutation: bool = True

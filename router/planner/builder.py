@@ -111,9 +111,11 @@ class PlanBuilder(Ownership):
         path: tuple[str, ...],
         provided: FieldSetTree | None,
         requires_met: bool = False,
+        in_fragment: bool = False,
     ) -> None:
         """Plans `fields` of `type_name` objects at `path`, fetched by `fetch` into `sel`.
-        `requires_met`: these objects' representations already carry the @requires inputs."""
+        `requires_met`: these objects' representations already carry the @requires inputs.
+        `in_fragment`: `sel` is a type condition beside others, whose same-named fields may differ in type."""
         local: list[NormField] = []
         groups: dict[str, list[NormField]] = {}
         as_type: dict[str, str] = {}  # graph -> type name the entity is addressed as there
@@ -123,6 +125,11 @@ class PlanBuilder(Ownership):
             if self.can_resolve(fetch.graph, type_name, f.name, provided) and (
                 requires_met or not self.requires_elsewhere(fetch.graph, type_name, f.name, provided)
             ):
+                if in_fragment and f.out is None and self.type_differs(fetch.graph, type_name, f.name):
+                    # Its type in this subgraph is not the supergraph's, so a sibling fragment's field of the
+                    # same name may conflict with it (GraphQL: fields must merge): the query aliases it.
+                    f.out = f.key
+                    f.key = f"_fed_{type_name}_{f.key}"
                 local.append(f)
             elif self.can_resolve(fetch.graph, type_name, f.name, provided):
                 # Owned here, but its @requires inputs live in other subgraphs: a later `_entities`
@@ -194,7 +201,16 @@ class PlanBuilder(Ownership):
             if addressed != type_name:
                 node.rep_typename[type_name] = addressed
             frag = node.selection.fragment(addressed)
-            self.plan_in(node, frag, addressed, merge_fields(groups[g]), path, None, requires_met=True)
+            self.plan_in(
+                node,
+                frag,
+                addressed,
+                merge_fields(groups[g]),
+                path,
+                None,
+                requires_met=True,
+                in_fragment=True,
+            )
             created[g] = self.nodes[start:]
 
     def topo_order(
@@ -267,10 +283,16 @@ class PlanBuilder(Ownership):
                 self.plan_in(fetch, sf.sub, t, sub, child_path, child_provided)
             return
         sf.sub.add("__typename", "__typename")
+        here = self.field_type_in(fetch.graph, type_name, f.name)
+        if here != f.type_name and self.sg.types[here].kind == "object":
+            # This subgraph types the field as one member of the supergraph's abstract type: no type
+            # conditions (others could not spread there), only that member's fields.
+            self.plan_in(fetch, sf.sub, here, f.sub.get(here, []), child_path, child_provided)
+            return
         for t, sub in f.sub.items():
-            if not self.type_in_graph(t, f.type_name, fetch.graph):
+            if not self.type_in_graph(t, here, fetch.graph):
                 continue
-            self.plan_in(fetch, sf.sub.fragment(t), t, sub, child_path, child_provided)
+            self.plan_in(fetch, sf.sub.fragment(t), t, sub, child_path, child_provided, in_fragment=True)
 
     def plan_interface_object(
         self,
@@ -314,7 +336,13 @@ class PlanBuilder(Ownership):
         for concrete, fields in rest.items():
             if fields and self.type_in_graph(concrete, iface, h):
                 self.plan_in(
-                    node, node.selection.fragment(concrete), concrete, merge_fields(fields), path, None
+                    node,
+                    node.selection.fragment(concrete),
+                    concrete,
+                    merge_fields(fields),
+                    path,
+                    None,
+                    in_fragment=True,
                 )
 
     def render(self, node: FetchNode) -> None:

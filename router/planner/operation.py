@@ -50,6 +50,9 @@ class NormField:
     directives: str = ""  # forwarded directives (other than skip/include), printed
     # API values of an enum-typed field: a subgraph may return one hidden by @inaccessible
     enum_values: frozenset[str] | None = None
+    # The client's response key when the planner aliased the field in a subgraph query (`key` is then
+    # the alias the merged data holds it under: its type there conflicts with a sibling's).
+    out: str | None = None
 
 
 class OperationError(Exception):

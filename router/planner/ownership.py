@@ -163,6 +163,18 @@ class Ownership:
         fg = fi.graphs.get(graph)
         return fg.requires if fg else None
 
+    def field_type_in(self, graph: str, type_name: str, fname: str) -> str:
+        """The named type of `type_name.fname` in subgraph `graph` (join__field(type:) when it differs)."""
+        fi = self.sg.types[type_name].fields[fname]
+        fg = fi.graphs.get(graph) if fi.graphs else None
+        return parse_type_ref(fg.type if fg is not None and fg.type else fi.type)[0]
+
+    def type_differs(self, graph: str, type_name: str, fname: str) -> bool:
+        t = self.sg.types.get(type_name)
+        fi = t.fields.get(fname) if t else None
+        fg = fi.graphs.get(graph) if fi is not None and fi.graphs else None
+        return fg is not None and fg.type is not None and fg.type != fi.type  # type: ignore[union-attr]
+
     def type_in_graph(self, concrete: str, abstract: str, graph: str) -> bool:
         t = self.sg.types.get(concrete)
         if t is None or (t.graphs and graph not in t.graphs):

@@ -38,7 +38,9 @@ class SelectionSet:
             head = f"{key}:{f.name}" if f.alias else f.name
             text = head + f.args
             if f.sub is not None:
-                text += f.sub.render()
+                # A composite field whose selection is empty here (only `__typename` asked, or no member of
+                # an abstract type lives in this subgraph) still needs a selection set to be valid GraphQL.
+                text += f.sub.render() if not f.sub.is_empty() else "{__typename}"
             parts.append(text)
         for t, s in self.fragments.items():
             if not s.is_empty():
