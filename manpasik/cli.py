@@ -132,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     sch.add_argument("--allow-breaking", action="store_true", help="write even if the change breaks clients")
     sch.set_defaults(func=_run_schema)
 
-    sql = [s.name for s in registry.SUBGRAPHS if s.sql]
-    mig = sub.add_parser("migrate", help=f"apply Alembic migrations of the SQL subgraphs ({', '.join(sql)})")
+    sql = [s.name for s in registry.SUBGRAPHS if s.sql or "mongo" in s.stores]
+    mig = sub.add_parser(
+        "migrate",
+        help=f"apply Alembic migrations (SQL) and data migrations (Mongo) of ({', '.join(sql)})",
+    )
     mig.add_argument("names", nargs="*", metavar="NAME", help="default: all of them")
     mig.set_defaults(func=_run_migrate)
 
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "migrate" and set(args.names) - set(sql):
-        parser.error(f"migrate: not a SQL subgraph: {', '.join(sorted(set(args.names) - set(sql)))}")
+        parser.error(f"migrate: nothing to migrate in: {', '.join(sorted(set(args.names) - set(sql)))}")
     result: int = args.func(args)
     return result
 

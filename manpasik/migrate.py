@@ -1,8 +1,11 @@
-"""`manpasik migrate`: brings each SQL subgraph's own database to its Alembic head."""
+"""`manpasik migrate`: brings each SQL subgraph's own database to its Alembic head, and applies the data
+migrations of each Mongo subgraph (`subgraphs.<name>.data_migrations:migrate_database`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 from libs.config import Settings
 from libs.db.migrations import upgrade
@@ -11,11 +14,16 @@ from manpasik.registry import SUBGRAPHS, subgraph
 
 
 async def migrate(settings: Settings, names: Sequence[str] = ()) -> list[str]:
-    """Migrates the named subgraphs (default: every SQL one); returns one line per database."""
+    """Migrates the named subgraphs (default: every one with a store to migrate); returns one line per
+    database (or data migration)."""
     rows = [subgraph(n) for n in names] if names else list(SUBGRAPHS)
     done = []
     for row in rows:
-        if not row.sql:  # measurement keeps its Mongo indexes itself
+        if "mongo" in row.stores:  # indexes are kept by Beanie; data migrations are the subgraph's own
+            module = importlib.import_module(f"{row.package}.data_migrations")
+            run = cast("Callable[[Settings, Any], Awaitable[list[str]]]", module.migrate_database)
+            done += await run(settings, row.own())
+        if not row.sql:
             continue
         database = row.own().database
         url = settings.sql_url(database)

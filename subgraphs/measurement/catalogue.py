@@ -6,6 +6,14 @@ total cholesterol 2093-3, β-hydroxybutyrate 66441-7 as cited there; the remaini
 serum/plasma LOINC codes [M: re-verify at loinc.org before certification]. Conversion factors come from the
 molar masses named next to them.
 
+LOINC names the method and the specimen, so one marker has several codes (`MeasurementSpec.methods`): LDL
+by calculation 13457-7 / by direct assay 18262-6 (FHIR value set lipid-ldl-codes [P]) with the panels
+24331-1 (Lipid 1996 panel: calculated LDL) / 57698-3 (lipid panel with direct LDL); CRP 1988-5 / by a
+high-sensitivity method 30522-7; creatinine in serum or plasma 2160-0 / in blood 38483-4 (FHIR value sets
+of serum creatinine tests [P]). A cartridge lot names its method; readings typed in from a lab report keep
+the method-neutral code. Skin temperature (wearables) is 39106-0 "Temperature of Skin", never the core body
+temperature 8310-5.
+
 Plausible ranges are not clinical limits: they are wide bounds of what a living person can show, chosen to
 reject typing errors and unit mix-ups (5.5 entered as mg/dL instead of mmol/L), never a true extreme reading.
 """
@@ -39,6 +47,7 @@ class MeasurementType(Enum):
     HEART_RATE = "HEART_RATE"
     OXYGEN_SATURATION = "OXYGEN_SATURATION"
     BODY_TEMPERATURE = "BODY_TEMPERATURE"
+    SKIN_TEMPERATURE = "SKIN_TEMPERATURE"
     BODY_WEIGHT = "BODY_WEIGHT"
 
 
@@ -58,6 +67,25 @@ class ReadingContext(Enum):
     RESTING = "RESTING"
     AFTER_EXERCISE = "AFTER_EXERCISE"
     RANDOM = "RANDOM"
+
+
+class AssayMethod(Enum):
+    """How a cartridge lot measures its marker: it decides the LOINC code the reading carries."""
+
+    CALCULATED_LDL = "CALCULATED_LDL"  # lipid panel: TC, HDL and TG measured, LDL by Friedewald
+    DIRECT_LDL = "DIRECT_LDL"
+    HIGH_SENSITIVITY_CRP = "HIGH_SENSITIVITY_CRP"
+    STANDARD_CRP = "STANDARD_CRP"
+    WHOLE_BLOOD = "WHOLE_BLOOD"  # creatinine on a fingerstick cartridge
+    SERUM_PLASMA = "SERUM_PLASMA"
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    """The LOINC codes of one measurement: its own and its components' (by component code)."""
+
+    loinc: str
+    components: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +115,8 @@ class MeasurementSpec:
     required_components: frozenset[str] = frozenset()
     # A more precise LOINC code when the source names the method (LOINC forum: method is its own code).
     loinc_by_source: Mapping[MeasurementSource, str] = field(default_factory=dict)
+    # Cartridge methods and their codes; the first is what a lot that names none measures.
+    methods: Mapping[AssayMethod, Coding] = field(default_factory=dict)
 
     @property
     def is_panel(self) -> bool:
@@ -102,6 +132,19 @@ class MeasurementSpec:
     def loinc_for(self, source: MeasurementSource) -> str:
         return self.loinc_by_source.get(source, self.loinc)
 
+    @property
+    def default_method(self) -> AssayMethod | None:
+        return next(iter(self.methods), None)
+
+    def coding(self, source: MeasurementSource, method: AssayMethod | None = None) -> Coding:
+        """The codes of a reading from `source`; a cartridge's from its lot's `method` (None: the default)."""
+        base = {q.code: q.loinc for q in self.components}
+        if source is MeasurementSource.CARTRIDGE and self.methods:
+            chosen = self.methods.get(method) if method else None
+            chosen = chosen or next(iter(self.methods.values()))
+            return Coding(chosen.loinc, {**base, **chosen.components})
+        return Coding(self.loinc_for(source), base)
+
 
 # The reader measures cartridge markers; it has no cuff, oximeter or scale, so vitals come from wearables or
 # manual entry (DOMAIN-REFERENCES §1). Lab values may also be typed in from a lab report.
@@ -109,6 +152,7 @@ LAB = frozenset({MeasurementSource.CARTRIDGE, MeasurementSource.MANUAL})
 VITAL = frozenset({MeasurementSource.WEARABLE, MeasurementSource.MANUAL})
 
 _CHOLESTEROL_MMOL = Conversion(38.67)  # cholesterol 386.65 g/mol
+_FAHRENHEIT = Conversion(5 / 9, -32 * 5 / 9)
 _specs = [
     MeasurementSpec(
         MeasurementType.BLOOD_GLUCOSE,
@@ -131,7 +175,7 @@ _specs = [
     ),
     MeasurementSpec(
         MeasurementType.LIPID_PANEL,
-        "57698-3",
+        "24331-1",  # typed in from a lab report: the method of its LDL is unknown (LDL 2089-1)
         "laboratory",
         LAB,
         components=(
@@ -143,6 +187,10 @@ _specs = [
         ),
         # Point-of-care panels measure TC, HDL and TG; LDL is often calculated and may be missing.
         required_components=frozenset({"TOTAL", "HDL", "TRIGLYCERIDES"}),
+        methods={
+            AssayMethod.CALCULATED_LDL: Coding("24331-1", {"LDL": "13457-7"}),
+            AssayMethod.DIRECT_LDL: Coding("57698-3", {"LDL": "18262-6"}),
+        },
     ),
     MeasurementSpec(
         MeasurementType.URIC_ACID,
@@ -161,6 +209,7 @@ _specs = [
         value=Quantity(
             "CREATININE", "2160-0", "mg/dL", 0.05, 40, {"umol/L": Conversion(1 / 88.42)}
         ),  # 113.12 g/mol
+        methods={AssayMethod.WHOLE_BLOOD: Coding("38483-4"), AssayMethod.SERUM_PLASMA: Coding("2160-0")},
     ),
     MeasurementSpec(
         MeasurementType.VITAMIN_D,
@@ -229,6 +278,11 @@ _specs = [
         "laboratory",
         LAB,
         value=Quantity("CRP", "1988-5", "mg/L", 0, 1000, {"mg/dL": Conversion(10)}),
+        # The cartridge registry's 0-3 mg/L range is the high-sensitivity (cardiovascular risk) band.
+        methods={
+            AssayMethod.HIGH_SENSITIVITY_CRP: Coding("30522-7"),
+            AssayMethod.STANDARD_CRP: Coding("1988-5"),
+        },
     ),
     MeasurementSpec(
         MeasurementType.INSULIN,
@@ -276,10 +330,18 @@ _specs = [
         MeasurementType.BODY_TEMPERATURE,
         "8310-5",
         "vital-signs",
+        # Core temperature from a thermometer, typed in. A wearable measures the skin: SKIN_TEMPERATURE.
+        frozenset({MeasurementSource.MANUAL}),
+        value=Quantity("BODY_TEMPERATURE", "8310-5", "Cel", 25, 45, {"[degF]": _FAHRENHEIT}),
+    ),
+    MeasurementSpec(
+        MeasurementType.SKIN_TEMPERATURE,
+        "39106-0",
+        "vital-signs",
         VITAL,
-        value=Quantity(
-            "BODY_TEMPERATURE", "8310-5", "Cel", 25, 45, {"[degF]": Conversion(5 / 9, -32 * 5 / 9)}
-        ),
+        # Wrist skin runs 2-5 °C below the core and follows the room; our own bounds, wide enough for a cold
+        # day outdoors, reject a Fahrenheit value sent as Cel (93 "Cel").
+        value=Quantity("SKIN_TEMPERATURE", "39106-0", "Cel", 10, 45, {"[degF]": _FAHRENHEIT}),
     ),
     MeasurementSpec(
         MeasurementType.BODY_WEIGHT,
@@ -303,3 +365,11 @@ assert set(CATALOGUE) == set(MeasurementType), "every MeasurementType needs a ca
 
 def spec_for(type_: MeasurementType) -> MeasurementSpec:
     return CATALOGUE[type_]
+
+
+# What to say when a source sends a type it cannot measure, beyond the list of allowed sources.
+SOURCE_HINTS: dict[tuple[MeasurementType, MeasurementSource], str] = {
+    (MeasurementType.BODY_TEMPERATURE, MeasurementSource.WEARABLE): (
+        "a wearable measures skin temperature, not core body temperature: send SKIN_TEMPERATURE"
+    ),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
+from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, ReadingContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,7 @@ class CartridgeLot:
     expires_at: datetime
     calibration: tuple[float, ...] = field(default_factory=tuple)
     created_at: datetime | None = None
+    method: AssayMethod | None = None  # decides the readings' LOINC codes (None: the type has one method)
 
 
 @dataclass(frozen=True, slots=True)

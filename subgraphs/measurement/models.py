@@ -84,6 +84,7 @@ class CartridgeLotDocument(Document):
     expires_at: datetime
     calibration: list[float] = []
     created_at: datetime
+    method: str | None = None  # AssayMethod; absent on lots registered before methods existed
 
     class Settings:
         name = "cartridge_lots"
@@ -106,4 +107,22 @@ class CartridgeUseDocument(Document):
         indexes = [IndexModel([("uid", ASCENDING)], unique=True, name="uid")]
 
 
-DOCUMENTS = [MeasurementDocument, DeviceDocument, CartridgeLotDocument, CartridgeUseDocument]
+class DataMigrationDocument(Document):
+    """One per data migration applied to this database (`data_migrations.py`): startup skips those done."""
+
+    name: str
+    applied_at: datetime
+    changed: int = 0
+
+    class Settings:
+        name = "data_migrations"
+        indexes = [IndexModel([("name", ASCENDING)], unique=True, name="name")]
+
+
+DOCUMENTS = [
+    MeasurementDocument,
+    DeviceDocument,
+    CartridgeLotDocument,
+    CartridgeUseDocument,
+    DataMigrationDocument,
+]

@@ -9,6 +9,7 @@ own, and a measurement's event waits in an outbox marker on the measurement docu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from bson.errors import InvalidId
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
+from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.domain import (
     CartridgeLot,
     CartridgeUse,
@@ -34,6 +35,7 @@ from subgraphs.measurement.models import (
     CartridgeLotDocument,
     CartridgeUseDocument,
     ComponentDoc,
+    DataMigrationDocument,
     DeviceDocument,
     MeasurementDocument,
 )
@@ -347,6 +349,7 @@ def _to_lot(d: CartridgeLotDocument) -> CartridgeLot:
         expires_at=d.expires_at,
         calibration=tuple(d.calibration),
         created_at=d.created_at,
+        method=AssayMethod(d.method) if d.method else None,
     )
 
 
@@ -365,6 +368,7 @@ class Cartridges:
                     "type": lot.type.value,
                     "expires_at": lot.expires_at,
                     "calibration": list(lot.calibration),
+                    "method": lot.method.value if lot.method else None,
                 },
                 "$setOnInsert": {"created_at": at},
             },
@@ -403,11 +407,61 @@ class Cartridges:
                 else None
             )
 
+    async def lots(self) -> list[CartridgeLot]:
+        return [_to_lot(d) for d in await CartridgeLotDocument.find({}).to_list()]
+
+    async def set_lot_method(self, lot: str, method: AssayMethod) -> bool:
+        """Names the method of a lot registered without one; False if it already had one."""
+        result = await CartridgeLotDocument.get_pymongo_collection().update_one(
+            {"lot": lot, "$or": [{"method": None}, {"method": {"$exists": False}}]},
+            {"$set": {"method": method.value}},
+        )
+        return bool(result.modified_count)
+
     async def release(self, uid: str, measurement_id: str) -> None:
         """Undoes a claim whose measurement was not stored (only that claim, never a later one)."""
         await CartridgeUseDocument.get_pymongo_collection().delete_one(
             {"uid": uid, "measurement_id": measurement_id}
         )
+
+
+class DataMigrations:
+    """The `data_migrations` collection, and the reads and writes the data migrations make."""
+
+    async def applied(self, name: str) -> bool:
+        return await DataMigrationDocument.find_one({"name": name}) is not None
+
+    async def mark_applied(self, name: str, at: datetime, changed: int) -> None:
+        with contextlib.suppress(DuplicateKeyError):  # another process finished the same migration first
+            await DataMigrationDocument(name=name, applied_at=at, changed=changed).insert()
+
+    async def measurements_of_types(
+        self, types: Sequence[MeasurementType], after_id: str | None, limit: int
+    ) -> list[Measurement]:
+        """One page of the measurements of `types` in `_id` order, after `after_id`."""
+        query: dict[str, Any] = {"type": {"$in": [t.value for t in types]}}
+        if after_id is not None:
+            query["_id"] = {"$gt": ObjectId(after_id)}
+        docs = await MeasurementDocument.find(query).sort("+_id").limit(limit).to_list()
+        return [_to_measurement(d) for d in docs]
+
+    async def recode(self, before: Measurement, after: Measurement) -> bool:
+        """Rewrites the type and codes of a stored measurement, only if they are still `before`'s: no
+        value, time or other field is touched. False when someone changed it meanwhile."""
+        result = await MeasurementDocument.get_pymongo_collection().update_one(
+            {"_id": ObjectId(before.id), "type": before.type.value, "loinc": before.loinc},
+            {
+                "$set": {
+                    "type": after.type.value,
+                    "loinc": after.loinc,
+                    "components": [
+                        {"code": c.code, "loinc": c.loinc, "value": c.value, "unit": c.unit}
+                        for c in after.components
+                    ],
+                }
+            },
+        )
+        return bool(result.modified_count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,3 +470,4 @@ class MeasurementRepository:
     devices: Devices = field(default_factory=Devices)
     cartridges: Cartridges = field(default_factory=Cartridges)
     leases: Leases = field(default_factory=Leases)
+    migrations: DataMigrations = field(default_factory=DataMigrations)

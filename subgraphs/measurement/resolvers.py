@@ -80,6 +80,6 @@ class Mutation:
     async def register_cartridge_lot(self, info: Info, input: RegisterCartridgeLotInput) -> CartridgeLot:
         async with info.context.unit_of_work() as repo:
             lot = await MeasurementService(repo, info.context.resources.deps).register_lot(
-                input.lot, input.type, input.expires_at, input.calibration
+                input.lot, input.type, input.expires_at, input.calibration, input.method
             )
         return CartridgeLot.from_domain(lot)

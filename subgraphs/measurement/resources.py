@@ -17,6 +17,7 @@ from libs.config import Settings
 from libs.db.mongo import connect_mongo
 from libs.db.uow import NoTransactions
 from libs.redis import create_redis
+from subgraphs.measurement.data_migrations import run_data_migrations
 from subgraphs.measurement.demo import demo_keys, seed_demo_lots
 from subgraphs.measurement.events import RedisEventSink
 from subgraphs.measurement.models import DOCUMENTS
@@ -68,8 +69,9 @@ async def _unbind(mongo: AsyncMongoClient[Any]) -> None:
 async def open_resources(
     settings: Settings, own: MeasurementSettings | None = None
 ) -> AsyncIterator[MeasurementResources]:
-    """Opens MongoDB (Beanie), Redis and the event bus; seeds the demo cartridge lots in dev. No background
-    work: the pending-event relay is `MeasurementWorkers` (worker.py)."""
+    """Opens MongoDB (Beanie), Redis and the event bus; applies pending data migrations (data_migrations.py);
+    seeds the demo cartridge lots in dev. No background work: the pending-event relay is `MeasurementWorkers`
+    (worker.py)."""
     own = own or MeasurementSettings()
     if not settings.mongodb_url:
         raise RuntimeError("MONGODB_URL is not set (the dev stack starts nx-27017 and sets it)")
@@ -85,6 +87,8 @@ async def open_resources(
     try:
         db = NoTransactions(MeasurementRepository())
         deps = MeasurementDeps(events=RedisEventSink(events_redis, settings), sun_keys=sun_keys)
+        async with db.write() as repo:  # stored readings brought to the catalogue (one lookup once done)
+            await run_data_migrations(repo)
         if settings.env == "dev":
             async with db.write() as repo:
                 await seed_demo_lots(MeasurementService(repo, deps))

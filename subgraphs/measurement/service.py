@@ -18,7 +18,7 @@ from typing import Protocol
 from libs.graphql.cursor import decode_cursor
 from libs.time import utcnow
 from subgraphs.measurement import sun
-from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, spec_for
+from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, spec_for
 from subgraphs.measurement.domain import (
     CartridgeLot,
     CartridgeReading,
@@ -38,7 +38,7 @@ from subgraphs.measurement.errors import (
     UnknownCartridgeLot,
 )
 from subgraphs.measurement.repository import AlreadyExists, MeasurementRepository, new_id
-from subgraphs.measurement.validation import CLIENT_ID, express, express_unit, to_millis, validate
+from subgraphs.measurement.validation import CLIENT_ID, coded, express, express_unit, to_millis, validate
 
 log = logging.getLogger("manpasik.measurement")
 
@@ -191,7 +191,8 @@ class MeasurementService:
                 reason="UID_MISMATCH",
                 field=f"{prefix}cartridge.uid",
             )
-        return _Prepared(replace(m, cartridge_uid=reading.uid), reading, prefix)
+        # The lot's method decides the codes (calculated or direct LDL, hs-CRP, creatinine in whole blood).
+        return _Prepared(coded(replace(m, cartridge_uid=reading.uid), lot.method), reading, prefix)
 
     @staticmethod
     def _refuse_cartridge_twice_in_batch(todo: Sequence[tuple[int, _Prepared]]) -> None:
@@ -355,12 +356,23 @@ class MeasurementService:
         return found
 
     async def register_lot(
-        self, lot: str, type_: MeasurementType, expires_at: datetime, calibration: Sequence[float]
+        self,
+        lot: str,
+        type_: MeasurementType,
+        expires_at: datetime,
+        calibration: Sequence[float],
+        method: AssayMethod | None = None,
     ) -> CartridgeLot:
         if not LOT.fullmatch(lot):
             raise InvalidMeasurement("lot must be 2-64 letters, digits or dashes", field="lot")
-        if MeasurementSource.CARTRIDGE not in spec_for(type_).sources:
+        spec = spec_for(type_)
+        if MeasurementSource.CARTRIDGE not in spec.sources:
             raise InvalidMeasurement(f"no cartridge measures {type_.value}", field="type")
+        if method is not None and method not in spec.methods:
+            allowed = ", ".join(m.value for m in spec.methods) or "none (it has one method)"
+            raise InvalidMeasurement(
+                f"{type_.value} is not measured by {method.value} (methods: {allowed})", field="method"
+            )
         if expires_at.tzinfo is None:
             raise InvalidMeasurement("expiresAt needs a time zone offset", field="expiresAt")
         if len(calibration) > MAX_CALIBRATION or not all(math.isfinite(c) for c in calibration):
@@ -369,7 +381,12 @@ class MeasurementService:
             )
         return await self.cartridges.upsert_lot(
             CartridgeLot(
-                lot=lot, type=type_, expires_at=to_millis(expires_at), calibration=tuple(calibration)
+                lot=lot,
+                type=type_,
+                expires_at=to_millis(expires_at),
+                calibration=tuple(calibration),
+                # Named explicitly, so the lot's readings keep their codes if the default ever changes.
+                method=method or spec.default_method,
             ),
             to_millis(self.clock()),
         )

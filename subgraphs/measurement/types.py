@@ -14,7 +14,7 @@ from libs.auth.permissions import can_access
 from libs.errors import Forbidden
 from libs.graphql.cursor import encode_cursor
 from subgraphs.measurement import catalogue, domain
-from subgraphs.measurement.catalogue import MeasurementSource, MeasurementType, ReadingContext
+from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.errors import OWN_MEASUREMENTS
 from subgraphs.measurement.loaders import (
@@ -35,6 +35,11 @@ strawberry.enum(
 strawberry.enum(MeasurementSource, name="MeasurementSource")
 # In Python `MeasurementContext` is the request context (libs convention), so the enum is ReadingContext.
 strawberry.enum(ReadingContext, name="MeasurementContext")
+strawberry.enum(
+    AssayMethod,
+    name="AssayMethod",
+    description="How a cartridge lot measures its marker; decides the LOINC code its readings carry",
+)
 
 
 @strawberry.type(description="One part of a panel (blood pressure, lipid panel), in its canonical UCUM unit")
@@ -167,10 +172,19 @@ class CartridgeLot:
     type: MeasurementType
     expires_at: datetime
     calibration: list[float] = strawberry.field(description="coefficients the reader applies to this lot")
+    method: AssayMethod | None = strawberry.field(
+        description="how the lot measures (null: its type has a single method)"
+    )
 
     @classmethod
     def from_domain(cls, lot: domain.CartridgeLot) -> CartridgeLot:
-        return cls(lot=lot.lot, type=lot.type, expires_at=lot.expires_at, calibration=list(lot.calibration))
+        return cls(
+            lot=lot.lot,
+            type=lot.type,
+            expires_at=lot.expires_at,
+            calibration=list(lot.calibration),
+            method=lot.method or catalogue.spec_for(lot.type).default_method,
+        )
 
 
 @strawberry.type(description="What the server accepts for one quantity (a type, or a panel's component)")
@@ -352,3 +366,6 @@ class RegisterCartridgeLotInput:
     type: MeasurementType
     expires_at: datetime
     calibration: list[float] = strawberry.field(default_factory=list)
+    method: AssayMethod | None = strawberry.field(
+        default=None, description="for types with several methods (default: the first of the catalogue's)"
+    )

@@ -5,9 +5,17 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from subgraphs.measurement.catalogue import MeasurementSource, MeasurementSpec, Quantity, spec_for
+from subgraphs.measurement.catalogue import (
+    SOURCE_HINTS,
+    AssayMethod,
+    MeasurementSource,
+    MeasurementSpec,
+    Quantity,
+    spec_for,
+)
 from subgraphs.measurement.domain import Component, Measurement, MeasurementInput
 from subgraphs.measurement.errors import InvalidMeasurement
 from subgraphs.measurement.units import normalise_unit, round_value
@@ -29,8 +37,11 @@ def validate(user_id: str, raw: MeasurementInput, now: datetime, *, prefix: str 
     f = _Fields(prefix)
     if raw.source not in spec.sources:
         allowed = ", ".join(sorted(s.value for s in spec.sources))
+        hint = SOURCE_HINTS.get((raw.type, raw.source))
         raise InvalidMeasurement(
-            f"{raw.type.value} cannot come from {raw.source.value} (allowed: {allowed})", field=f("source")
+            f"{raw.type.value} cannot come from {raw.source.value} (allowed: {allowed})"
+            + (f"; {hint}" if hint else ""),
+            field=f("source"),
         )
     if raw.source is MeasurementSource.CARTRIDGE and raw.cartridge is None:
         raise InvalidMeasurement(
@@ -63,24 +74,34 @@ def validate(user_id: str, raw: MeasurementInput, now: datetime, *, prefix: str 
         entered_value, entered_unit = raw.value, raw.unit
         components = ()
 
-    return Measurement(
-        user_id=user_id,
-        type=raw.type,
-        loinc=spec.loinc_for(raw.source),
-        source=raw.source,
-        taken_at=taken_at,
-        client_id=raw.client_id or f"srv-{uuid.uuid4().hex}",
-        value=value,
-        unit=unit,
-        components=components,
-        entered_value=entered_value,
-        entered_unit=entered_unit,
-        context=raw.context,
-        device_id=raw.device_id,
-        cartridge_uid=raw.cartridge.uid.upper() if raw.cartridge else None,
-        cartridge_lot=raw.cartridge.lot if raw.cartridge else None,
-        recorded_at=to_millis(now),
+    return coded(
+        Measurement(
+            user_id=user_id,
+            type=raw.type,
+            loinc=spec.loinc,
+            source=raw.source,
+            taken_at=taken_at,
+            client_id=raw.client_id or f"srv-{uuid.uuid4().hex}",
+            value=value,
+            unit=unit,
+            components=components,
+            entered_value=entered_value,
+            entered_unit=entered_unit,
+            context=raw.context,
+            device_id=raw.device_id,
+            cartridge_uid=raw.cartridge.uid.upper() if raw.cartridge else None,
+            cartridge_lot=raw.cartridge.lot if raw.cartridge else None,
+            recorded_at=to_millis(now),
+        ),
+        None,
     )
+
+
+def coded(m: Measurement, method: AssayMethod | None) -> Measurement:
+    """`m` with the LOINC codes of how it was measured: its source, and for a cartridge its lot's method."""
+    coding = spec_for(m.type).coding(m.source, method)
+    components = tuple(replace(c, loinc=coding.components.get(c.code, c.loinc)) for c in m.components)
+    return replace(m, loinc=coding.loinc, components=components)
 
 
 class _Fields:
