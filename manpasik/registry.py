@@ -31,7 +31,6 @@ ROUTER_PORT = 8080
 # Domains still to come (ARCHITECTURE.md): their ports are taken by nobody else.
 RESERVED_PORTS: dict[str, int] = {
     "payment": 8004,
-    "video": 8006,
     "translation": 8007,
     "data": 8008,
     "admin": 8009,
@@ -122,6 +121,13 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.notification.settings:NotificationSettings",
         workers_class="subgraphs.notification.worker:NotificationWorkers",
+    ),
+    Subgraph(
+        name="video",
+        port=8006,
+        stores=("sql", "redis"),
+        settings_class="subgraphs.video.settings:VideoSettings",
+        workers_class="subgraphs.video.worker:VideoWorkers",
     ),
 )
 

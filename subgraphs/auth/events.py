@@ -24,8 +24,9 @@ def _user_event(event_type: str, user_id: str, **data: Any) -> CloudEvent:
     return CloudEvent.new(event_type, SOURCE, subject=user_id, data={"userId": user_id, **data})
 
 
-def signed_up(user_id: str, *, display_name: str, locale: str) -> CloudEvent:
-    return _user_event(USER_SIGNED_UP, user_id, displayName=display_name, locale=locale)
+def signed_up(user_id: str, *, display_name: str, locale: str, roles: list[str]) -> CloudEvent:
+    # `roles`: an account created with DOCTOR (the dev demo doctor) becomes a doctor in the video subgraph.
+    return _user_event(USER_SIGNED_UP, user_id, displayName=display_name, locale=locale, roles=roles)
 
 
 def suspended(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
@@ -36,8 +37,8 @@ def reinstated(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
     return _user_event(USER_REINSTATED, user_id, actorId=actor_id, reason=reason)
 
 
-def role_granted(user_id: str, *, actor_id: str, role: str) -> CloudEvent:
-    return _user_event(USER_ROLE_GRANTED, user_id, actorId=actor_id, role=role)
+def role_granted(user_id: str, *, actor_id: str, role: str, display_name: str) -> CloudEvent:
+    return _user_event(USER_ROLE_GRANTED, user_id, actorId=actor_id, role=role, displayName=display_name)
 
 
 def deletion_requested(user_id: str) -> CloudEvent:

@@ -77,7 +77,8 @@ class AccountService:
         )
         self.repo.add(user)
         await self.repo.flush()
-        self.repo.publish(events.signed_up(user.id, display_name=user.display_name, locale=user.locale))
+        self.repo.publish(events.signed_up(user.id, display_name=user.display_name, locale=user.locale,
+                                           roles=user.role_list))
         return user
 
     async def log_in(

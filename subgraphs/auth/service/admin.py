@@ -75,5 +75,6 @@ class AdminService:
         if role.value not in user.role_list:
             user.roles = ",".join([*user.role_list, role.value])
             self.repo.record_event("ROLE_GRANTED", user_id=user.id, actor_id=actor_id, reason=role.value)
-            self.repo.publish(events.role_granted(user.id, actor_id=actor_id, role=role.value))
+            self.repo.publish(events.role_granted(user.id, actor_id=actor_id, role=role.value,
+                                                  display_name=user.display_name))
         return user

@@ -1,0 +1,71 @@
+"""The video subgraph's background work: the outbox relay, doctors learned from auth's events, the reminder
+10 minutes before each consultation, live fan-out of consultation events to both participants.
+
+Runs inside the subgraph process by default (VIDEO_WORKERS=true) or as its own process (`manpasik worker
+video`); any number of copies may run: consumer groups share the work, the relay and the reminder pass lock
+their rows (PostgreSQL; the embedded SQLite default runs one process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from libs.events import CloudEvent, EventConsumer
+from libs.events.housekeeping import every
+from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM
+from libs.events.workers import EventWorkers
+from libs.polling import PollingLoop
+from libs.time import utcnow
+from subgraphs.video.events import LIVE_GROUP, live_messages
+from subgraphs.video.resources import VideoResources
+from subgraphs.video.service import AUTH_GROUP, VideoService
+
+REMINDER_INTERVAL_S = 30.0
+REMINDER_BATCH = 100
+KEEP_PROCESSED = timedelta(days=30)
+PRUNE_EVERY_S = 3600
+
+
+class VideoWorkers(EventWorkers):
+    name = "video"
+
+    def __init__(self, res: VideoResources, *, consumer_name: str | None = None, block_ms: int = 1000,
+                 reminder_interval_s: float = REMINDER_INTERVAL_S) -> None:
+        self.res = res
+        # From the start of the auth stream ("0"): doctors created before this subgraph first ran count too.
+        self.auth = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=AUTH_GROUP,
+                                  handler=self._on_auth_event, consumer=consumer_name, dedupe=False,
+                                  block_ms=block_ms)
+        # Live fan-out from the durable stream; "$": a new group does not replay history to sockets.
+        self.live = EventConsumer(res.redis, res.settings, stream=CONSULTATION_STREAM, group=LIVE_GROUP,
+                                  handler=self._on_consultation_event,
+                                  batch_handler=self._on_consultation_events,
+                                  consumer=consumer_name, block_ms=block_ms, start_id="$")
+        self.reminders = PollingLoop(self.send_reminders, interval_s=reminder_interval_s,
+                                     batch_size=REMINDER_BATCH, name="consultation reminders")
+        super().__init__(consumers=[self.auth, self.live],
+                         loops=[res.relay.run, self.reminders.run, self._pruning])
+
+    async def _on_auth_event(self, event: CloudEvent) -> None:
+        async with self.res.db.write() as repo:
+            await VideoService(repo, self.res.deps).handle_auth_event(event)
+
+    async def _on_consultation_event(self, event: CloudEvent) -> None:
+        await self._on_consultation_events([event])
+
+    async def _on_consultation_events(self, events: list[CloudEvent]) -> None:
+        await self.res.live.publish_many([m for e in events for m in live_messages(e)])
+
+    async def send_reminders(self) -> int:
+        """One pass: consultations starting within the reminder lead get their one reminder."""
+        async with self.res.db.write() as repo:
+            handled = await VideoService(repo, self.res.deps).send_due_reminders(REMINDER_BATCH)
+        return len(handled.items)  # the commit woke the relay: the reminders go out now
+
+    async def _pruning(self, stop: asyncio.Event) -> None:
+        await every(stop, PRUNE_EVERY_S, self.prune, name="video pruning")
+
+    async def prune(self) -> int:
+        async with self.res.db.write() as repo:
+            return await repo.prune_processed(utcnow() - KEEP_PROCESSED)
