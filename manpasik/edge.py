@@ -6,6 +6,7 @@ from __future__ import annotations
 from libs.auth.tokens import Authenticator
 from libs.config import get_settings
 from router.server import TokenVerifier
+from router.supergraph import ANONYMOUS, Principal
 
 
 def platform_token_verifier() -> TokenVerifier:
@@ -15,4 +16,12 @@ def platform_token_verifier() -> TokenVerifier:
         viewer = await authenticator.viewer_from_header(authorization)
         return viewer.auth_error
 
-    return TokenVerifier(refusal=refusal, close=authenticator.aclose)
+    async def principal(authorization: str) -> Principal:
+        # The token's roles are its scopes and policies (`@requiresScopes(scopes: [["ADMIN"]])`).
+        viewer = await authenticator.viewer_from_header(authorization)
+        if not viewer.is_authenticated:
+            return ANONYMOUS
+        roles = frozenset(str(r) for r in viewer.roles)
+        return Principal(authenticated=True, scopes=roles, policies=roles)
+
+    return TokenVerifier(refusal=refusal, close=authenticator.aclose, principal=principal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -10,17 +11,32 @@ from graphql import GraphQLError, execute
 from graphql.execution.values import get_variable_values
 
 from router.executor import PlanExecutor, Transport
+from router.executor.merge import objects_with_paths
 from router.executor.shape import compile_shaper
 from router.gateway.prepare import OperationCache, PreparedOperation, RequestError, gql_error
+from router.planner.plan import QueryPlan
+from router.supergraph.authorization import ANONYMOUS, Principal
 from router.supergraph.model import Supergraph
+
+# Who sends a request, from its Authorization header (None when absent); handed in by the router's starter.
+PrincipalSource = Callable[[str | None], Awaitable[Principal]]
 
 FORWARDED_HEADERS = ("authorization", "accept-language", "traceparent", "x-request-id", "x-forwarded-for")
 
 
 class Gateway:
-    def __init__(self, supergraph: Supergraph, transport: Transport, cache_size: int = 1000) -> None:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transport: Transport,
+        cache_size: int = 1000,
+        principal: PrincipalSource | None = None,
+    ) -> None:
+        """`principal`: enforces the supergraph's @authenticated/@requiresScopes/@policy with the scopes of
+        the request's verified token; without it they are left to the subgraphs."""
         self.supergraph = supergraph
         self.transport = transport
+        self.principal = principal
         self.operations = OperationCache(supergraph, cache_size)
         self.executor = PlanExecutor(supergraph, transport)
 
@@ -87,12 +103,17 @@ class Gateway:
                 [gql_error("Subscriptions need WebSocket, SSE or multipart transport.", "BAD_REQUEST")]
             )
         values = self.coerce_variables(prep, variables)
-        plan = self.operations.plan(prep, values)
+        principal: Principal | None = None
+        if self.principal is not None and self.operations.requirements(prep, values):
+            principal = await self.principal(headers.get("authorization"))
+        plan = self.operations.plan(prep, values, principal)
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         if prep.introspection_doc is not None:
             self.introspect(prep, values, data, errors)
         await self.executor.run(plan, values, self.forwarded_headers(headers), data, errors)
+        if plan.removed:
+            unauthorized(plan, data, errors)
         if plan.shaper is None:
             plan.shaper = compile_shaper(plan.root_type, plan.fields)
         out = plan.shaper(data, errors)
@@ -111,6 +132,24 @@ class Gateway:
             data.update(res.data)  # type: ignore[union-attr]
         for e in res.errors or ():  # type: ignore[union-attr]
             errors.append(dict(e.formatted))
+
+
+def unauthorized(plan: QueryPlan, data: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+    """One error per place a field cut for authorization would have had a value (Apollo Router's code)."""
+    for r in plan.removed:
+        for path, obj in objects_with_paths(data, r.path):
+            if r.parent_type is None or obj.get("__typename") == r.parent_type:
+                errors.append(
+                    {
+                        "message": "Unauthorized field or type",
+                        "path": [*path, r.key],
+                        "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+                    }
+                )
+
+
+async def anonymous(_authorization: str | None) -> Principal:
+    return ANONYMOUS
 
 
 def _var_error(e: GraphQLError) -> dict[str, Any]:

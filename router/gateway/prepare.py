@@ -19,9 +19,16 @@ from graphql import (
 )
 
 from router.gateway.cache import LRU
+from router.planner.authorize import Removed, authorized, requirements_in
 from router.planner.builder import PlanError, build_plan
-from router.planner.operation import OperationError, normalize_operation, skip_include_variables
+from router.planner.operation import (
+    NormField,
+    OperationError,
+    normalize_operation,
+    skip_include_variables,
+)
 from router.planner.plan import QueryPlan
+from router.supergraph.authorization import Principal, Requirement
 from router.supergraph.model import Supergraph
 
 
@@ -57,6 +64,8 @@ class PreparedOperation:
     skip_vars: list[str]
     introspection_doc: DocumentNode | None
     plans: dict[tuple[Any, ...], QueryPlan] = field(default_factory=dict)
+    # per @skip/@include key: the authorization requirements the operation meets
+    requirements: dict[tuple[bool, ...], list[Requirement]] = field(default_factory=dict)
 
 
 class OperationCache:
@@ -118,18 +127,53 @@ class OperationCache:
             introspection_doc=_introspection_document(doc, op),
         )
 
-    def plan(self, prep: PreparedOperation, variables: dict[str, Any]) -> QueryPlan:
-        # The plan depends on the document and on the values of @skip/@include variables only.
-        pkey = tuple(variables.get(v) is True for v in prep.skip_vars)
+    def plan(
+        self, prep: PreparedOperation, variables: dict[str, Any], principal: Principal | None = None
+    ) -> QueryPlan:
+        """The plan depends on the document, on the values of @skip/@include variables and, when the
+        supergraph has authorization directives and `principal` is given, on which of the operation's
+        requirements that principal satisfies (None: nothing is enforced at the router)."""
+        skip = tuple(variables.get(v) is True for v in prep.skip_vars)
+        pkey: tuple[Any, ...] = skip
+        reqs = self.requirements(prep, variables) if principal is not None else []
+        enforce = bool(reqs)
+        if enforce:
+            assert principal is not None
+            pkey = (skip, tuple(principal.satisfies(r) for r in reqs))
         plan = prep.plans.get(pkey)
         if plan is None:
+            fields = self._normalize(prep, variables)
+            planned, removed = fields, list[Removed]()
+            if enforce and principal is not None:
+                planned, removed = authorized(self.sg, self._root(prep), fields, principal.satisfies)
             try:
-                fields = normalize_operation(self.sg.api_schema, prep.operation, prep.fragments, variables)
-                plan = build_plan(self.sg, prep.operation_type, fields, prep.variable_defs)
-            except (OperationError, PlanError) as exc:
+                plan = build_plan(self.sg, prep.operation_type, planned, prep.variable_defs)
+            except PlanError as exc:
                 raise RequestError([gql_error(str(exc), "QUERY_PLANNING_FAILED")], status=500) from None
+            plan.fields = fields  # the client's selection, unauthorized fields included (they answer null)
+            plan.removed = removed
             prep.plans[pkey] = plan
         return plan
+
+    def requirements(self, prep: PreparedOperation, variables: dict[str, Any]) -> list[Requirement]:
+        """The authorization requirements of the fields this request selects (cached per @skip/@include)."""
+        if not (self.sg.auth_fields or self.sg.auth_types):
+            return []
+        skip = tuple(variables.get(v) is True for v in prep.skip_vars)
+        reqs = prep.requirements.get(skip)
+        if reqs is None:
+            fields = self._normalize(prep, variables)
+            reqs = prep.requirements[skip] = requirements_in(self.sg, self._root(prep), fields)
+        return reqs
+
+    def _root(self, prep: PreparedOperation) -> str:
+        return self.sg.root_types.get(prep.operation_type, "")
+
+    def _normalize(self, prep: PreparedOperation, variables: dict[str, Any]) -> list[NormField]:
+        try:
+            return normalize_operation(self.sg.api_schema, prep.operation, prep.fragments, variables)
+        except OperationError as exc:
+            raise RequestError([gql_error(str(exc), "QUERY_PLANNING_FAILED")], status=500) from None
 
 
 def _introspection_document(doc: DocumentNode, op: OperationDefinitionNode) -> DocumentNode | None:

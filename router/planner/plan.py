@@ -37,3 +37,4 @@ class QueryPlan:
     nodes: list[FetchNode]  # topological order
     introspection: list[NormField] = field(default_factory=list)  # __schema / __type root fields
     shaper: Any = None  # compiled response shaper, built on first use
+    removed: list[Any] = field(default_factory=list)  # authorize.Removed: fields cut for authorization

@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from router.supergraph.authorization import ANONYMOUS, Principal
+
 
 @dataclass(frozen=True)
 class TokenVerifier:
@@ -24,6 +26,9 @@ class TokenVerifier:
 
     refusal: Callable[[str], Awaitable[str | None]]
     close: Callable[[], Awaitable[None]] | None = None
+    # Who a token the check accepted speaks for (its scopes and policies, e.g. the user's roles): with it the
+    # router enforces the supergraph's @authenticated / @requiresScopes / @policy.
+    principal: Callable[[str], Awaitable[Principal]] | None = None
 
 
 class EdgeAuth:
@@ -35,6 +40,11 @@ class EdgeAuth:
         if not authorization:
             return None
         return await self.verifier.refusal(authorization)
+
+    async def principal(self, authorization: str | None) -> Principal:
+        if not authorization or self.verifier.principal is None:
+            return ANONYMOUS
+        return await self.verifier.principal(authorization)
 
     async def aclose(self) -> None:
         if self.verifier.close is not None:

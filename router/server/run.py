@@ -70,7 +70,9 @@ async def serve(
             print(f"router: {exc}", file=sys.stderr)
             code = 1
             return code
-        router_app.gateway = Gateway(supergraph, transport)
+        edge = router_app.edge_auth
+        principal = edge.principal if edge is not None and edge.verifier.principal is not None else None
+        router_app.gateway = Gateway(supergraph, transport, principal=principal)
         # Responses allocate many short-lived dicts: move startup objects out of the collector's view and
         # collect the young generation less often, which cuts GC pauses from the latency tail.
         gc.collect()

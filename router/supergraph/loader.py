@@ -16,6 +16,7 @@ from graphql import (
 )
 
 from router.supergraph.api_schema import build_api_schema
+from router.supergraph.authorization import read_requirements
 from router.supergraph.model import (
     FieldInfo,
     FieldInGraph,
@@ -115,7 +116,16 @@ def load_supergraph(sdl: str) -> Supergraph:
                 t.fields[fi.name] = fi
     api_schema = build_api_schema(doc, links)
     root_types = {k: v for k, v in root_types.items() if v in types}
-    return Supergraph(sdl=sdl, graphs=graphs, types=types, api_schema=api_schema, root_types=root_types)
+    auth_types, auth_fields = read_requirements(doc, links)
+    return Supergraph(
+        sdl=sdl,
+        graphs=graphs,
+        types=types,
+        api_schema=api_schema,
+        root_types=root_types,
+        auth_types=auth_types,
+        auth_fields=auth_fields,
+    )
 
 
 def _read_type_directives(t: TypeInfo, directives: Any, join: str) -> None:

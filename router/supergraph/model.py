@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLSchema
 
+from router.supergraph.authorization import Requirement
+
 
 @dataclass(frozen=True)
 class Graph:
@@ -68,6 +70,17 @@ class Supergraph:
     types: dict[str, TypeInfo]
     api_schema: GraphQLSchema
     root_types: dict[str, str]  # operation -> type name
+    # @authenticated / @requiresScopes / @policy: on types (any field returning one), and on fields
+    auth_types: dict[str, Requirement] = field(default_factory=dict)
+    auth_fields: dict[tuple[str, str], Requirement] = field(default_factory=dict)
+
+    def field_requirement(self, parent: str, fname: str, returns: str) -> Requirement | None:
+        """What reading `parent.fname` (of type `returns`) needs; None when anyone may."""
+        a = self.auth_fields.get((parent, fname))
+        b = self.auth_types.get(returns)
+        if a is None or b is None:
+            return a or b
+        return a & b
 
     def field_graphs(self, type_name: str, field_name: str) -> list[str]:
         """Subgraphs that can resolve `type_name.field_name` themselves (not external)."""
