@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from router.compose import CompositionError
+from router.server.settings import DEFAULT_CSRF_HEADERS
 from router.sources import (
     compose_from_subgraphs,
     fetch_subgraph_sdls,
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse forged, expired and revoked bearer tokens at the edge (needs `manpasik router`)",
     )
 
+    _transport_args(s)
+
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
     c.add_argument("--config", help="file with one NAME=URL[@FILE] per line")
@@ -79,6 +82,42 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--variables", help="JSON object (drives @skip/@include)")
     e.add_argument("--wait", type=float, default=10.0)
     return p
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _transport_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=_env_float("ROUTER_HEARTBEAT_INTERVAL", 5.0),
+        help="seconds between heartbeats of multipart and SSE streams (one is also sent at once)",
+    )
+    s.add_argument(
+        "--ws-ping-interval",
+        type=float,
+        default=_env_float("ROUTER_WS_PING_INTERVAL", 15.0),
+        help="seconds between the router's pings on WebSocket connections",
+    )
+    s.add_argument(
+        "--ws-pong-timeout",
+        type=float,
+        default=_env_float("ROUTER_WS_PONG_TIMEOUT", 10.0),
+        help="seconds a WebSocket client has to answer a ping before its socket is closed",
+    )
+    s.add_argument(
+        "--csrf-required-headers",
+        default=os.environ.get("ROUTER_CSRF_REQUIRED_HEADERS", ",".join(DEFAULT_CSRF_HEADERS)),
+        help="GET operations without a non-simple Content-Type need one of these headers (comma-separated)",
+    )
+    s.add_argument(
+        "--no-csrf-prevention",
+        action="store_true",
+        default=os.environ.get("ROUTER_CSRF_PREVENTION", "").lower() in ("0", "false", "no", "off"),
+        help="unsafe: run GET operations a browser could send cross-site without a preflight",
+    )
 
 
 def main(argv: list[str] | None = None, verifier: Callable[[], TokenVerifier] | None = None) -> int:
@@ -108,6 +147,8 @@ def main(argv: list[str] | None = None, verifier: Callable[[], TokenVerifier] | 
 
 def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | None) -> int:
     from router.server import serve
+    from router.server.settings import HttpSettings
+    from router.subscriptions.settings import StreamSettings
 
     if args.verify_tokens and verifier is None:
         print(NO_VERIFIER, file=sys.stderr)
@@ -127,6 +168,7 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
             return await load_supergraph_source(source)
         return await compose_from_subgraphs(subgraphs, args.wait)
 
+    required = tuple(h.strip().lower() for h in args.csrf_required_headers.split(",") if h.strip())
     main_coro = serve(
         load,
         args.host,
@@ -134,6 +176,12 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         fetch_timeout=args.timeout,
         dedup=not args.no_dedup,
         verify_tokens=verifier() if verifier is not None and args.verify_tokens else None,
+        http_settings=HttpSettings(csrf_required_headers=None if args.no_csrf_prevention else required),
+        stream_settings=StreamSettings(
+            heartbeat_seconds=args.heartbeat_interval,
+            ws_ping_seconds=args.ws_ping_interval,
+            ws_pong_timeout_seconds=args.ws_pong_timeout,
+        ),
     )
     try:
         import uvloop

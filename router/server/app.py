@@ -1,7 +1,8 @@
-"""HTTP server (aiohttp.web): /graphql (POST, GET, GraphiQL), /health, /ready.
+"""HTTP server (aiohttp.web): /graphql (GraphQL over HTTP, its streams, WebSocket, GraphiQL), /health, /ready.
 
 The gateway is attached once the supergraph is loaded, so /health answers while the router is
-still waiting for subgraphs and /ready turns 200 only afterwards.
+still waiting for subgraphs and /ready turns 200 only afterwards. Every refusal is a GraphQL-shaped JSON
+answer with `extensions.code`, never plain text.
 """
 
 from __future__ import annotations
@@ -12,14 +13,27 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from router.gateway import Gateway
+from router.gateway import Gateway, RequestError
 from router.server.edge_auth import EdgeAuth, ForwardedFor, refused
 from router.server.graphiql import GRAPHIQL_HTML
+from router.server.http_protocol import (
+    JSON,
+    Accepts,
+    BadRequest,
+    check_params,
+    csrf_refusal,
+    error_response,
+    is_json_content_type,
+    negotiate,
+    params_from_query_string,
+    request_error_status,
+)
+from router.server.settings import HttpSettings
 
 log = logging.getLogger("router.server")
 
-GATEWAY_KEY: web.AppKey[list[Gateway | None]] = web.AppKey("gateway", list)
-JSON = "application/json"
+TOKEN_HEADER = "x-graphql-event-stream-token"  # graphql-sse's single connection mode
+INTERNAL = {"errors": [{"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
 
 
 def _json(status: int, payload: Any) -> web.Response:
@@ -27,17 +41,21 @@ def _json(status: int, payload: Any) -> web.Response:
 
 
 def _error(status: int, message: str, code: str = "BAD_REQUEST") -> web.Response:
-    return _json(status, {"errors": [{"message": message, "extensions": {"code": code}}]})
+    return error_response(status, message, code)
 
 
 class RouterApp:
-    def __init__(self) -> None:
+    def __init__(self, settings: HttpSettings | None = None) -> None:
+        self.settings = settings or HttpSettings()
         self.gateway: Gateway | None = None
-        self.app = web.Application(client_max_size=8 * 1024 * 1024)
+        self.app = web.Application(client_max_size=self.settings.max_body_bytes)
         self.app.router.add_get("/health", self.health)
         self.app.router.add_get("/ready", self.ready)
         self.app.router.add_post("/graphql", self.post_graphql)
         self.app.router.add_get("/graphql", self.get_graphql)
+        self.app.router.add_put("/graphql", self.put_graphql)
+        self.app.router.add_delete("/graphql", self.delete_graphql)
+        self.app.router.add_route("*", "/graphql", self.other_method)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
 
@@ -49,74 +67,191 @@ class RouterApp:
             return _json(503, {"status": "starting"})
         return _json(200, {"status": "ready"})
 
+    # -- POST ----------------------------------------------------------------------------------------------
     async def post_graphql(self, request: web.Request) -> web.StreamResponse:
         gw = self.gateway
         if gw is None:
             return _error(503, "The router is not ready yet.", "NOT_READY")
-        body = await request.read()
+        headers = request.headers
+        accepts = negotiate(headers.get("accept"))
+        media = accepts.single or JSON
+        if not is_json_content_type(headers.get("content-type")):
+            return error_response(
+                415, "POST requests must have `Content-Type: application/json`.", "BAD_REQUEST", media
+            )
+        if accepts.single is None and not accepts.streams:
+            return _not_acceptable()
+        try:
+            params = await self._read_params(request)
+        except BadRequest as exc:
+            return error_response(exc.status, str(exc), exc.code, media)
+        if self.edge_auth is not None:
+            reason = await self.edge_auth.refusal(headers.get("authorization"))
+            if reason is not None:
+                return refused(reason)
+        if self.ws_handler is not None:
+            token = headers.get(TOKEN_HEADER)
+            if token:
+                return await self._onto_event_stream(request, token, params)
+            if accepts.streams:
+                return await self._stream(request, gw, params, accepts, True)
+        return await self._execute(gw, params, request, media, True)
+
+    async def _read_params(self, request: web.Request) -> dict[str, Any]:
+        limit = self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise BadRequest(f"The request body is larger than {limit} bytes.", 413, "PAYLOAD_TOO_LARGE")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise BadRequest(
+                f"The request body is larger than {limit} bytes.", 413, "PAYLOAD_TOO_LARGE"
+            ) from None
+        if not body:
+            raise BadRequest("The request body is missing.")
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return _error(400, "Request body is not valid JSON.")
-        if not isinstance(payload, dict):
-            return _error(400, "Request body must be a JSON object.")
-        if self.edge_auth is not None:
-            reason = await self.edge_auth.refusal(request.headers.get("authorization"))
-            if reason is not None:
-                return refused(reason)
-        accept = request.headers.get("accept", "")
-        if self.ws_handler is not None and ("multipart/mixed" in accept or "text/event-stream" in accept):
-            return await self.ws_handler.http_stream(request, payload)
-        status, out = await self._execute(
-            gw, payload.get("query"), payload.get("variables"), payload.get("operationName"), request, True
-        )
-        return web.Response(status=status, body=out, content_type=JSON)
+            raise BadRequest("The request body is not valid JSON.") from None
+        return check_params(payload)
 
+    # -- GET -----------------------------------------------------------------------------------------------
     async def get_graphql(self, request: web.Request) -> web.StreamResponse:
-        if request.headers.get("upgrade", "").lower() == "websocket" and self.ws_handler is not None:
+        headers = request.headers
+        if headers.get("upgrade", "").lower() == "websocket" and self.ws_handler is not None:
             return await self.ws_handler.websocket(request)
-        accept = request.headers.get("accept", "")
+        accept = headers.get("accept", "")
         q = request.query
-        if "text/html" in accept and "query" not in q:
-            return web.Response(text=GRAPHIQL_HTML, content_type="text/html")
+        if "query" not in q:
+            if "text/html" in accept:
+                return web.Response(text=GRAPHIQL_HTML, content_type="text/html")
+            token = headers.get(TOKEN_HEADER) or q.get("token")
+            if token and self.ws_handler is not None and "text/event-stream" in accept:
+                return await self.ws_handler.sse_connect(request, token)
         gw = self.gateway
         if gw is None:
             return _error(503, "The router is not ready yet.", "NOT_READY")
+        accepts = negotiate(headers.get("accept"))
+        media = accepts.single or JSON
+        if accepts.single is None and not accepts.event_stream:
+            return _not_acceptable()
+        try:
+            params = params_from_query_string(q)
+        except BadRequest as exc:
+            return error_response(exc.status, str(exc), exc.code, media)
+        required = self.settings.csrf_required_headers
+        if required is not None:
+            blocked = csrf_refusal(headers, required)
+            if blocked is not None:
+                return error_response(400, blocked, "BAD_REQUEST", media)
+        if self.edge_auth is not None:
+            reason = await self.edge_auth.refusal(headers.get("authorization"))
+            if reason is not None:
+                return refused(reason)
+        if accepts.event_stream and self.ws_handler is not None:
+            return await self._stream(request, gw, params, accepts, False)
+        return await self._execute(gw, params, request, media, False)
+
+    # -- graphql-sse single connection: PUT reserves a stream, DELETE stops one of its operations ------------
+    async def put_graphql(self, request: web.Request) -> web.StreamResponse:
+        if self.ws_handler is None:
+            return await self.other_method(request)
         if self.edge_auth is not None:
             reason = await self.edge_auth.refusal(request.headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
-        if self.ws_handler is not None and "text/event-stream" in accept:
-            return await self.ws_handler.http_stream(request, dict(q))
-        variables: Any = None
-        if q.get("variables"):
-            try:
-                variables = orjson.loads(q["variables"])
-            except orjson.JSONDecodeError:
-                return _error(400, "`variables` is not valid JSON.")
-        status, out = await self._execute(
-            gw, q.get("query"), variables, q.get("operationName"), request, False
-        )
-        return web.Response(status=status, body=out, content_type=JSON)
+        return self.ws_handler.single.reserve(request)
 
+    async def delete_graphql(self, request: web.Request) -> web.StreamResponse:
+        token = request.headers.get(TOKEN_HEADER) or request.query.get("token")
+        if self.ws_handler is None or not token:
+            return _error(404, "Stream not found.", "NOT_FOUND")
+        return self.ws_handler.single.stop(request, token)
+
+    async def other_method(self, request: web.Request) -> web.StreamResponse:
+        return error_response(
+            405,
+            f"{request.method} is not supported on /graphql; use POST (or GET for queries).",
+            "METHOD_NOT_ALLOWED",
+            headers={"Allow": "GET, POST, PUT, DELETE"},
+        )
+
+    # -- answers -------------------------------------------------------------------------------------------
     async def _execute(
-        self,
-        gw: Gateway,
-        query: Any,
-        variables: Any,
-        op_name: Any,
-        request: web.Request,
-        allow_mutation: bool,
-    ) -> tuple[int, bytes]:
+        self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str, allow_mutation: bool
+    ) -> web.Response:
         try:
-            return await gw.execute(query, variables, op_name, ForwardedFor(request), allow_mutation)
+            result = await gw.execute_dict(
+                params["query"],
+                params.get("variables"),
+                params.get("operationName"),
+                ForwardedFor(request),
+                allow_mutation,
+            )
+        except RequestError as exc:
+            return _request_error(exc, media)
         except Exception:
             # Never a traceback to the client; the log has it.
             log.exception("internal error while executing an operation")
-            return 500, orjson.dumps(
-                {
-                    "errors": [
-                        {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-                    ]
-                }
-            )
+            return web.Response(status=500, body=orjson.dumps(INTERNAL), content_type=media)
+        return web.Response(status=200, body=orjson.dumps(result), content_type=media)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        gw: Gateway,
+        params: dict[str, Any],
+        accepts: Accepts,
+        allow_mutation: bool,
+    ) -> web.StreamResponse:
+        """Subscriptions over multipart or SSE; other operations too when the client reads only SSE."""
+        media = accepts.single or JSON
+        try:
+            prep = gw.operations.prepare(params["query"], params.get("operationName"))
+        except RequestError as exc:
+            return _request_error(exc, media)
+        subscription = prep.operation_type == "subscription"
+        if not subscription and accepts.single is not None:
+            return await self._execute(gw, params, request, media, allow_mutation)
+        multipart = accepts.multipart_subscription if subscription else False
+        if not multipart and not accepts.event_stream:
+            return _not_acceptable()
+        try:
+            results = await self.ws_handler.results(params, ForwardedFor(request), None, allow_mutation)
+        except RequestError as exc:
+            return _request_error(exc, JSON, stream=True)
+        if multipart:
+            return await self.ws_handler.multipart(request, results)
+        return await self.ws_handler.sse(request, results)
+
+    async def _onto_event_stream(
+        self, request: web.Request, token: str, params: dict[str, Any]
+    ) -> web.Response:
+        """graphql-sse single connection mode: the operation's results go to the reserved stream (202)."""
+        single = self.ws_handler.single
+        refusal: web.Response | None = single.refusal(request, token, params)
+        if refusal is not None:
+            return refusal
+        try:
+            results = await self.ws_handler.results(params, ForwardedFor(request), None)
+        except RequestError as exc:
+            return _request_error(exc, JSON, stream=True)
+        started: web.Response = single.start(request, token, params, results)
+        return started
+
+
+def _request_error(exc: RequestError, media: str, stream: bool = False) -> web.Response:
+    status = exc.status if stream else request_error_status(media, exc.status, exc.errors)
+    headers = {"Allow": "POST"} if status == 405 else None
+    return web.Response(
+        status=status, body=orjson.dumps({"errors": exc.errors}), content_type=media, headers=headers
+    )
+
+
+def _not_acceptable() -> web.Response:
+    return error_response(
+        406,
+        "Accept must allow application/graphql-response+json or application/json "
+        "(or multipart/mixed / text/event-stream for subscriptions).",
+        "NOT_ACCEPTABLE",
+    )

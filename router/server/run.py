@@ -15,7 +15,9 @@ from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.server.app import RouterApp
 from router.server.edge_auth import EdgeAuth, TokenVerifier
+from router.server.settings import HttpSettings
 from router.subscriptions import SubscriptionHandler
+from router.subscriptions.settings import StreamSettings
 from router.supergraph import load_supergraph
 
 log = logging.getLogger("router")
@@ -29,6 +31,8 @@ async def serve(
     dedup: bool = True,
     ready_file: object = None,
     verify_tokens: TokenVerifier | None = None,
+    http_settings: HttpSettings | None = None,
+    stream_settings: StreamSettings | None = None,
 ) -> int:
     """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked."""
     loop = asyncio.get_running_loop()
@@ -36,9 +40,9 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    router_app = RouterApp()
+    router_app = RouterApp(http_settings)
     transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
-    router_app.ws_handler = SubscriptionHandler(router_app)
+    router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
     runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)

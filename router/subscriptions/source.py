@@ -11,10 +11,11 @@ import aiohttp
 from router.executor.shape import compile_shaper
 from router.gateway import Gateway, RequestError
 from router.gateway.prepare import gql_error
+from router.planner.plan import FetchNode, QueryPlan
 from router.subscriptions.upstream import UpstreamClosed, UpstreamError, subscribe_upstream
 
 
-async def subscribe(
+def start_subscription(
     gateway: Gateway,
     session: aiohttp.ClientSession,
     query: Any,
@@ -23,7 +24,8 @@ async def subscribe(
     headers: Any,
     init_payload: dict[str, Any] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yields GraphQL results; client errors raise RequestError before the first event."""
+    """Checks the request at once (client errors raise RequestError here, before any response is started)
+    and returns the subscription's GraphQL results."""
     if not isinstance(query, str) or not query:
         raise RequestError([gql_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")])
     prep = gateway.operations.prepare(query, operation_name if isinstance(operation_name, str) else None)
@@ -34,10 +36,22 @@ async def subscribe(
     roots = [n for n in plan.nodes if n.kind == "root"]
     if len(roots) != 1:
         raise RequestError([gql_error("A subscription must select exactly one root field.", "BAD_REQUEST")])
-    root = roots[0]
     if plan.shaper is None:
         plan.shaper = compile_shaper(plan.root_type, plan.fields)
-    fwd = gateway.forwarded_headers(headers)
+    return _events(gateway, session, plan, roots[0], values, gateway.forwarded_headers(headers), init_payload)
+
+
+async def _events(
+    gateway: Gateway,
+    session: aiohttp.ClientSession,
+    plan: QueryPlan,
+    root: FetchNode,
+    values: dict[str, Any],
+    fwd: dict[str, str],
+    init_payload: dict[str, Any] | None,
+) -> AsyncIterator[dict[str, Any]]:
+    shaper = plan.shaper
+    assert shaper is not None
     url = gateway.supergraph.graphs[root.graph].url
     payload = dict(init_payload or {})
     if "authorization" in fwd and not any(k.lower() == "authorization" for k in payload):
@@ -55,7 +69,7 @@ async def subscribe(
                 yield {"errors": errors, "data": None}
                 continue
             await gateway.executor.run(plan, values, fwd, data, errors, skip_root=True)
-            out = plan.shaper(data, errors)
+            out = shaper(data, errors)
             yield {"errors": errors, "data": out} if errors else {"data": out}
     except UpstreamError as exc:
         yield {"errors": [gateway.executor.map_error(e, root, e.get("path")) for e in exc.errors]}

@@ -90,7 +90,10 @@ async def test_serve_from_subgraphs_answers_and_forwards_headers(shop: dict[str,
             if "_service" not in r["body"]["query"]
         }
         assert len(request_ids) == 1, "one generated request id, the same for every fetch"
-        async with http.get(url, params={"query": "{ topProducts(first: 1) { upc } }"}) as r:
+        preflighted = {"apollo-require-preflight": "true"}  # GET operations need it (CSRF prevention)
+        async with http.get(
+            url, params={"query": "{ topProducts(first: 1) { upc } }"}, headers=preflighted
+        ) as r:
             assert await r.json() == {"data": {"topProducts": [{"upc": "1"}]}}
         async with http.get(url, headers={"Accept": "text/html"}) as r:
             assert r.status == 200 and "graphiql" in (await r.text()).lower()
@@ -99,10 +102,11 @@ async def test_serve_from_subgraphs_answers_and_forwards_headers(shop: dict[str,
 async def test_client_errors_are_graphql_responses(shop: dict[str, object]) -> None:
     async with router_process(*_subgraph_args(shop)) as (_, url), aiohttp.ClientSession() as http:
 
-        async def post(body: object) -> tuple[int, dict[str, object]]:
-            async with http.post(
-                url, data=json.dumps(body), headers={"content-type": "application/json"}
-            ) as r:
+        async def post(
+            body: object, accept: str = "application/graphql-response+json"
+        ) -> tuple[int, dict[str, object]]:
+            headers = {"content-type": "application/json", "accept": accept}
+            async with http.post(url, data=json.dumps(body), headers=headers) as r:
                 return r.status, await r.json()
 
         status, body = await post({"query": "{ topProducts { "})
@@ -115,7 +119,11 @@ async def test_client_errors_are_graphql_responses(shop: dict[str, object]) -> N
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
         status, body = await post([1, 2])
         assert status == 400 and "errors" in body
-        async with http.get(url, params={"query": "mutation { x }"}) as r:
+        # application/json: GraphQL request errors are answered with 200 (GraphQL over HTTP, legacy clients)
+        status, body = await post({"query": "{ nope }"}, accept="application/json")
+        assert status == 200 and body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"  # type: ignore[index]
+        preflighted = {"apollo-require-preflight": "true", "accept": "application/graphql-response+json"}
+        async with http.get(url, params={"query": "mutation { x }"}, headers=preflighted) as r:
             assert r.status in (400, 405)
 
 
