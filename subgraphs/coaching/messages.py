@@ -29,6 +29,33 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
     "estradiol": {"ko": "에스트라디올", "en": "Estradiol"},
     "crp": {"ko": "C-반응성 단백(CRP)", "en": "CRP"},
     "insulin": {"ko": "인슐린", "en": "Insulin"},
+    "skin_temperature": {"ko": "피부 온도", "en": "skin temperature"},
+}
+
+# Whom a reference range is for (rules/ranges.py Band.group).
+GROUPS: dict[str, dict[str, str]] = {
+    "men": {"ko": "성인 남성", "en": "adult men"},
+    "women": {"ko": "성인 여성", "en": "adult women"},
+    "adults": {"ko": "성인", "en": "adults"},
+    "morning": {"ko": "오전(06-10시) 채취", "en": "morning samples (06:00-10:00)"},
+    "evening": {"ko": "저녁(18-24시) 채취", "en": "evening samples (18:00-24:00)"},
+    "pregnancy": {"ko": "임신 중", "en": "pregnancy"},
+    "hs_crp": {"ko": "고감도 CRP(심혈관 위험)", "en": "hs-CRP (cardiovascular risk)"},
+    "fasting": {"ko": "공복 채취", "en": "fasting samples"},
+    "any_sex": {"ko": "여성과 남성 모두", "en": "both women and men"},
+}
+
+# What a rule assumed (Finding.notes), said at the end of the message.
+NOTES: dict[str, dict[str, str]] = {
+    "adult": {
+        "ko": "성인 기준 범위로 비교했습니다. 나이에 맞는 범위를 위해 코칭 프로필에 생년월일을 추가하세요.",
+        "en": "We used the adult range: add your birth date to your coaching profile for a range that fits "
+              "your age.",
+    },
+    "sex": {
+        "ko": "기준 범위는 성별에 따라 다르며 프로필에 출생 시 성별이 없어 여성과 남성의 범위 모두와 비교했습니다.",
+        "en": "Ranges differ by sex and your profile names none, so we compared with the ranges of both.",
+    },
 }
 
 # rule id -> language -> (title, message)
@@ -95,8 +122,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("High ketones", "Ketones of {value} mmol/L are above 1.5. Drink water and recheck in 2 hours."),
     },
     "ketone.raised": {
-        "ko": ("케톤 상승", "케톤 {value} mmol/L은 정상(0.6 이하)보다 높습니다."),
-        "en": ("Raised ketones", "Ketones of {value} mmol/L are above normal (0.6 or less)."),
+        "ko": ("케톤 상승", "케톤 {value} mmol/L은 정상(0.6 미만)보다 높습니다."),
+        "en": ("Raised ketones", "Ketones of {value} mmol/L are above normal (below 0.6)."),
     },
     "bp.crisis": {
         "ko": ("매우 높은 혈압", "혈압 {sys}/{dia} mmHg는 고혈압 위기 수준입니다. 몇 분 쉬고 다시 측정하세요. "
@@ -209,14 +236,54 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Obesity", "A BMI of {bmi} is in the obese range (30 or more)."),
     },
     "marker.above_range": {
-        "ko": ("기준 범위보다 높음", "{name} {value} {unit}은(는) 카트리지 기준 범위({lower}-{upper})보다 높습니다."),
-        "en": ("Above the reference range", "{name} {value} {unit} is above the cartridge's reference range "
-               "({lower}-{upper})."),
+        "ko": ("기준 범위보다 높음", "{name} {value} {unit}은(는) {group}의 기준 범위({range} {unit})보다 높습니다."),
+        "en": ("Above the reference range", "{name} {value} {unit} is above the reference range for {group} "
+               "({range} {unit})."),
     },
     "marker.below_range": {
-        "ko": ("기준 범위보다 낮음", "{name} {value} {unit}은(는) 카트리지 기준 범위({lower}-{upper})보다 낮습니다."),
-        "en": ("Below the reference range", "{name} {value} {unit} is below the cartridge's reference range "
-               "({lower}-{upper})."),
+        "ko": ("기준 범위보다 낮음", "{name} {value} {unit}은(는) {group}의 기준 범위({range} {unit})보다 낮습니다."),
+        "en": ("Below the reference range", "{name} {value} {unit} is below the reference range for {group} "
+               "({range} {unit})."),
+    },
+    "marker.profile_needed": {
+        "ko": ("출생 시 성별을 알려 주세요", "{name}의 기준 범위는 여성과 남성이 다릅니다. {value} {unit}을(를) 알맞은 "
+               "범위와 비교할 수 있도록 코칭 프로필에 출생 시 성별을 추가하세요."),
+        "en": ("Add your sex at birth", "{name} ranges differ for women and men. Add your sex at birth to your "
+               "coaching profile so we can compare {value} {unit} with the range that fits you."),
+    },
+    "marker.no_range.under_18": {
+        "ko": ("나이에 맞는 기준 범위 없음", "18세 미만의 {name} 기준 범위는 나이에 따라 다릅니다. {value} {unit}은(는) "
+               "성인 범위와 비교하지 않았습니다. 의료진과 상의하세요."),
+        "en": ("No range for your age", "{name} ranges under 18 depend on age, so {value} {unit} was not "
+               "compared with an adult range. Ask your clinician."),
+    },
+    "marker.no_range.pregnancy": {
+        "ko": ("임신 중 기준 범위", "임신 중에는 {name} 기준 범위가 임신 시기에 따라 달라집니다. {value} {unit}은(는) "
+               "비임신 범위와 비교하지 않았습니다. 의료진과 상의하세요."),
+        "en": ("Ranges change in pregnancy", "Pregnancy changes the {name} range by trimester, so {value} "
+               "{unit} was not compared with a non-pregnant range. Ask your clinician."),
+    },
+    "marker.no_range.time_of_day": {
+        "ko": ("이 시간대의 기준 범위 없음", "{name}은(는) 하루 동안 변하며 기준 범위는 오전(06-10시) 또는 저녁(18-24시) "
+               "채취에만 있습니다. 이 시간의 {value} {unit}은(는) 비교하지 않았습니다."),
+        "en": ("No range at this hour", "{name} changes through the day; its ranges hold for morning "
+               "(06:00-10:00) or evening (18:00-24:00) samples, so {value} {unit} at this hour was not compared."),
+    },
+    "marker.no_range.context": {
+        "ko": ("공복 측정이 필요합니다", "{name} 기준 범위는 공복 채취에만 해당합니다. {value} {unit}은(는) 비교하지 "
+               "않았습니다. 공복 상태에서 측정해 보세요."),
+        "en": ("Measure while fasting", "The {name} range holds for fasting samples only, so {value} {unit} "
+               "was not compared. Measure while fasting to compare it."),
+    },
+    "marker.no_range.cycle": {
+        "ko": ("한 번의 측정으로 판단하지 않음", "여성의 {name}은(는) 월경 주기와 폐경에 따라 크게 달라 {value} {unit} "
+               "한 번의 측정은 기준 범위와 비교하지 않았습니다."),
+        "en": ("Not judged from one reading", "In women {name} moves through the menstrual cycle and falls "
+               "after menopause, so one reading of {value} {unit} is not compared with a range."),
+    },
+    "marker.no_range.no_range": {
+        "ko": ("기준 범위 없음", "{name} {value} {unit}에 맞는 기준 범위가 없어 비교하지 않았습니다."),
+        "en": ("No reference range", "No reference range fits {name} {value} {unit}, so it was not compared."),
     },
     "lipid.ldl.very_high": {
         "ko": ("매우 높은 LDL 콜레스테롤", "LDL 콜레스테롤 {value} mg/dL은 190 이상입니다. 의료진과 상담하세요."),
@@ -281,9 +348,22 @@ def render(f: Finding, measurement_type: str, overrides: Overrides | None = None
     for lang in LANGUAGES:
         params = dict(f.params)
         params["name"] = TYPE_NAMES.get(type_, {}).get(lang, type_.replace("_", " "))
+        if "group" in params:
+            params["group"] = GROUPS.get(params["group"], {}).get(lang, params["group"])
+            params["range"] = _range(params.get("lower", ""), params.get("upper", ""), lang)
         title, message = templates[lang]
+        text = format_text((overrides or {}).get((message_id, lang), message), message, params)
+        notes = [NOTES[n][lang] for n in f.notes if n in NOTES]
         out[lang] = {
             "title": format_text((overrides or {}).get((title_id, lang), title), title, params),
-            "message": format_text((overrides or {}).get((message_id, lang), message), message, params),
+            "message": " ".join([text, *notes]),
         }
     return out
+
+
+def _range(lower: str, upper: str, lang: str) -> str:
+    if lower and upper:
+        return f"{lower}-{upper}"
+    if upper:
+        return f"{upper} 이하" if lang == "ko" else f"up to {upper}"
+    return f"{lower} 이상" if lang == "ko" else f"{lower} or more"

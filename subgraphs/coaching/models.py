@@ -6,10 +6,10 @@ Table names carry a `coaching_` prefix: SQLModel's metadata is process-wide and 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index
+from sqlalchemy import JSON, Date, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
@@ -51,6 +51,7 @@ class ReadingRow(SQLModel, table=True):
     components: dict[str, Any] = Field(sa_type=JSON)
     taken_at: datetime = Field(sa_type=DateTime(timezone=True))
     context: str | None = Field(default=None, max_length=30)
+    loinc: str | None = Field(default=None, max_length=20)  # the method (hs-CRP or CRP) for its range
 
 
 class CoachingProfileRow(SQLModel, table=True):
@@ -63,6 +64,12 @@ class CoachingProfileRow(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=2)
     time_zone: str | None = Field(default=None, max_length=64)
     height_cm: float | None = None  # for BMI from body weight
+    # Health details for reference ranges, kept only while their use is consented (PIPA Art. 23: sensitive
+    # data, consent apart from the rest): withdrawing the consent erases them.
+    sex_at_birth: str | None = Field(default=None, max_length=6)  # FEMALE | MALE
+    birth_date: date | None = Field(default=None, sa_type=Date)
+    pregnant: bool | None = None
+    health_details_consented_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

@@ -14,7 +14,7 @@ from subgraphs.coaching.context import Info
 from subgraphs.coaching.errors import InsightNotFound
 from subgraphs.coaching.events import LIVE_TOPIC
 from subgraphs.coaching.models import InsightRow
-from subgraphs.coaching.service import CoachingService
+from subgraphs.coaching.service import CoachingService, HealthDetails
 from subgraphs.coaching.types import CoachingProfile, CoachingProfileInput, Insight
 
 
@@ -34,13 +34,16 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="sets what coaching knows about the viewer (region, language, height)",
+    @strawberry.mutation(description="sets what coaching knows about the viewer (region, language, height, "
+                                     "and with consent sex at birth, birth date, pregnancy)",
                          extensions=[authenticated()])
     async def update_coaching_profile(self, info: Info, input: CoachingProfileInput) -> CoachingProfile:
         async with info.context.unit_of_work() as repo:
             row = await CoachingService(repo, info.context.resources.deps).update_profile(
                 _viewer_id(info), locale=input.locale, region=input.region, time_zone=input.time_zone,
-                height_cm=input.height_cm)
+                height_cm=input.height_cm,
+                details=HealthDetails(consent=input.health_details_consent, sex_at_birth=input.sex_at_birth,
+                                      birth_date=input.birth_date, pregnant=input.pregnant))
         return CoachingProfile.from_row(row)
 
 

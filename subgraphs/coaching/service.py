@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from libs.errors import BadUserInput
@@ -22,7 +22,7 @@ from libs.events.streams import COACHING_STREAM, MEASUREMENT_RECORDED, TEMPLATE_
 from libs.events.workers import Handled
 from libs.templates import Overrides, template_update
 from libs.time import as_utc, utcnow, valid_zone
-from subgraphs.coaching.domain import InvalidMeasurement, Person, Reading, parse_person, parse_reading
+from subgraphs.coaching.domain import InvalidMeasurement, Person, Reading, Sex, parse_person, parse_reading
 from subgraphs.coaching.enrich import MessageEnricher
 from subgraphs.coaching.events import insight_created
 from subgraphs.coaching.messages import override_ids, render
@@ -36,6 +36,48 @@ LOCALE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 HISTORY = timedelta(days=14)
 # A trend insight repeats at most once in this window, or every new high reading would re-announce it.
 TREND_QUIET = timedelta(hours=72)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthDetails:
+    """What the owner sends about themself for reference ranges; None: unchanged."""
+
+    consent: bool | None = None  # True: consents to their use; False: withdraws and erases them
+    sex_at_birth: Sex | None = None
+    birth_date: date | None = None
+    pregnant: bool | None = None
+
+
+OLDEST_BIRTH = date(1900, 1, 1)
+
+
+def _apply_health_details(row: CoachingProfileRow, d: HealthDetails, now: datetime) -> None:
+    """Sets or erases the consented health details on `row`, or refuses input that cannot be right."""
+    given = d.sex_at_birth is not None or d.birth_date is not None or d.pregnant is not None
+    if d.consent is False:
+        if given:
+            raise BadUserInput("withdrawing consent erases the health details: send none with it",
+                               field="healthDetailsConsent")
+        row.sex_at_birth, row.birth_date, row.pregnant = None, None, None
+        row.health_details_consented_at = None
+        return
+    if given and d.consent is not True and row.health_details_consented_at is None:
+        raise BadUserInput("sex at birth, birth date and pregnancy are health data: set healthDetailsConsent "
+                           "to true to let coaching use them", field="healthDetailsConsent")
+    if d.birth_date is not None and not OLDEST_BIRTH <= d.birth_date <= now.date():
+        raise BadUserInput(f"birthDate must be between {OLDEST_BIRTH.isoformat()} and today",
+                           field="birthDate")
+    sex = d.sex_at_birth or (Sex(row.sex_at_birth) if row.sex_at_birth else None)
+    if sex is Sex.MALE and (d.pregnant or (d.pregnant is None and row.pregnant)):
+        raise BadUserInput("pregnancy needs a sex at birth of FEMALE", field="pregnant")
+    if d.consent is True and row.health_details_consented_at is None:
+        row.health_details_consented_at = now
+    if d.sex_at_birth is not None:
+        row.sex_at_birth = d.sex_at_birth.value
+    if d.birth_date is not None:
+        row.birth_date = d.birth_date
+    if d.pregnant is not None:
+        row.pregnant = d.pregnant
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +115,22 @@ def measurements(events: Sequence[CloudEvent]) -> list[tuple[CloudEvent, Reading
 def reading_from_row(row: ReadingRow) -> Reading:
     return Reading(id=row.id, user_id=row.user_id, type=row.type, value=row.value, unit=row.unit,
                    components={k: float(v) for k, v in (row.components or {}).items()},
-                   taken_at=as_utc(row.taken_at), context=row.context)
+                   taken_at=as_utc(row.taken_at), context=row.context, loinc=row.loinc)
 
 
 def row_from_reading(r: Reading) -> ReadingRow:
     return ReadingRow(id=r.id, user_id=r.user_id, type=r.type, value=r.value, unit=r.unit,
-                      components=dict(r.components), taken_at=r.taken_at, context=r.context)
+                      components=dict(r.components), taken_at=r.taken_at, context=r.context, loinc=r.loinc)
 
 
 def profile_values(row: CoachingProfileRow | None) -> dict[str, Any]:
     if row is None:
         return {}
-    return {"locale": row.locale, "region": row.region, "timeZone": row.time_zone, "heightCm": row.height_cm}
+    values: dict[str, Any] = {"locale": row.locale, "region": row.region, "timeZone": row.time_zone,
+                              "heightCm": row.height_cm}
+    if row.health_details_consented_at is not None:  # health details are used only while consented
+        values |= {"sexAtBirth": row.sex_at_birth, "birthDate": row.birth_date, "pregnant": row.pregnant}
+    return values
 
 
 class CoachingService:
@@ -221,7 +267,8 @@ class CoachingService:
         return await self.repo.profile(user_id) or CoachingProfileRow(user_id=user_id)
 
     async def update_profile(self, user_id: str, *, locale: str | None, region: str | None,
-                             time_zone: str | None, height_cm: float | None) -> CoachingProfileRow:
+                             time_zone: str | None, height_cm: float | None,
+                             details: HealthDetails | None = None) -> CoachingProfileRow:
         if height_cm is not None and not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM:
             raise BadUserInput(f"height must be {MIN_HEIGHT_CM}-{MAX_HEIGHT_CM} cm", field="heightCm")
         if region is not None and (len(region) != 2 or not region.isalpha()):
@@ -239,6 +286,8 @@ class CoachingService:
             row.time_zone = time_zone
         if height_cm is not None:
             row.height_cm = height_cm
+        if details is not None:
+            _apply_health_details(row, details, utcnow())
         row.updated_at = utcnow()
         self.repo.save_profile(row)
         return row

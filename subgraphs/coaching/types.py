@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 import strawberry
@@ -16,6 +16,7 @@ from libs.errors import BadUserInput
 from libs.time import as_utc
 from subgraphs.coaching import loaders
 from subgraphs.coaching.context import Info
+from subgraphs.coaching.domain import Sex
 from subgraphs.coaching.models import CoachingProfileRow, InsightRow
 from subgraphs.coaching.service import CoachingService
 
@@ -28,6 +29,9 @@ class InsightSeverity(Enum):
     CAUTION = "CAUTION"
     WARNING = "WARNING"
     URGENT = "URGENT"
+
+
+strawberry.enum(Sex, name="SexAtBirth", description="Sex at birth: what reference ranges differ by")
 
 
 @strawberry.enum
@@ -133,10 +137,20 @@ class CoachingProfile:
     region: str | None = strawberry.field(description="ISO 3166 country code; KR selects Korean guidelines")
     time_zone: str | None
     height_cm: float | None = strawberry.field(description="enables BMI insights from body weight")
+    sex_at_birth: Sex | None = strawberry.field(
+        description="health data, kept only with healthDetailsConsentedAt set: picks sex-specific ranges")
+    birth_date: date | None = strawberry.field(description="health data: the age for age-specific ranges")
+    pregnant: bool | None = strawberry.field(description="health data: ranges that change in pregnancy")
+    health_details_consented_at: datetime | None = strawberry.field(
+        description="when the user consented to coaching's use of sex at birth, birth date and pregnancy")
 
     @classmethod
     def from_row(cls, row: CoachingProfileRow) -> CoachingProfile:
-        return cls(locale=row.locale, region=row.region, time_zone=row.time_zone, height_cm=row.height_cm)
+        consented = row.health_details_consented_at
+        return cls(locale=row.locale, region=row.region, time_zone=row.time_zone, height_cm=row.height_cm,
+                   sex_at_birth=Sex(row.sex_at_birth) if row.sex_at_birth else None,
+                   birth_date=row.birth_date, pregnant=row.pregnant,
+                   health_details_consented_at=as_utc(consented) if consented else None)
 
 
 @strawberry.input
@@ -145,6 +159,12 @@ class CoachingProfileInput:
     region: str | None = None
     time_zone: str | None = None
     height_cm: float | None = None
+    health_details_consent: bool | None = strawberry.field(
+        default=None, description="true: coaching may use the health details below (needed to set them); "
+                                  "false: withdraws the consent and erases them")
+    sex_at_birth: Sex | None = None
+    birth_date: date | None = None
+    pregnant: bool | None = None
 
 
 @strawberry.federation.type(keys=["id"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from subgraphs.coaching.domain import Person, Reading
 from subgraphs.coaching.rules import glucose, markers, pressure, trends, vitals
 from subgraphs.coaching.rules.base import Finding, PointRule, Source, TrendRule
+from subgraphs.coaching.rules.ranges import MARKERS
 
 __all__ = ["Finding", "Ruleset", "Source", "evaluate", "ruleset_for"]
 
@@ -23,7 +24,8 @@ _COMMON: dict[str, list[PointRule]] = {
     "OXYGEN_SATURATION": [vitals.oxygen_saturation],
     "BODY_TEMPERATURE": [vitals.temperature],
     "LIPID_PANEL": [markers.lipid_panel],
-    **{t: [markers.reference_range] for t in markers.REFERENCE_RANGES},
+    # SKIN_TEMPERATURE has no rule: skin is not the core, so no fever or hypothermia from a wearable.
+    **{t: [markers.reference_range] for t in MARKERS},
 }
 
 

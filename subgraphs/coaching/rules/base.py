@@ -24,6 +24,9 @@ class Finding:
     kind: str = "THRESHOLD"  # THRESHOLD (one reading) | TREND (the history)
     # Readings above a "high" limit feed the same-time-of-day trend.
     high: bool = False
+    # What the rule had to assume (message keys: "adult" without a birth date, "sex" without a sex at birth);
+    # the message says so.
+    notes: tuple[str, ...] = ()
 
 
 PointRule = Callable[[Reading, Person], list[Finding]]

@@ -62,6 +62,6 @@ def ketone(r: Reading, _: Person) -> list[Finding]:
         return [finding("ketone.dka_range", Severity.URGENT, S.DKA_2024, r, True, value=fmt(v, 1))]
     if v > 1.5:
         return [finding("ketone.significant", Severity.WARNING, S.KETONE_LAB, r, True, value=fmt(v, 1))]
-    if v > 0.6:
+    if v >= 0.6:  # the raised band starts at 0.6 itself
         return [finding("ketone.raised", Severity.CAUTION, S.KETONE_LAB, r, True, value=fmt(v, 1))]
     return []

@@ -1,42 +1,49 @@
-"""Cartridge markers against the cartridge registry's reference ranges, and the lipid panel (NCEP ATP III)."""
+"""Cartridge markers against reference ranges for their owner (ranges.py), lipids panel (NCEP ATP III)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from subgraphs.coaching.domain import Person, Reading, Severity
 from subgraphs.coaching.rules import sources as S
-from subgraphs.coaching.rules.base import Finding, finding, fmt
-
-# type -> (low, high, unit) as coded in the ManPaSik cartridge registry (DOMAIN-REFERENCES §1).
-# Testosterone and estradiol ranges there are not sex-specific; messages say "the cartridge's range".
-REFERENCE_RANGES: dict[str, tuple[float, float, str]] = {
-    "URIC_ACID": (3.5, 7.2, "mg/dL"),
-    "CREATININE": (0.7, 1.3, "mg/dL"),
-    "VITAMIN_D": (30, 100, "ng/mL"),
-    "VITAMIN_B12": (200, 900, "pg/mL"),
-    "FERRITIN": (12, 300, "ng/mL"),
-    "TSH": (0.4, 4.0, "m[IU]/L"),
-    "CORTISOL": (6, 23, "ug/dL"),
-    "TESTOSTERONE": (300, 1000, "ng/dL"),
-    "ESTRADIOL": (15, 350, "pg/mL"),
-    "CRP": (0, 3, "mg/L"),
-    "INSULIN": (2.6, 24.9, "u[IU]/mL"),
-}
+from subgraphs.coaching.rules.base import Finding, Source, finding, fmt
+from subgraphs.coaching.rules.ranges import MARKERS, PROJECT, pick
 
 
-def reference_range(r: Reading, _: Person) -> list[Finding]:
-    ref = REFERENCE_RANGES.get(r.type)
-    if ref is None or r.value is None:
-        return []
-    low, high, unit = ref
-    if r.unit not in (None, unit):  # a unit we cannot compare with the range (CRP arrives converted)
-        return []
-    p = {"value": f"{r.value:g}", "lower": f"{low:g}", "upper": f"{high:g}", "unit": unit}
-    if r.value > high:
-        return [finding("marker.above_range", Severity.CAUTION, S.CARTRIDGE_RANGES, r, True,
-                        **p)]
-    if r.value < low:
-        return [finding("marker.below_range", Severity.CAUTION, S.CARTRIDGE_RANGES, r, **p)]
+def reference_range(r: Reading, person: Person) -> list[Finding]:
+    """The marker against the range for its owner (ranges.py); where none fits, an INFO insight says why."""
+    marker = MARKERS.get(r.type)
+    if marker is None or r.value is None or r.unit not in (None, marker.unit):
+        return []  # a unit we cannot compare with the range
+    chosen = pick(marker, r, person)
+    p = {"value": f"{r.value:g}", "unit": marker.unit}
+    if chosen.unjudged is not None:
+        return [_note(f"marker.no_range.{chosen.unjudged}", r, p)]
+    if chosen.band is None:  # sex unknown: judged only outside the range of every sex
+        lows = [b.low for b in chosen.any_of if b.low is not None]
+        highs = [b.high for b in chosen.any_of if b.high is not None]
+        outside = _outside(r, r.value, min(lows) if lows else None, max(highs) if highs else None,
+                           "any_sex", chosen.any_of[0].source, p)
+        return [replace(f, notes=("sex", *chosen.assumed)) for f in outside] or [
+            _note("marker.profile_needed", r, p)]
+    band = chosen.band
+    found = _outside(r, r.value, band.low, band.high, band.group, band.source, p)
+    return [replace(f, notes=chosen.assumed) for f in found]
+
+
+def _outside(r: Reading, value: float, low: float | None, high: float | None, group: str, source: Source,
+             p: dict[str, str]) -> list[Finding]:
+    bounds = {"lower": "" if low is None else f"{low:g}", "upper": "" if high is None else f"{high:g}",
+              "group": group}
+    if high is not None and value > high:
+        return [finding("marker.above_range", Severity.CAUTION, source, r, True, **p, **bounds)]
+    if low is not None and value < low:
+        return [finding("marker.below_range", Severity.CAUTION, source, r, **p, **bounds)]
     return []
+
+
+def _note(rule_id: str, r: Reading, p: dict[str, str]) -> Finding:
+    return finding(rule_id, Severity.INFO, PROJECT, r, **p)
 
 
 def lipid_panel(r: Reading, _: Person) -> list[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from subgraphs.coaching.domain import Person, Reading, Severity
 from subgraphs.coaching.rules import sources as S
-from subgraphs.coaching.rules.base import Finding, finding, fmt
+from subgraphs.coaching.rules.base import Finding, Source, finding, fmt
 
 
 def _values(r: Reading) -> tuple[float, float] | None:
@@ -12,9 +12,9 @@ def _values(r: Reading) -> tuple[float, float] | None:
     return (sys_, dia) if sys_ is not None and dia is not None else None
 
 
-def _crisis(r: Reading, s: float, d: float) -> list[Finding]:
+def _crisis(r: Reading, s: float, d: float, source: Source) -> list[Finding]:
     if s > 180 or d > 120:
-        return [finding("bp.crisis", Severity.URGENT, S.BP_CRISIS, r, True, sys=fmt(s), dia=fmt(d))]
+        return [finding("bp.crisis", Severity.URGENT, source, r, True, sys=fmt(s), dia=fmt(d))]
     return []
 
 
@@ -24,7 +24,7 @@ def korea(r: Reading, _: Person) -> list[Finding]:
         return []
     s, d = values
     p = {"sys": fmt(s), "dia": fmt(d)}
-    if crisis := _crisis(r, s, d):
+    if crisis := _crisis(r, s, d, S.BP_CRISIS_KR):
         return crisis
     if s >= 160 or d >= 100:
         return [finding("bp.ksh.grade2", Severity.WARNING, S.KSH_2018, r, True, **p)]
@@ -44,7 +44,7 @@ def acc_aha(r: Reading, _: Person) -> list[Finding]:
         return []
     s, d = values
     p = {"sys": fmt(s), "dia": fmt(d)}
-    if crisis := _crisis(r, s, d):
+    if crisis := _crisis(r, s, d, S.BP_CRISIS):
         return crisis
     if s >= 140 or d >= 90:
         return [finding("bp.acc_aha.stage2", Severity.WARNING, S.ACC_AHA_2017, r, True, **p)]

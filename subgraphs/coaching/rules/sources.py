@@ -18,8 +18,9 @@ TIR_CONSENSUS = Source("TIR-2019", "International Consensus on Time in Range, Di
                        ">250 mg/dL level 2 hyperglycaemia [P]")
 DKA_2024 = Source("HYPERGLYCEMIC-CRISES-2024", "ADA/EASD/JBDS/AACE/DTS consensus on hyperglycemic crises in "
                   "adults, Diabetes Care 2024;47:1257: β-hydroxybutyrate ≥3.0 mmol/L [M]")
-KETONE_LAB = Source("BHB-LAB-RANGE", "Laboratory reference ranges for β-hydroxybutyrate: normal ≤0.6 mmol/L, "
-                    ">1.5 mmol/L significant ketosis [S]")
+KETONE_LAB = Source("BHB-BANDS", "Blood β-hydroxybutyrate bands: normal <0.6 mmol/L, 0.6-1.5 raised, >1.5 "
+                    "risk of ketoacidosis, ≥3.0 DKA range (Laffel, Diabetes Metab Res Rev 1999;15:412; "
+                    "laboratory reference ranges) [S/M]; a value of exactly 0.6 is raised")
 KSH_2018 = Source("KSH-2018", "Korean Society of Hypertension guidelines 2018 (Clin Hypertens 2019;25:20, "
                   "doi:10.1186/s40885-019-0121-0) and 2022 update (doi:10.1186/s40885-023-00234-9): "
                   "elevated 120-129/<80, prehypertension 130-139 or 80-89, hypertension ≥140 or ≥90, "
@@ -28,14 +29,20 @@ ACC_AHA_2017 = Source("ACC-AHA-2017", "2017 ACC/AHA guideline (Whelton et al., H
                       "elevated 120-129/<80, stage 1 130-139 or 80-89, stage 2 ≥140 or ≥90 mmHg [S]")
 BP_CRISIS = Source("ACC-AHA-2017-CRISIS",
                    "2017 ACC/AHA guideline: hypertensive crisis >180 and/or >120 mmHg [S]")
+BP_CRISIS_KR = Source("ACC-AHA-2017-CRISIS-KR",
+                      "Hypertensive crisis >180 and/or >120 mmHg from the 2017 ACC/AHA guideline [S], "
+                      "borrowed by the Korean rule set: the project's choice, as the KSH 2018 home-reading "
+                      "thresholds name no crisis cut-point")
 HEART_RATE = Source("AHA-RESTING-HR",
                     "AHA/NIH: adult resting heart rate 60-100 bpm, trained athletes 40-60 [S]")
-BTS_2017 = Source("BTS-2017-O2", "BTS oxygen guideline 2017 (Thorax 72 Suppl 1) target 94-98 %; FDA safety "
-                  "communication 2021 on oximeter accuracy; coach rule <95 recheck, ≤92 clinician, "
-                  "<90 urgent [P/M]")
+BTS_2017 = Source("MPK-SPO2", "ManPaSik's own cut-points, not from a guideline: <95 % recheck, ≤92 % "
+                  "contact a clinician, <90 % urgent. Context: BTS oxygen guideline 2017 (Thorax 72 Suppl 1) "
+                  "targets 94-98 % for most acutely ill adults [P]; FDA safety communication 2021 on "
+                  "oximeter accuracy [S]")
 CDC_FEVER = Source("CDC-FEVER", "CDC: fever is a measured temperature ≥38.0 °C (100.4 °F) [S]")
 HYPOTHERMIA = Source("HYPOTHERMIA", "Accidental hypothermia: core temperature <35 °C (Brown et al., "
-                     "N Engl J Med 2012;367:1930) [M]")
+                     "N Engl J Med 2012;367:1930) [M]; a core reading only: skin temperature from a wearable "
+                     "is never judged by it")
 KSSO_2022 = Source("KSSO-2022", "Korean Society for the Study of Obesity 2022 guideline (J Obes Metab Syndr "
                    "2023;32:121): BMI 23-24.9 pre-obese, ≥25 obesity, ≥30 class II, ≥35 class III [P]")
 WHO_BMI = Source("WHO-BMI", "WHO adult BMI: <18.5 underweight, ≥25 overweight, ≥30 obese [P]")
