@@ -30,7 +30,6 @@ Store = Literal["sql", "mongo", "redis"]
 ROUTER_PORT = 8080
 # Domains still to come (ARCHITECTURE.md): their ports are taken by nobody else.
 RESERVED_PORTS: dict[str, int] = {
-    "payment": 8004,
     "translation": 8007,
     "data": 8008,
     "admin": 8009,
@@ -114,6 +113,13 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.coaching.settings:CoachingSettings",
         workers_class="subgraphs.coaching.worker:CoachingWorkers",
+    ),
+    Subgraph(
+        name="payment",
+        port=8004,
+        stores=("sql", "redis"),
+        settings_class="subgraphs.payment.settings:PaymentSettings",
+        workers_class="subgraphs.payment.worker:PaymentWorkers",
     ),
     Subgraph(
         name="notification",
