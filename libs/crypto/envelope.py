@@ -121,6 +121,16 @@ class DataKeys:
         keys = {k.version: await self.keks.unwrap(k.kek_id, k.wrapped, key_context(k.version)) for k in stored}
         self._keys, self.active = keys, active
 
+    async def sync(self, stored: Iterable[StoredKey], active: int | None) -> None:
+        """Matches the stored keys: unwraps versions not yet in memory, forgets destroyed ones."""
+        stored = list(stored)
+        for k in stored:
+            if k.version not in self._keys:
+                self._keys[k.version] = await self.keks.unwrap(k.kek_id, k.wrapped, key_context(k.version))
+        keep = {k.version for k in stored}
+        self._keys = {v: key for v, key in self._keys.items() if v in keep}
+        self.active = active
+
     async def create(self, version: int) -> tuple[StoredKey, bytes]:
         """A new data key: (what to store, the key itself). Not active until `use` says so."""
         key = new_data_key()

@@ -1,0 +1,7 @@
+"""The data subgraph's schema: admin root fields, `requestDataExport`, and its part of the federated `User`."""
+
+from libs.graphql.schema import build_schema
+from subgraphs.data.resolvers import Mutation, Query
+from subgraphs.data.types import User
+
+schema = build_schema(query=Query, mutation=Mutation, types=[User])
