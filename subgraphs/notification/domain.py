@@ -42,6 +42,8 @@ _SIMPLE: dict[str, tuple[T, Priority]] = {
     ev.PAYMENT_SUCCEEDED: (T.PAYMENT_SUCCEEDED, Priority.NORMAL),
     ev.PAYMENT_FAILED: (T.PAYMENT_FAILED, Priority.HIGH),
     ev.SUBSCRIPTION_ACTIVATED: (T.SUBSCRIPTION_ACTIVATED, Priority.NORMAL),
+    ev.PAYMENT_REFUNDED: (T.PAYMENT_REFUNDED, Priority.NORMAL),
+    ev.SUBSCRIPTION_RENEWAL_FAILED: (T.SUBSCRIPTION_RENEWAL_FAILED, Priority.HIGH),
     ev.CONSULTATION_BOOKED: (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
     ev.CONSULTATION_CONFIRMED: (T.CONSULTATION_SCHEDULED, Priority.NORMAL),
     ev.CONSULTATION_STARTED: (T.CONSULTATION_STARTED, Priority.HIGH),
@@ -73,7 +75,10 @@ def draft_from_event(type_: str, data: Mapping[str, Any]) -> Draft | None:
                      locale, tz)
     notification_type, priority = _SIMPLE[type_]
     links = {k: str(v) for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
-    return Draft(user_id, notification_type, priority, dict(data), links, locale, tz)
+    params = dict(data)
+    if "amountText" not in params and "amount" in params:  # a producer without the worded amount
+        params["amountText"] = f"{params['amount']} {params.get('currency', '')}".strip()
+    return Draft(user_id, notification_type, priority, params, links, locale, tz)
 
 
 def localised(params: Mapping[str, Any], language: str, tz: ZoneInfo) -> dict[str, Any]:

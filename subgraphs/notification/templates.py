@@ -19,6 +19,8 @@ class NotificationType(Enum):
     PAYMENT_SUCCEEDED = "PAYMENT_SUCCEEDED"
     PAYMENT_FAILED = "PAYMENT_FAILED"
     SUBSCRIPTION_ACTIVATED = "SUBSCRIPTION_ACTIVATED"
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
+    SUBSCRIPTION_RENEWAL_FAILED = "SUBSCRIPTION_RENEWAL_FAILED"
     CONSULTATION_SCHEDULED = "CONSULTATION_SCHEDULED"
     CONSULTATION_STARTED = "CONSULTATION_STARTED"
     CONSULTATION_ENDED = "CONSULTATION_ENDED"
@@ -32,16 +34,24 @@ T = NotificationType
 TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
     T.COACHING_INSIGHT: {"ko": ("{title}", "{message}"), "en": ("{title}", "{message}")},
     T.PAYMENT_SUCCEEDED: {
-        "ko": ("결제 완료", "{amount} {currency} 결제가 완료되었습니다."),
-        "en": ("Payment received", "Your payment of {amount} {currency} went through."),
+        "ko": ("결제 완료", "{amountText} 결제가 완료되었습니다."),
+        "en": ("Payment received", "Your payment of {amountText} went through."),
     },
     T.PAYMENT_FAILED: {
-        "ko": ("결제 실패", "{amount} {currency} 결제에 실패했습니다. 결제 수단을 확인해 주세요."),
-        "en": ("Payment failed", "Your payment of {amount} {currency} failed. Please check your payment method."),
+        "ko": ("결제 실패", "{amountText} 결제에 실패했습니다. 결제 수단을 확인해 주세요."),
+        "en": ("Payment failed", "Your payment of {amountText} failed. Please check your payment method."),
     },
     T.SUBSCRIPTION_ACTIVATED: {
         "ko": ("구독 시작", "{plan} 구독이 시작되었습니다."),
         "en": ("Subscription active", "Your {plan} subscription is now active."),
+    },
+    T.PAYMENT_REFUNDED: {
+        "ko": ("환불 완료", "{amountText} 환불이 처리되었습니다."),
+        "en": ("Refund issued", "A refund of {amountText} has been issued."),
+    },
+    T.SUBSCRIPTION_RENEWAL_FAILED: {
+        "ko": ("구독 갱신 실패", "{plan} 구독료 {amountText} 결제에 실패했습니다. 결제 수단을 확인해 주세요."),
+        "en": ("Renewal failed", "We could not charge {amountText} for your {plan} subscription. Please check your payment method."),
     },
     T.CONSULTATION_SCHEDULED: {
         "ko": ("상담 예약 완료", "{doctorName} 선생님과의 상담이 {scheduledAtLocal}에 예약되었습니다."),
@@ -68,9 +78,9 @@ TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
 
 # Used when an event leaves a placeholder out (e.g. a consultation event without the doctor's name).
 DEFAULTS: dict[str, dict[str, str]] = {
-    "ko": {"doctorName": "담당", "displayName": "회원", "plan": "선택한", "amount": "", "currency": "",
+    "ko": {"doctorName": "담당", "displayName": "회원", "plan": "선택한", "amount": "", "currency": "", "amountText": "",
            "scheduledAtLocal": "예약한 시간"},
-    "en": {"doctorName": "your doctor", "displayName": "there", "plan": "new", "amount": "", "currency": "",
+    "en": {"doctorName": "your doctor", "displayName": "there", "plan": "new", "amount": "", "currency": "", "amountText": "",
            "scheduledAtLocal": "the booked time"},
 }
 
