@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint schema schema-check services venv clean
+.PHONY: run test lint schema schema-check http-audit services venv clean
 
 $(STAMP): pyproject.toml tools/ensure-venv.sh
 	@bash tools/ensure-venv.sh $(VENV)
@@ -40,6 +40,10 @@ schema: $(STAMP)
 ## schema-check: fail when schema/ differs from the code
 schema-check: $(STAMP)
 	$(VENV)/bin/manpasik schema --check
+
+## http-audit: the GraphQL-over-HTTP spec audit (npm graphql-http) against the real router process; all must pass
+http-audit: $(STAMP)
+	@bash tools/http-audit.sh
 
 services:
 	@bash tools/ensure-services.sh
