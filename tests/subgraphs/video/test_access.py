@@ -60,11 +60,13 @@ async def test_a_third_user_reaches_nothing_of_a_consultation(video_url: str, vi
         assert error_codes(read) == ["NOT_FOUND"]
         for mutation in ("joinConsultation", "endConsultation", "cancelConsultation", "confirmConsultation"):
             fields = "token" if mutation == "joinConsultation" else "id"
-            assert error_codes(await call(video_url, outsider, mutation, cid, fields)) == ["NOT_FOUND"], mutation
+            refused = await call(video_url, outsider, mutation, cid, fields)
+            assert error_codes(refused) == ["NOT_FOUND"], mutation
         message = await gql(video_url, SEND, {"id": cid, "body": "hello"}, token=outsider.token)
         assert error_codes(message) == ["NOT_FOUND"]
-        assert error_codes(await gql(video_url, "query($id: ID!) { prescription(id: $id) { id } }", {"id": pid},
-                                     token=outsider.token)) == ["NOT_FOUND"]
+        prescription = await gql(video_url, "query($id: ID!) { prescription(id: $id) { id } }",
+                                 {"id": pid}, token=outsider.token)
+        assert error_codes(prescription) == ["NOT_FOUND"]
         # Straight to the subgraph, as a router would: every field but the key is refused.
         reps = [{"__typename": "Consultation", "id": cid}, {"__typename": "Prescription", "id": pid},
                 {"__typename": "User", "id": patient.id}]
@@ -143,8 +145,8 @@ async def test_a_prescription_is_corrected_by_a_new_version_never_changed(
     listed = await gql(video_url, ENTITIES, {"reps": [{"__typename": "User", "id": patient.id}]},
                        token=patient.token)
     assert listed["data"]["_entities"][0]["prescriptions"] == [{"id": v2["id"]}]
-    with_old = await gql(video_url, 'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User '
-                         '{ prescriptions(includeReplaced: true) { id version current } } } }',
+    with_old = await gql(video_url, "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on "
+                         "User { prescriptions(includeReplaced: true) { id version current } } } }",
                          {"reps": [{"__typename": "User", "id": patient.id}]}, token=patient.token)
     assert [(p["version"], p["current"]) for p in with_old["data"]["_entities"][0]["prescriptions"]] == [
         (2, True), (1, False)]
@@ -176,7 +178,8 @@ async def test_recordings_need_both_consents(video_url: str, video: VideoResourc
                                              settings: Settings) -> None:
     doc, patient, cid = await _setup(video_url, video, settings)
     add = """mutation($id: ID!) { addConsultationRecording(input: {consultationId: $id,
-      storageLocation: "s3://recordings/a.mp4", durationSeconds: 1200}) { id storageLocation durationSeconds } }"""
+      storageLocation: "s3://recordings/a.mp4", durationSeconds: 1200}) {
+        id storageLocation durationSeconds } }"""
     consent = "mutation($id: ID!, $c: Boolean!) { setRecordingConsent(consultationId: $id, consent: $c) " \
               "{ recordingConsent { patient doctor } } }"
     assert (await gql(video_url, add, {"id": cid}, token=doc.token))["errors"][0]["extensions"]["reason"] == \

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from itertools import pairwise
 
 from libs.config import Settings
 from libs.testing.graphql import error_codes
@@ -35,7 +36,7 @@ async def test_overlapping_starts_conflict_and_adjacent_ones_do_not(video_url: s
     results = await asyncio.gather(*(book(video_url, person(settings), doc, at) for at in starts))
     won = sorted(at for at, r in zip(starts, results, strict=True) if "errors" not in r)
     assert won, [r.get("errors") for r in results]
-    assert all(later - earlier >= timedelta(minutes=30) for earlier, later in zip(won, won[1:], strict=False))
+    assert all(later - earlier >= timedelta(minutes=30) for earlier, later in pairwise(won))
     assert all(error_codes(r) == ["CONFLICT"] for r in results if "errors" in r)
     # Back to back is not an overlap: a booking right at the last winner's end fits (every loser lost to a
     # committed winner, so none holds that time).
