@@ -8,7 +8,7 @@ the representation and are planned first, which orders the fetches.
 
 from __future__ import annotations
 
-from router.planner.fieldset import FieldSetTree, parse_field_set
+from router.planner.fieldset import FieldSetTree, field_set_arguments, parse_field_set
 from router.planner.operation import NormField
 from router.planner.ownership import Ownership, PlanError
 from router.planner.plan import FetchNode, QueryPlan
@@ -38,6 +38,7 @@ class PlanBuilder(Ownership):
         self.sg = supergraph
         self.variable_defs = variable_defs
         self.nodes: list[FetchNode] = []
+        self.root_names = set(supergraph.root_types.values())
 
     def new_node(self, graph: str, kind: str, path: tuple[str, ...], op_type: str = "query") -> FetchNode:
         node = FetchNode(len(self.nodes), graph, self.service(graph), kind, path, operation_type=op_type)
@@ -57,12 +58,13 @@ class PlanBuilder(Ownership):
                     groups.append((g, [f]))
             else:
                 g = self.choose_graph(root_type, f.name, dict(groups))
-                for gg, fs in groups:
-                    if gg == g:
-                        fs.append(f)
-                        break
-                else:
-                    groups.append((g, [f]))
+                for part_g, part in self.split_across(g, root_type, f, None, dict(groups)):
+                    for gg, fs in groups:
+                        if gg == part_g:
+                            fs.append(part)
+                            break
+                    else:
+                        groups.append((part_g, [part]))
         previous: list[FetchNode] = []
         for g, fs in groups:
             start = len(self.nodes)
@@ -130,6 +132,13 @@ class PlanBuilder(Ownership):
                     # same name may conflict with it (GraphQL: fields must merge): the query aliases it.
                     f.out = f.key
                     f.key = f"_fed_{type_name}_{f.key}"
+                if f.composite and type_name not in self.root_names and self.has_key(type_name):
+                    for g, part in self.split_across(fetch.graph, type_name, f, provided, groups):
+                        if g == fetch.graph:
+                            local.append(part)
+                        else:  # re-entered through this entity
+                            groups.setdefault(g, []).append(part)
+                    continue
                 local.append(f)
             elif self.can_resolve(fetch.graph, type_name, f.name, provided):
                 # Owned here, but its @requires inputs live in other subgraphs: a later `_entities`
@@ -156,7 +165,9 @@ class PlanBuilder(Ownership):
                     for f in groups[g]:
                         req = self.field_requires(addressed, f.name, g)
                         if req:
-                            needed += self.fieldset_fields(addressed, parse_field_set(req))
+                            needed += self.fieldset_fields(
+                                addressed, parse_field_set(req), field_set_arguments(req)
+                            )
                     needed = [self.unclashed(rf, taken) for rf in needed]
                     reps[g] = merge_fields(needed)
                     for rf in needed:
@@ -213,6 +224,79 @@ class PlanBuilder(Ownership):
             )
             created[g] = self.nodes[start:]
 
+    def split_across(
+        self,
+        graph: str,
+        type_name: str,
+        f: NormField,
+        provided: FieldSetTree | None,
+        prefer: dict[str, list[NormField]],
+    ) -> list[tuple[str, NormField]]:
+        """Composite `f` as parts per subgraph: what `graph` cannot answer below it (fields of value types
+        that live elsewhere) goes to another subgraph resolving `f` itself, asked through the same parent
+        (a root field or the nearest entity), and the answers merge."""
+        if not f.composite:
+            return [(graph, f)]
+        keep, miss = self.unreachable(graph, f, self.child_provided(graph, type_name, f, provided))
+        if miss is None:
+            return [(graph, f)]
+        others = [g for g in self.sg.field_graphs(type_name, f.name) if g != graph]
+        others.sort(key=lambda g: g not in prefer)
+        for g in others:
+            if self.unreachable(g, miss, None)[1] is None:
+                return [(graph, keep), (g, miss)] if keep is not None else [(g, f)]
+        return [(graph, f)]  # nobody answers it all: plan as before, the planner reports what is missing
+
+    def unreachable(
+        self, graph: str, f: NormField, provided: FieldSetTree | None
+    ) -> tuple[NormField | None, NormField | None]:
+        """(the part of `f`'s selection `graph` can answer, the part it cannot), each None when empty.
+        Entities below are reachable through their keys; only value types' fields can be out of reach."""
+        keep_sub: dict[str, list[NormField]] = {}
+        miss_sub: dict[str, list[NormField]] = {}
+        for t, fields in f.sub.items():
+            if self.has_key(t) or (f.abstract and not self.type_in_graph(t, f.type_name, graph)):
+                keep_sub[t] = fields
+                continue
+            keep: list[NormField] = []
+            miss: list[NormField] = []
+            for x in fields:
+                if x.name == "__typename" or x.name.startswith("__"):
+                    keep.append(x)
+                elif not self.can_resolve(graph, t, x.name, provided):
+                    miss.append(x)
+                elif x.composite:
+                    child = provided.get(x.name) if provided is not None else None
+                    k, m = self.unreachable(graph, x, child if isinstance(child, dict) else None)
+                    if k is not None:
+                        keep.append(k)
+                    if m is not None:
+                        miss.append(m)
+                else:
+                    keep.append(x)
+            keep_sub[t] = keep
+            if miss:
+                miss_sub[t] = miss
+        if not miss_sub:
+            return f, None
+        kept = NormField(**{**f.__dict__, "sub": keep_sub})
+        missing = NormField(**{**f.__dict__, "sub": {t: miss_sub.get(t, []) for t in f.sub}})
+        has_keep = any(x.name != "__typename" for fs in keep_sub.values() for x in fs)
+        return (kept if has_keep else None), missing
+
+    def child_provided(
+        self, graph: str, type_name: str, f: NormField, provided: FieldSetTree | None
+    ) -> FieldSetTree | None:
+        if provided is not None and isinstance(provided.get(f.name), dict):
+            return provided[f.name]
+        fi = self.sg.types[type_name].fields.get(f.name)
+        fg = fi.graphs.get(graph) if fi and fi.graphs else None
+        return parse_field_set(fg.provides) if fg is not None and fg.provides else None
+
+    def has_key(self, type_name: str) -> bool:
+        t = self.sg.types.get(type_name)
+        return t is not None and any(t.resolvable_keys(g) for g in t.graphs)
+
     def topo_order(
         self, groups: dict[str, list[NormField]], deps: dict[str, set[str]], type_name: str
     ) -> list[str]:
@@ -239,7 +323,7 @@ class PlanBuilder(Ownership):
         """A key or @requires input whose response key a client alias already uses for another field
         gets a reserved alias, so the representation reads the right value."""
         user = taken.get(rf.key)
-        if user is None or (user.name == rf.name and not user.args):
+        if user is None or (user.name == rf.name and user.args == rf.args):
             return rf
         return NormField(**{**rf.__dict__, "key": f"_fed_{rf.name}"})
 

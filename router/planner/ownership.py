@@ -113,7 +113,10 @@ class Ownership:
         tig = t.graphs.get(graph) if t else None
         return tig is not None and tig.interface_object
 
-    def fieldset_fields(self, type_name: str, fs: FieldSetTree) -> list[NormField]:
+    def fieldset_fields(
+        self, type_name: str, fs: FieldSetTree, args: dict[str, str] | None = None
+    ) -> list[NormField]:
+        """Field set -> fields to select; `args`: printed arguments of its top-level fields (@requires)."""
         t = self.sg.types[type_name]
         out: list[NormField] = []
         for name, sub in fs.items():
@@ -127,7 +130,14 @@ class Ownership:
             kind = nt.kind if nt is not None else "scalar"
             composite = kind in _COMPOSITE
             nf = NormField(
-                name, name, "", frozenset(), named, wrappers, composite, composite and kind != "object"
+                name,
+                name,
+                args.get(name, "") if args else "",
+                frozenset(),
+                named,
+                wrappers,
+                composite,
+                composite and kind != "object",
             )
             if composite and sub is not None:
                 for concrete in self.possible_types(named):

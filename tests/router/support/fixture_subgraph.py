@@ -4,7 +4,7 @@ data.json of a subgraph:
   {"Query": {"field": value, "field({\"id\":\"1\"})": value},      root values (args as sorted JSON)
    "Mutation": {...},
    "entities": {"Type": [{...full object...}]},                     looked up by any @key
-   "computed": {"Type.field": "python expression over the object's fields"},
+   "computed": {"Type.field": "python expression over the object's fields (and `args`)"},
    "errors": {"Type.field": {"message": "...", "code": "FORBIDDEN"}},
    "delay": 0.1}                                                     seconds before answering
 An object {"__typename": "T", "id": "1"} in the data refers to entity T with that key. A field with
@@ -100,7 +100,7 @@ class FixtureSubgraph:
             return None
         expr = self.data.get("computed", {}).get(f"{parent}.{name}")
         if expr is not None:
-            return eval(expr, {}, dict(obj))
+            return eval(expr, {}, {**obj, "args": args})
         if name in obj:
             return self.wrap(obj[name], info)
         tn = obj.get("__typename", parent)
