@@ -21,6 +21,7 @@ from libs.events.publisher import entry_fields
 from libs.events.streams import MEASUREMENT_RECORDED, MEASUREMENT_STREAM, stream_key
 from libs.time import as_utc
 from subgraphs.measurement.domain import Measurement
+from subgraphs.measurement.integrity import record_digest
 
 log = logging.getLogger("manpasik.measurement.events")
 
@@ -49,7 +50,11 @@ def event_data(m: Measurement) -> dict[str, Any]:
 
 def recorded_event(m: Measurement, event_id: str) -> CloudEvent:
     return CloudEvent.new(
-        type=MEASUREMENT_RECORDED, source=SOURCE, subject=m.user_id, data=event_data(m), id=event_id
+        type=MEASUREMENT_RECORDED,
+        source=SOURCE,
+        subject=m.user_id,
+        data={**event_data(m), "digest": record_digest(m)},  # chained by the data subgraph (integrity.py)
+        id=event_id,
     )
 
 

@@ -464,6 +464,25 @@ class DataMigrations:
         return bool(result.modified_count)
 
 
+class Protection:
+    """The reads and writes of health-data protection (issue 12): integrity re-hashing, erasure."""
+
+    async def page(self, after_id: str | None, limit: int) -> list[Measurement]:
+        """Every measurement, one page at a time in `_id` order (an integrity check re-hashes them all)."""
+        query: dict[str, Any] = {} if after_id is None else {"_id": {"$gt": ObjectId(after_id)}}
+        docs = await MeasurementDocument.find(query).sort("+_id").limit(limit).to_list()
+        return [_to_measurement(d) for d in docs]
+
+    async def erase_user(self, user_id: str) -> tuple[int, int]:
+        """Deletes the person's measurements and readers; their used cartridges stay used (single use is
+        about the cartridge) but no longer name them. Returns (measurements, devices) deleted."""
+        measurements = await MeasurementDocument.get_pymongo_collection().delete_many({"user_id": user_id})
+        devices = await DeviceDocument.get_pymongo_collection().delete_many({"user_id": user_id})
+        await CartridgeUseDocument.get_pymongo_collection().update_many(
+            {"user_id": user_id}, {"$set": {"user_id": "erased", "client_id": ""}})
+        return measurements.deleted_count, devices.deleted_count
+
+
 @dataclass(frozen=True, slots=True)
 class MeasurementRepository:
     measurements: Measurements = field(default_factory=Measurements)
@@ -471,3 +490,4 @@ class MeasurementRepository:
     cartridges: Cartridges = field(default_factory=Cartridges)
     leases: Leases = field(default_factory=Leases)
     migrations: DataMigrations = field(default_factory=DataMigrations)
+    protection: Protection = field(default_factory=Protection)

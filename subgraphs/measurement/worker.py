@@ -13,15 +13,19 @@ import uuid
 from datetime import timedelta
 
 from libs.db.uow import UnitsOfWork
-from libs.events.streams import MEASUREMENT_RECORDED
+from libs.events import CloudEvent, EventConsumer, EventPublisher
+from libs.events.streams import AUTH_STREAM, DATA_STREAM, MEASUREMENT_RECORDED
 from libs.events.workers import EventWorkers
 from libs.polling import PollingLoop
 from libs.time import utcnow
+from subgraphs.measurement import integrity
 from subgraphs.measurement.repository import MeasurementRepository
 from subgraphs.measurement.resources import MeasurementResources
 from subgraphs.measurement.service import EventSink
 
 log = logging.getLogger("manpasik.measurement.events")
+
+CONSUMER_GROUP = "measurement"
 
 
 class PendingEventRelay:
@@ -80,4 +84,20 @@ class MeasurementWorkers(EventWorkers):
             interval_s=res.own.relay_interval_s,
             grace_s=res.own.relay_grace_s,
         )
-        super().__init__(consumers=[], loops=[self.relay.run])
+        self.res = res
+        # Health-data protection (integrity.py): integrity checks re-hash the stored measurements, account
+        # deletions erase them. Redis-marker dedupe: a re-run of either is harmless anyway.
+        publisher = EventPublisher(res.events_redis, res.settings)
+        self.checks = EventConsumer(res.events_redis, res.settings, stream=DATA_STREAM, group=CONSUMER_GROUP,
+                                    handler=lambda e: self._on_check(publisher, e))
+        self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
+                                      handler=self._on_account)
+        super().__init__(consumers=[self.checks, self.accounts], loops=[self.relay.run])
+
+    async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:
+        async with self.res.db.read() as repo:
+            await integrity.answer_check(repo, publisher, event)
+
+    async def _on_account(self, event: CloudEvent) -> None:
+        async with self.res.db.write() as repo:
+            await integrity.erase(repo, event)
