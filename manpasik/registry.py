@@ -31,7 +31,6 @@ ROUTER_PORT = 8080
 # Domains still to come (ARCHITECTURE.md): their ports are taken by nobody else.
 RESERVED_PORTS: dict[str, int] = {
     "translation": 8007,
-    "data": 8008,
     "admin": 8009,
 }
 
@@ -127,6 +126,13 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.notification.settings:NotificationSettings",
         workers_class="subgraphs.notification.worker:NotificationWorkers",
+    ),
+    Subgraph(
+        name="data",
+        port=8008,
+        stores=("sql", "redis"),
+        settings_class="subgraphs.data.settings:DataSettings",
+        workers_class="subgraphs.data.worker:DataWorkers",
     ),
     Subgraph(
         name="video",
