@@ -43,20 +43,28 @@ def payment_settings(settings: Settings) -> Settings:
 
 @pytest.fixture(scope="session")
 def payment_own(sandbox: TossSandbox) -> PaymentSettings:
-    return PaymentSettings(workers=False, toss_api_url=sandbox.base_url,  # type: ignore[attr-defined]
-                           toss_secret_key=SECRET_KEY, toss_timeout_s=1.0, reconcile_after_s=0.0,
-                           dunning_retry_hours="1,2")
+    return PaymentSettings(
+        workers=False,
+        toss_api_url=sandbox.base_url,  # type: ignore[attr-defined]
+        toss_secret_key=SECRET_KEY,
+        toss_timeout_s=1.0,
+        reconcile_after_s=0.0,
+        dunning_retry_hours="1,2",
+    )
 
 
 @pytest.fixture(scope="session")
-async def payment(payment_settings: Settings, payment_own: PaymentSettings) -> AsyncIterator[PaymentResources]:
+async def payment(
+    payment_settings: Settings, payment_own: PaymentSettings
+) -> AsyncIterator[PaymentResources]:
     async with open_resources(payment_settings, payment_own) as res:
         yield res
 
 
 @pytest.fixture(scope="session")
-async def payment_url(payment_settings: Settings, payment_own: PaymentSettings,
-                      payment: PaymentResources) -> AsyncIterator[str]:
+async def payment_url(
+    payment_settings: Settings, payment_own: PaymentSettings, payment: PaymentResources
+) -> AsyncIterator[str]:
     async with running_app(create_app(payment_settings, payment_own), port=APP_PORT) as base:
         yield base
 
@@ -69,7 +77,9 @@ def new_user() -> str:
     return str(uuid.uuid4())
 
 
-START = "mutation($plan: ID!) { startCheckout(planId: $plan) { orderId orderName amount currency customerKey } }"
+START = (
+    "mutation($plan: ID!) { startCheckout(planId: $plan) { orderId orderName amount currency customerKey } }"
+)
 CONFIRM = """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $input) {
   payment { id status amount currency method approvedAt refundedAmount }
   subscription { id plan status currentPeriodEnd cancelAtPeriodEnd } } }"""
@@ -88,8 +98,22 @@ class Phone:
     locale: str = "ko-KR"
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return await gql(self.url + "/graphql", query, variables, token=self.token,
-                         headers={"accept-language": self.locale})
+        return await gql(
+            self.url + "/graphql",
+            query,
+            variables,
+            token=self.token,
+            headers={"accept-language": self.locale},
+        )
+
+    async def me(self, fields: str) -> dict[str, Any]:
+        """The user's own payment fields, as the router asks for them (`_entities` on User)."""
+        query = (
+            "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { " + fields + " } } }"
+        )
+        r = await self.gql(query, {"reps": [{"__typename": "User", "id": self.user_id}]})
+        assert "errors" not in r, r
+        return dict(r["data"]["_entities"][0])
 
     async def start(self, plan: str = "premium-monthly") -> dict[str, Any]:
         r = await self.gql(START, {"plan": plan})
@@ -99,14 +123,30 @@ class Phone:
     async def widget(self, order: dict[str, Any], card: str = "success", amount: int | None = None) -> str:
         """What the Toss widget does on the phone: authenticates the card, hands back a paymentKey."""
         async with httpx.AsyncClient() as client:
-            r = await client.post(self.sandbox_url + "/v1/sandbox/checkout", json={
-                "orderId": order["orderId"], "amount": order["amount"] if amount is None else amount,
-                "card": card, "orderName": order["orderName"]})
+            r = await client.post(
+                self.sandbox_url + "/v1/sandbox/checkout",
+                json={
+                    "orderId": order["orderId"],
+                    "amount": order["amount"] if amount is None else amount,
+                    "card": card,
+                    "orderName": order["orderName"],
+                },
+            )
         return str(r.json()["paymentKey"])
 
-    async def confirm(self, order: dict[str, Any], payment_key: str, amount: int | None = None) -> dict[str, Any]:
-        return await self.gql(CONFIRM, {"input": {"orderId": order["orderId"], "paymentKey": payment_key,
-                                                  "amount": order["amount"] if amount is None else amount}})
+    async def confirm(
+        self, order: dict[str, Any], payment_key: str, amount: int | None = None
+    ) -> dict[str, Any]:
+        return await self.gql(
+            CONFIRM,
+            {
+                "input": {
+                    "orderId": order["orderId"],
+                    "paymentKey": payment_key,
+                    "amount": order["amount"] if amount is None else amount,
+                }
+            },
+        )
 
     async def subscribe(self, plan: str = "premium-monthly") -> dict[str, Any]:
         order = await self.start(plan)
@@ -116,10 +156,17 @@ class Phone:
 
     async def register_card(self, customer_key: str, card: str = "success") -> dict[str, Any]:
         async with httpx.AsyncClient() as client:
-            auth = (await client.post(self.sandbox_url + "/v1/sandbox/billing-auth",
-                                      json={"customerKey": customer_key, "card": card})).json()
-        r = await self.gql("mutation($k: String!) { registerPaymentMethod(authKey: $k) "
-                           "{ cardCompany cardNumber renewsAutomatically } }", {"k": auth["authKey"]})
+            auth = (
+                await client.post(
+                    self.sandbox_url + "/v1/sandbox/billing-auth",
+                    json={"customerKey": customer_key, "card": card},
+                )
+            ).json()
+        r = await self.gql(
+            "mutation($k: String!) { registerPaymentMethod(authKey: $k) "
+            "{ cardCompany cardNumber renewsAutomatically } }",
+            {"k": auth["authKey"]},
+        )
         assert "errors" not in r, r
         return dict(r["data"]["registerPaymentMethod"])
 
@@ -142,7 +189,9 @@ async def post_webhook(url: str, body: dict[str, Any] | bytes) -> httpx.Response
         return await client.post(url + WEBHOOK_PATH, json=body)
 
 
-async def in_unit(res: PaymentResources, method: str, *args: Any, **kwargs: Any) -> tuple[Any, PaymentService]:
+async def in_unit(
+    res: PaymentResources, method: str, *args: Any, **kwargs: Any
+) -> tuple[Any, PaymentService]:
     """Calls a service method as a worker does: in a unit of work of its own, committed when it returns."""
     async with res.db.write() as repo:
         service = PaymentService(repo, res.deps)

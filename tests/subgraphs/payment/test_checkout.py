@@ -23,8 +23,10 @@ async def _rows(res: PaymentResources, model: type, **where: object) -> list:  #
 
 
 async def test_plans_are_public_with_prices_in_minor_units(payment_url: str) -> None:
-    r = await gql(payment_url + "/graphql", "{ plans { id name en: name(locale: \"en\") price currency interval "
-                                            "features } }")
+    r = await gql(
+        payment_url + "/graphql",
+        '{ plans { id name en: name(locale: "en") price currency interval features } }',
+    )
     plans = {p["id"]: p for p in r["data"]["plans"]}
     monthly = plans["premium-monthly"]
     assert (monthly["price"], monthly["currency"], monthly["interval"]) == (9900, "KRW", "MONTH")
@@ -32,8 +34,9 @@ async def test_plans_are_public_with_prices_in_minor_units(payment_url: str) -> 
     assert plans["premium-yearly"]["interval"] == "YEAR" and "coaching.trends" in monthly["features"]
 
 
-async def test_checkout_confirm_activates_and_invoices_once(phone: Phone, payment: PaymentResources,
-                                                           sandbox: TossSandbox) -> None:
+async def test_checkout_confirm_activates_and_invoices_once(
+    phone: Phone, payment: PaymentResources, sandbox: TossSandbox
+) -> None:
     order = await phone.start()
     assert (order["amount"], order["currency"]) == (9900, "KRW") and order["customerKey"].startswith("cus_")
     key = await phone.widget(order)
@@ -48,21 +51,24 @@ async def test_checkout_confirm_activates_and_invoices_once(phone: Phone, paymen
     [payment_row] = await _rows(payment, PaymentRow, order_id=order["orderId"])
     [invoice] = await _rows(payment, InvoiceRow, payment_id=payment_row.id)
     assert invoice.number == f"MPS-{invoice.seq:08d}" and invoice.amount == 9900
-    types = [o.event_type for o in await _rows(payment, PaymentOutbox) if o.envelope["data"].get("userId")
-             == phone.user_id]
+    types = [
+        o.event_type
+        for o in await _rows(payment, PaymentOutbox)
+        if o.envelope["data"].get("userId") == phone.user_id
+    ]
     assert sorted(types) == sorted([PAYMENT_SUCCEEDED, INVOICE_ISSUED, SUBSCRIPTION_ACTIVATED])
-    billing = await phone.gql("{ _entities(representations: [{__typename: \"User\", id: \"%s\"}]) { ... on User {"
-                              " subscription { plan status } entitlements payments(first: 5) { edges { node "
-                              "{ id amount } } } invoices(first: 5) { edges { node { number } } } } } }"
-                              % phone.user_id)
-    me = billing["data"]["_entities"][0]
+    me = await phone.me(
+        "subscription { plan status } entitlements payments(first: 5) { edges { node { id amount } } }"
+        " invoices(first: 5) { edges { node { number } } }"
+    )
     assert me["subscription"]["status"] == "ACTIVE" and "coaching.trends" in me["entitlements"]
     assert [e["node"]["id"] for e in me["payments"]["edges"]] == [done["payment"]["id"]]
     assert [e["node"]["number"] for e in me["invoices"]["edges"]] == [invoice.number]
 
 
-async def test_concurrent_confirms_charge_once(phone: Phone, payment: PaymentResources,
-                                               sandbox: TossSandbox) -> None:
+async def test_concurrent_confirms_charge_once(
+    phone: Phone, payment: PaymentResources, sandbox: TossSandbox
+) -> None:
     order = await phone.start()
     key = await phone.widget(order)
     results = await asyncio.gather(*(phone.confirm(order, key) for _ in range(6)))
@@ -74,8 +80,9 @@ async def test_concurrent_confirms_charge_once(phone: Phone, payment: PaymentRes
     assert confirm_calls  # the provider was asked, and only the first ask charged
 
 
-async def test_a_tampered_amount_is_refused_and_nothing_is_charged(phone: Phone, payment: PaymentResources,
-                                                                   sandbox: TossSandbox) -> None:
+async def test_a_tampered_amount_is_refused_and_nothing_is_charged(
+    phone: Phone, payment: PaymentResources, sandbox: TossSandbox
+) -> None:
     order = await phone.start()
     key = await phone.widget(order, amount=100)  # the widget was made to ask for 100 won
     calls = len(sandbox.calls)
@@ -97,28 +104,29 @@ async def test_a_declined_card_fails_the_order_and_says_why(phone: Phone, paymen
     assert error_codes(r) == ["PAYMENT_DECLINED"]
     assert r["errors"][0]["extensions"]["providerCode"] == "REJECT_CARD_PAYMENT"
     assert await _rows(payment, PaymentRow, order_id=order["orderId"]) == []
-    sub = await phone.gql("{ _entities(representations: [{__typename: \"User\", id: \"%s\"}]) "
-                          "{ ... on User { subscription { id } entitlements } } }" % phone.user_id)
-    assert sub["data"]["_entities"][0] == {"subscription": None, "entitlements": []}
+    assert await phone.me("subscription { id } entitlements") == {"subscription": None, "entitlements": []}
 
 
-async def test_someone_elses_order_does_not_exist_for_you(phone: Phone, payment_settings: Settings,
-                                                         sandbox: TossSandbox) -> None:
+async def test_someone_elses_order_does_not_exist_for_you(
+    phone: Phone, payment_settings: Settings, sandbox: TossSandbox
+) -> None:
     order = await phone.start()
     key = await phone.widget(order)
     thief = another_phone(phone, payment_settings)
     r = await thief.confirm(order, key)
     assert error_codes(r) == ["NOT_FOUND"]
     assert key not in sandbox.approvals
-    anonymous = await gql(phone.url + "/graphql", "mutation { startCheckout(planId: \"premium-monthly\") "
-                                                  "{ orderId } }")
+    anonymous = await gql(
+        phone.url + "/graphql", 'mutation { startCheckout(planId: "premium-monthly") { orderId } }'
+    )
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
-    unknown = await phone.gql("mutation { startCheckout(planId: \"free-forever\") { orderId } }")
+    unknown = await phone.gql('mutation { startCheckout(planId: "free-forever") { orderId } }')
     assert error_codes(unknown) == ["NOT_FOUND"]
 
 
-async def test_invoice_numbers_have_no_gaps_under_concurrency(phone: Phone, payment: PaymentResources,
-                                                              payment_settings: Settings) -> None:
+async def test_invoice_numbers_have_no_gaps_under_concurrency(
+    phone: Phone, payment: PaymentResources, payment_settings: Settings
+) -> None:
     phones = [another_phone(phone, payment_settings) for _ in range(8)]
     orders = [await p.start() for p in phones]
     keys = [await p.widget(o) for p, o in zip(phones, orders, strict=True)]
