@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from libs.config import Settings, SubgraphSettings
 from manpasik import registry
@@ -86,6 +87,21 @@ def _run_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_restore(args: argparse.Namespace) -> int:
+    from libs.backup import RestoreRefused
+    from libs.config import get_settings
+    from manpasik.restore import restore
+
+    try:
+        counts = asyncio.run(restore(get_settings(), Path(args.file), checksum=args.checksum))
+    except RestoreRefused as e:
+        print(f"restore refused: {e}", file=sys.stderr)
+        return 1
+    for name, n in sorted(counts.items()):
+        print(f"{name}: {n}")
+    return 0
+
+
 def _run_router(argv: list[str]) -> int:
     """The router's own CLI (`router.cli`), handed the platform's token check for `--verify-tokens`."""
     from manpasik.edge import platform_token_verifier
@@ -139,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     mig.add_argument("names", nargs="*", metavar="NAME", help="default: all of them")
     mig.set_defaults(func=_run_migrate)
+
+    rst = sub.add_parser("restore", help="restore a backup (startBackup) into empty stores; needs DATA_KEK")
+    rst.add_argument("file", help="the .backup file")
+    rst.add_argument("--checksum", help="sha256:<hex> from `backups { checksum }`: refuse a different file")
+    rst.set_defaults(func=_run_restore)
 
     sub.add_parser("router", help="the federation router (see `manpasik router --help`)")
     sub.add_parser("compose", help="compose a supergraph (see `manpasik compose --help`)")

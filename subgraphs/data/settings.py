@@ -39,7 +39,10 @@ class DataSettings(SubgraphSettings):
     backup_dir: Path = Path("data/backups")
     # Every store a backup holds, "<subgraph>:<database>" (DB_SUFFIX is appended); the manpasik tests check
     # these against the registry, so a new subgraph's store is not silently left out.
-    backup_sql: str = "auth:manpasik_auth,coaching:mps_coaching,notification:mps_notification,data:mps_data"
+    backup_sql: str = (
+        "auth:manpasik_auth,coaching:mps_coaching,payment:mps_payment,notification:mps_notification,"
+        "data:mps_data,video:mps_video"
+    )
     backup_mongo: str = "measurement:manpasik_measurements"
 
     @model_validator(mode="after")

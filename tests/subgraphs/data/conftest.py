@@ -58,12 +58,13 @@ class Stack:
                       roles: tuple[str, ...] = ("USER",), url: str | None = None) -> dict[str, Any]:
         return await gql(url or self.data_url, query, variables, token=self.token(user_id, *roles))
 
-    async def record(self, user_id: str, value: float = 98.0, type_: str = "BLOOD_GLUCOSE",
+    async def record(self, user_id: str, value: float | None = 98.0, type_: str = "BLOOD_GLUCOSE",
                      unit: str = "mg/dL", **extra: Any) -> dict[str, Any]:
         taken = datetime.now(UTC).isoformat()
-        result = await self.as_user(user_id, RECORD, {"input": {
-            "type": type_, "value": value, "unit": unit, "takenAt": taken, "source": "MANUAL",
-            "clientId": uuid.uuid4().hex, **extra}}, url=self.measurement_url)
+        given = {"type": type_, "value": value, "unit": unit, "takenAt": taken, "source": "MANUAL",
+                 "clientId": uuid.uuid4().hex, **extra}
+        result = await self.as_user(user_id, RECORD, {"input": {k: v for k, v in given.items() if v is not None}},
+                                    url=self.measurement_url)
         assert "errors" not in result, result
         return dict(result["data"]["recordMeasurement"])
 
