@@ -8,11 +8,14 @@ recorded in `data_migrations` once done, so later startups skip it with one look
 registered before lots named their method get the catalogue's default (calculated LDL, hs-CRP, creatinine
 in whole blood); their readings, and typed-in lipid panels, take the codes of that method; a wearable's
 "body temperature" becomes SKIN_TEMPERATURE (39106-0). Values, units, times, ids and everything else stay.
+Each rewritten reading is published again (`measurement.recorded`, a new event id, through its outbox
+marker) so the data subgraph chains its new digest; coaching knows the reading and ignores it.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -64,7 +67,7 @@ async def migrate_codes(repo: MeasurementRepository) -> int:
     while page := await repo.migrations.measurements_of_types(types, after, PAGE):
         for m in page:
             target = recoded(m, methods)
-            if _codes(target) != _codes(m) and await repo.migrations.recode(m, target):
+            if _codes(target) != _codes(m) and await repo.migrations.recode(m, target, str(uuid.uuid4())):
                 changed += 1
         after = page[-1].id
     return changed

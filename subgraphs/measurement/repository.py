@@ -445,9 +445,11 @@ class DataMigrations:
         docs = await MeasurementDocument.find(query).sort("+_id").limit(limit).to_list()
         return [_to_measurement(d) for d in docs]
 
-    async def recode(self, before: Measurement, after: Measurement) -> bool:
+    async def recode(self, before: Measurement, after: Measurement, event_id: str) -> bool:
         """Rewrites the type and codes of a stored measurement, only if they are still `before`'s: no
-        value, time or other field is touched. False when someone changed it meanwhile."""
+        value, time or other field is touched. False when someone changed it meanwhile. The same write sets
+        its outbox marker, so the relay publishes the new content (and digest) for the data subgraph's chain
+        (integrity.py)."""
         result = await MeasurementDocument.get_pymongo_collection().update_one(
             {"_id": ObjectId(before.id), "type": before.type.value, "loinc": before.loinc},
             {
@@ -458,6 +460,7 @@ class DataMigrations:
                         {"code": c.code, "loinc": c.loinc, "value": c.value, "unit": c.unit}
                         for c in after.components
                     ],
+                    "pending_event_id": event_id,
                 }
             },
         )

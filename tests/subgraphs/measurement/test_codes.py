@@ -3,6 +3,7 @@ temperature is its own type; readings stored before are recoded by the data migr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import subprocess
@@ -26,6 +27,7 @@ from libs.testing.graphql import error_codes
 from subgraphs.measurement import sun
 from subgraphs.measurement.app import create_app
 from subgraphs.measurement.data_migrations import CODES_PER_METHOD, migrate_codes
+from subgraphs.measurement.integrity import record_digest
 from subgraphs.measurement.repository import MeasurementRepository
 from subgraphs.measurement.settings import MeasurementSettings
 from tests.subgraphs.measurement.conftest import User, database
@@ -48,6 +50,8 @@ async def url(msettings: Settings, events_proxy: TcpProxy) -> AsyncIterator[str]
     lots = (CALCULATED, DIRECT, HS_CRP, CREATININE, OLD_LIPID, OLD_CRP)
     own = MeasurementSettings(
         cartridge_sun_keys=",".join(f"{lot}:{KEY}" for lot in lots),
+        relay_interval_s=0.2,
+        relay_grace_s=0.3,
         events_redis_url=f"redis://127.0.0.1:{events_proxy.port}{db}",
     )
     async with running_app(create_app(msettings, own)) as base:
@@ -319,8 +323,12 @@ def _without_codes(m: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _codes_of(m: dict[str, Any]) -> tuple[Any, ...]:
+    return m["type"], m["loinc"], tuple(c["loinc"] for c in m["components"])
+
+
 async def test_readings_stored_before_read_back_unchanged_apart_from_their_codes(
-    new_user, msettings, url
+    new_user, msettings, url, redis
 ) -> None:
     u = new_user()
     await _seed(msettings, _old_readings(u.id))
@@ -353,6 +361,20 @@ async def test_readings_stored_before_read_back_unchanged_apart_from_their_codes
     }
     r = await u.gql(f'query {{ cartridgeLot(lot: "{OLD_CRP}") {{ method }} }}')
     assert r["data"]["cartridgeLot"]["method"] == "HIGH_SENSITIVITY_CRP"
+
+    # Each rewritten reading goes out again with its new content and digest (the data subgraph's chain).
+    rewritten = [i for i in after if _codes_of(after[i]) != _codes_of(before[i])]
+    assert len(rewritten) == 5
+    stored = await MeasurementRepository().measurements.by_ids(rewritten)
+    for id_ in rewritten:
+        events: list[CloudEvent] = []
+        for _ in range(50):
+            if events := await _events(redis, msettings, id_):
+                break
+            await asyncio.sleep(0.1)
+        [event] = events
+        assert (event.data["type"], event.data["loinc"]) == (after[id_]["type"], after[id_]["loinc"])
+        assert event.data["digest"] == record_digest(stored[id_])
 
     # Idempotent: a second run (another replica starting) changes nothing of this user's.
     await migrate_codes(MeasurementRepository())
@@ -393,9 +415,12 @@ async def test_manpasik_migrate_applies_it_once(msettings: Settings) -> None:
         stored = {d["_id"]: d async for d in db["measurements"].find({"user_id": user_id})}
         for old in docs:
             new = stored[old["_id"]]
-            assert {k: v for k, v in new.items() if k not in ("loinc", "type", "components")} == {
-                k: v for k, v in old.items() if k not in ("loinc", "type", "components")
+            # The rewrite touches the codes and sets the outbox marker (to publish the new content), no more.
+            codes = ("loinc", "type", "components", "pending_event_id")
+            assert {k: v for k, v in new.items() if k not in codes} == {
+                k: v for k, v in old.items() if k not in codes
             }
+            assert ("pending_event_id" in new) == (_codes_of(new) != _codes_of(old))
             assert [(c["code"], c["value"], c["unit"]) for c in new["components"]] == [
                 (c["code"], c["value"], c["unit"]) for c in old["components"]
             ]
