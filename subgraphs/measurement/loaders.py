@@ -13,21 +13,24 @@ from libs.errors import Forbidden, Unauthenticated
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.domain import Device, Measurement
 from subgraphs.measurement.errors import OWN_MEASUREMENTS
+from subgraphs.measurement.grants import grants_for_viewer
 from subgraphs.measurement.service import MeasurementService
 
 
 def authorized_user_ids(info: Info) -> DataLoader[str, str]:
     """Resolves `User` references: the viewer's own id, anyone's for ADMIN/SUPPORT (whose fields then allow
-    only the count, see types.User), FORBIDDEN otherwise (per key, one batch)."""
+    only the count, see types.User), a patient's for the doctor they share with now (grants.py), FORBIDDEN
+    otherwise (per key, one batch)."""
     viewer = info.context.viewer
 
     async def load(ids: Sequence[str]) -> list[str | BaseException]:
         if viewer.user_id is None:
             error = Unauthenticated(viewer.auth_error or "authentication required")
             return [error for _ in ids]
-        return [
-            i if can_access(viewer, i, Role.ADMIN, Role.SUPPORT) else Forbidden(OWN_MEASUREMENTS) for i in ids
-        ]
+        others = [i for i in ids if not can_access(viewer, i, Role.ADMIN, Role.SUPPORT)]
+        granted = await grants_for_viewer(info).load_many(others)
+        shared = {i for i, grant in zip(others, granted, strict=True) if grant is not None}
+        return [i if i in shared or i not in others else Forbidden(OWN_MEASUREMENTS) for i in ids]
 
     return info.context.loader("authorized_user_ids", lambda: DataLoader(load_fn=load))
 

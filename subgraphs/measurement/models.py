@@ -119,10 +119,46 @@ class DataMigrationDocument(Document):
         indexes = [IndexModel([("name", ASCENDING)], unique=True, name="name")]
 
 
+class GrantDocument(Document):
+    """A patient's consent that a consultation's doctor reads their measurements (`grants.py`)."""
+
+    consultation_id: str
+    patient_id: str
+    doctor_id: str
+    since: datetime
+    window_start: datetime
+    window_end: datetime
+    closed_at: datetime | None = None
+
+    class Settings:
+        name = "measurement_grants"
+        indexes = [
+            IndexModel([("consultation_id", ASCENDING)], unique=True, name="consultation"),
+            IndexModel([("doctor_id", ASCENDING), ("patient_id", ASCENDING)], name="doctor_patient"),
+        ]
+
+
+class AccessLogDocument(Document):
+    """One read of someone's measurements by someone else."""
+
+    at: datetime
+    actor_id: str
+    owner_id: str
+    action: str  # READ
+    resource: str  # e.g. "measurements:BLOOD_GLUCOSE since 2026-11-01T00:00:00+00:00 (12)"
+    consultation_id: str | None = None
+
+    class Settings:
+        name = "measurement_access_log"
+        indexes = [IndexModel([("owner_id", ASCENDING), ("at", DESCENDING)], name="owner_at")]
+
+
 DOCUMENTS = [
     MeasurementDocument,
     DeviceDocument,
     CartridgeLotDocument,
     CartridgeUseDocument,
     DataMigrationDocument,
+    GrantDocument,
+    AccessLogDocument,
 ]

@@ -13,7 +13,8 @@ from libs.auth.fields import owner_or_roles
 from libs.auth.permissions import can_access
 from libs.errors import Forbidden
 from libs.graphql.cursor import encode_cursor
-from subgraphs.measurement import catalogue, domain
+from libs.time import as_utc
+from subgraphs.measurement import catalogue, domain, grants
 from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.errors import OWN_MEASUREMENTS
@@ -251,7 +252,9 @@ class User:
         return [Measurement.from_domain(m) for m in await latest_by_user(info).load(str(self.id))]
 
     @strawberry.field(
-        description="Newest first; `since` inclusive, `until` exclusive", extensions=_owner_only()
+        description="Newest first; `since` inclusive, `until` exclusive. Also readable by a doctor the user "
+        "shares with during a consultation (from the consented date on; each read is logged)",
+        extensions=[grants.owner_or_grantee()],
     )
     async def measurements(
         self,
@@ -262,9 +265,16 @@ class User:
         first: int = 20,
         after: str | None = None,
     ) -> MeasurementConnection:
+        grant = await grants.grant_for(info, str(self.id))  # None: the owner reads
+        consented = None if grant is None else as_utc(grant.since)
+        if consented is not None:
+            since = consented if since is None else max(as_utc(since), consented)
         async with info.context.read() as repo:
             service = MeasurementService(repo, info.context.resources.deps)
             page = await service.history(str(self.id), type, since, until, first, after)
+        if grant is not None:
+            read = f"measurements:{type.value} since {since} ({len(page.items)})"
+            await grants.record_read(info, str(self.id), grant, read)
         edges = [
             MeasurementEdge(node=Measurement.from_domain(m), cursor=encode_cursor(m.taken_at, m.client_id))
             for m in page.items

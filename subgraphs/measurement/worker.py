@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from libs.db.uow import UnitsOfWork
 from libs.events import CloudEvent, EventConsumer, EventPublisher
-from libs.events.streams import AUTH_STREAM, DATA_STREAM, MEASUREMENT_RECORDED
+from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM, DATA_STREAM, MEASUREMENT_RECORDED
 from libs.events.workers import EventWorkers
 from libs.polling import PollingLoop
 from libs.time import utcnow
-from subgraphs.measurement import integrity
+from subgraphs.measurement import grants, integrity
 from subgraphs.measurement.repository import MeasurementRepository
 from subgraphs.measurement.resources import MeasurementResources
 from subgraphs.measurement.service import EventSink
@@ -92,7 +92,10 @@ class MeasurementWorkers(EventWorkers):
                                     handler=lambda e: self._on_check(publisher, e))
         self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
                                       handler=self._on_account)
-        super().__init__(consumers=[self.checks, self.accounts], loops=[self.relay.run])
+        # Consultations with shared measurements (grants.py): idempotent upserts keyed by consultation.
+        self.grants = EventConsumer(res.events_redis, res.settings, stream=CONSULTATION_STREAM,
+                                    group=grants.CONSUMER_GROUP, handler=self._on_consultation)
+        super().__init__(consumers=[self.checks, self.accounts, self.grants], loops=[self.relay.run])
 
     async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:
         async with self.res.db.read() as repo:
@@ -101,3 +104,6 @@ class MeasurementWorkers(EventWorkers):
     async def _on_account(self, event: CloudEvent) -> None:
         async with self.res.db.write() as repo:
             await integrity.erase(repo, event)
+
+    async def _on_consultation(self, event: CloudEvent) -> None:
+        await grants.handle_consultation_event(event)
