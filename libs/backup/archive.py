@@ -270,6 +270,7 @@ async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarg
                 for raw in fin:
                     line = json.loads(raw)
                     if "sql" in line:
+                        counts.update({f"{line['sql']}.{t}": 0 for t in line["tables"]})
                         restore = _SqlRestore(line["sql"], sql[line["sql"]], line)
                         await restore.open()
                         sql_open[line["sql"]] = restore
@@ -278,6 +279,7 @@ async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarg
                         await sql_open[store].add(table, line["r"])
                         counts[f"{store}.{table}"] = counts.get(f"{store}.{table}", 0) + 1
                     elif "mongo" in line:
+                        counts.update({f"{line['mongo']}.{c}": 0 for c in line["collections"]})
                         target = mongo[line["mongo"]]
                         mongo_open[line["mongo"]] = (await _open_mongo(line["mongo"], target, line), target.database)
                     elif "c" in line:

@@ -17,6 +17,8 @@ import pytest
 
 from libs.auth.tokens import issue_access_token
 from libs.config import Settings
+from libs.db.sql import drop_database
+from manpasik.registry import SUBGRAPHS
 from libs.testing import running_app
 from libs.testing.graphql import gql
 from subgraphs.data.app import create_app as create_data_app
@@ -32,9 +34,18 @@ RECORD = """mutation($input: RecordMeasurementInput!) {
 
 
 @pytest.fixture(scope="session")
-def psettings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"redis_prefix": settings.redis_prefix + "dp:",
-                                       "db_suffix": settings.db_suffix + "_dp"})
+async def psettings(settings: Settings) -> AsyncIterator[Settings]:
+    own = settings.model_copy(update={"redis_prefix": settings.redis_prefix + "dp:",
+                                      "db_suffix": settings.db_suffix + "_dp"})
+    yield own
+    for suffix in ("", RESTORED):  # our databases, and those a restore test made (the session drops its own)
+        for row in SUBGRAPHS:
+            if row.sql:
+                await drop_database(own.model_copy(update={"db_suffix": own.db_suffix + suffix})
+                                    .sql_url(row.own().database))
+
+
+RESTORED = "_r"
 
 
 @pytest.fixture(scope="session")
