@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from libs.testing import running_app
 from libs.testing.operations import contract_operation
 from libs.testing.router import router_process
 from manpasik.registry import SUBGRAPHS
+from subgraphs.payment.sandbox import TossSandbox
 
 __all__ = ["Stack", "contract_operation"]
 
@@ -21,15 +23,22 @@ __all__ = ["Stack", "contract_operation"]
 class Stack:
     url: str  # the router's /graphql
     subgraphs: dict[str, str]  # name -> that subgraph's own /graphql
+    toss: TossSandbox  # the payment provider (a third party), played by its local sandbox
+    toss_url: str
 
 
 # Module scope: the stack's event workers must be gone before other suites count their own store queries.
 @pytest.fixture(scope="module")
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as exit_stack:
+        toss = TossSandbox(secret_key="test_sk_e2e_" + secrets.token_hex(8))
+        toss_url = await exit_stack.enter_async_context(running_app(toss.app()))
+        overrides = {"payment": {"toss_api_url": toss_url, "toss_secret_key": toss.secret_key}}
         urls: dict[str, str] = {}
         for row in SUBGRAPHS:  # each with its own settings from the environment, workers included
-            app = row.create_app(settings, row.own())
+            app = row.create_app(settings, row.own(**overrides.get(row.name, {})))
             urls[row.name] = await exit_stack.enter_async_context(running_app(app)) + "/graphql"
+        if "payment" in urls:  # the sandbox's webhooks go to the payment subgraph, as Toss's would
+            toss.webhook_url = urls["payment"].removesuffix("/graphql") + "/webhooks/toss"
         base = await exit_stack.enter_async_context(router_process(urls, settings))
-        yield Stack(base + "/graphql", urls)
+        yield Stack(base + "/graphql", urls, toss, toss_url)

@@ -3,7 +3,8 @@ sizes: a user with 1 reading (and its insight and notification) and one with 30 
 
 Every SQL statement and Mongo command is attributed to the request that issued it through the request id
 the router forwards (background workers run under no request id), so the count covers all four subgraphs.
-`subscription` and `upcomingConsultations` are left out: their payment and video subgraphs do not exist yet.
+The user with 30 readings also holds a subscription (paid through the Toss sandbox), the other none.
+`upcomingConsultations` is left out until the video subgraph serves it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from sqlalchemy.engine import Engine
 from libs.logging import request_id_var
 from libs.testing.graphql import gql
 from tests.e2e.conftest import Stack, contract_operation
+from tests.e2e.test_payment_flow import subscribe
 
-NOT_BUILT_YET = {"subscription", "upcomingConsultations"}
+NOT_BUILT_YET = {"upcomingConsultations"}
 
 
 def home_query() -> str:
@@ -141,6 +143,9 @@ async def test_home_costs_the_same_for_one_reading_and_thirty(stack: Stack) -> N
     costs = []
     for readings in (1, 30):
         token, _ = await _user_with(stack, readings)
+        subscribed = readings > 1  # one user with a plan and one without cost the same
+        if subscribed:
+            await subscribe(stack, token)
         rid = f"home-{readings}-{secrets.token_hex(4)}"
         result = await gql(stack.url, query, {"since": since}, token=token, headers={"x-request-id": rid})
         assert "errors" not in result, result
@@ -149,6 +154,11 @@ async def test_home_costs_the_same_for_one_reading_and_thirty(stack: Stack) -> N
         assert len(home["coachingInsights"]) == min(5, readings)
         assert all(i["measurement"]["type"] == "BLOOD_GLUCOSE" for i in home["coachingInsights"])
         assert home["unreadNotificationCount"] >= readings
+        if subscribed:
+            plan = home["subscription"]
+            assert (plan["plan"], plan["status"]) == ("premium-monthly", "ACTIVE")
+        else:
+            assert home["subscription"] is None
         costs.append(_commands(rid))
     few, many = costs
     assert few, "no store command was attributed to the request: the request id did not reach the subgraphs"
