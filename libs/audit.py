@@ -44,23 +44,35 @@ class AccessRecord:
     at: datetime
 
     def to_data(self) -> dict[str, Any]:
-        return {"actorId": self.actor_id, "userId": self.subject_id, "action": self.action.value,
-                "resource": self.resource, "requestId": self.request_id,
-                "at": as_utc(self.at).isoformat()}
+        return {
+            "actorId": self.actor_id,
+            "userId": self.subject_id,
+            "action": self.action.value,
+            "resource": self.resource,
+            "requestId": self.request_id,
+            "at": as_utc(self.at).isoformat(),
+        }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> AccessRecord:
         """Raises KeyError/ValueError on a malformed event."""
-        return cls(actor_id=str(data["actorId"]), subject_id=str(data["userId"]),
-                   action=AccessAction(data["action"]), resource=str(data["resource"])[:300],
-                   request_id=data.get("requestId"), at=as_utc(datetime.fromisoformat(data["at"])))
+        return cls(
+            actor_id=str(data["actorId"]),
+            subject_id=str(data["userId"]),
+            action=AccessAction(data["action"]),
+            resource=str(data["resource"])[:300],
+            request_id=data.get("requestId"),
+            at=as_utc(datetime.fromisoformat(data["at"])),
+        )
 
 
-def access(actor_id: str, subject_id: str, action: AccessAction, resource: str,
-           at: datetime | None = None) -> AccessRecord:
+def access(
+    actor_id: str, subject_id: str, action: AccessAction, resource: str, at: datetime | None = None
+) -> AccessRecord:
     rid = request_id_var.get()
-    return AccessRecord(actor_id, subject_id, action, resource, rid if rid and rid != "-" else None,
-                        at or utcnow())
+    return AccessRecord(
+        actor_id, subject_id, action, resource, rid if rid and rid != "-" else None, at or utcnow()
+    )
 
 
 def access_event(source: str, record: AccessRecord) -> CloudEvent:

@@ -24,12 +24,19 @@ def _migrator(row: Subgraph) -> Callable[[AsyncEngine, str], Awaitable[None]]:
     return migrate
 
 
-async def restore(settings: Settings, path: Path, *, checksum: str | None = None,
-                  data: DataSettings | None = None) -> dict[str, int]:
+async def restore(
+    settings: Settings, path: Path, *, checksum: str | None = None, data: DataSettings | None = None
+) -> dict[str, int]:
     """Restores every store of the backup under `settings` (their DB_SUFFIX); returns the counts per table."""
     data = data or DataSettings()
-    sql = {row.name: SqlTarget(settings.sql_url(row.own().database), _migrator(row))
-           for row in SUBGRAPHS if row.sql}
-    mongo = {row.name: MongoTarget(settings.mongodb_url or "", settings.database_name(row.own().database))
-             for row in SUBGRAPHS if "mongo" in row.stores}
+    sql = {
+        row.name: SqlTarget(settings.sql_url(row.own().database), _migrator(row))
+        for row in SUBGRAPHS
+        if row.sql
+    }
+    mongo = {
+        row.name: MongoTarget(settings.mongodb_url or "", settings.database_name(row.own().database))
+        for row in SUBGRAPHS
+        if "mongo" in row.stores
+    }
     return await restore_backup(path, data.keks(), sql=sql, mongo=mongo, checksum_expected=checksum)

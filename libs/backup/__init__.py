@@ -2,7 +2,7 @@
 JSON-lines archive, encrypted (libs.crypto.files: the KEK alone restores it) and checksummed.
 
     result = await write_backup(sql=[SqlStore("auth", url)], mongo=[MongoStore("measurement", url, db)],
-                                directory=Path("data/backups"), keks=keks)      # BackupFile(path, size, checksum)
+                                directory=Path("data/backups"), keks=keks)  # BackupFile(path, size, ...)
     await restore_backup(result.path, keks, sql={"auth": SqlTarget(url, migrate)}, mongo={...},
                          checksum=result.checksum)                             # into empty stores only
 
@@ -24,4 +24,13 @@ from libs.backup.archive import (
     write_backup,
 )
 
-__all__ = ["BackupFile", "MongoStore", "MongoTarget", "RestoreRefused", "SqlStore", "SqlTarget", "restore_backup", "write_backup"]
+__all__ = [
+    "BackupFile",
+    "MongoStore",
+    "MongoTarget",
+    "RestoreRefused",
+    "SqlStore",
+    "SqlTarget",
+    "restore_backup",
+    "write_backup",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 import bson
 from pymongo import AsyncMongoClient, IndexModel
@@ -64,11 +65,15 @@ class BackupFile:
     counts: dict[str, int]
 
 
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 class RestoreRefused(Exception):
     pass
 
 
-def _line(out: IO[bytes], obj: dict[str, Any]) -> None:
+def _line(out: _Sink, obj: dict[str, Any]) -> None:
     out.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
 
 
@@ -85,7 +90,7 @@ async def _snapshot(conn: AsyncConnection) -> None:
         await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
 
-async def _dump_sql(store: SqlStore, out: IO[bytes], counts: dict[str, int]) -> None:
+async def _dump_sql(store: SqlStore, out: _Sink, counts: dict[str, int]) -> None:
     engine = create_engine(store.url)
     try:
         async with engine.connect() as conn, conn.begin():
@@ -96,8 +101,14 @@ async def _dump_sql(store: SqlStore, out: IO[bytes], counts: dict[str, int]) -> 
             if VERSION_TABLE in meta.tables:
                 revision = await conn.scalar(select(meta.tables[VERSION_TABLE].c.version_num))
             tables = [t for t in meta.sorted_tables if t.name != VERSION_TABLE]
-            _line(out, {"sql": store.name, "revision": revision,
-                        "tables": {t.name: [c.name for c in t.columns] for t in tables}})
+            _line(
+                out,
+                {
+                    "sql": store.name,
+                    "revision": revision,
+                    "tables": {t.name: [c.name for c in t.columns] for t in tables},
+                },
+            )
             for table in tables:
                 n = 0
                 result = await conn.stream(select(table))
@@ -109,7 +120,7 @@ async def _dump_sql(store: SqlStore, out: IO[bytes], counts: dict[str, int]) -> 
         await engine.dispose()
 
 
-async def _dump_mongo(store: MongoStore, out: IO[bytes], counts: dict[str, int]) -> None:
+async def _dump_mongo(store: MongoStore, out: _Sink, counts: dict[str, int]) -> None:
     client: AsyncMongoClient[Any] = AsyncMongoClient(store.url, tz_aware=False)
     try:
         db = client[store.database]
@@ -117,8 +128,16 @@ async def _dump_mongo(store: MongoStore, out: IO[bytes], counts: dict[str, int])
         indexes = {}
         for name in names:
             specs = [dict(ix) async for ix in await db[name].list_indexes()]
-            indexes[name] = [{"key": list(dict(s["key"]).items()), "name": s["name"], "unique": bool(s.get("unique")),
-                              "sparse": bool(s.get("sparse"))} for s in specs if s["name"] != "_id_"]
+            indexes[name] = [
+                {
+                    "key": list(dict(s["key"]).items()),
+                    "name": s["name"],
+                    "unique": bool(s.get("unique")),
+                    "sparse": bool(s.get("sparse")),
+                }
+                for s in specs
+                if s["name"] != "_id_"
+            ]
         _line(out, {"mongo": store.name, "collections": indexes})
         for name in names:
             n = 0
@@ -141,16 +160,24 @@ def _scratch(directory: Path) -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
-async def write_backup(*, sql: list[SqlStore], mongo: list[MongoStore], directory: Path,
-                       keks: KeyWrapper) -> BackupFile:
-    directory.mkdir(parents=True, exist_ok=True)
+async def write_backup(
+    *, sql: list[SqlStore], mongo: list[MongoStore], directory: Path, keks: KeyWrapper
+) -> BackupFile:
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     created = datetime.now(UTC)
     final = directory / f"manpasik-{created.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}.backup"
     with _scratch(directory) as plain:
         with gzip.open(plain, "wb") as out:
-            _line(out, {"backup": FORMAT, "createdAt": created.isoformat(),
-                        "sql": [s.name for s in sql], "mongo": [m.name for m in mongo]})
+            _line(
+                out,
+                {
+                    "backup": FORMAT,
+                    "createdAt": created.isoformat(),
+                    "sql": [s.name for s in sql],
+                    "mongo": [m.name for m in mongo],
+                },
+            )
             for s in sql:
                 await _dump_sql(s, out, counts)
             for m in mongo:
@@ -160,23 +187,32 @@ async def write_backup(*, sql: list[SqlStore], mongo: list[MongoStore], director
     return BackupFile(final, final.stat().st_size, checksum(final), counts)
 
 
-# -- restore ---------------------------------------------------------------------------------------------------
+# -- restore ----------------------------------------------------------------------------------------------
+
 
 async def _refuse_unless_empty_sql(engine: AsyncEngine, name: str) -> None:
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
     if tables:
-        raise RestoreRefused(f"{name}: the database is not empty ({len(tables)} tables); restore needs an empty one")
+        raise RestoreRefused(
+            f"{name}: the database is not empty ({len(tables)} tables); restore needs an empty one"
+        )
 
 
 async def _fix_sequences(conn: AsyncConnection, table: Table) -> None:
     if conn.dialect.name != "postgresql":
         return
     for column in table.primary_key.columns:
-        if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int):
-            await conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX(\"{column.name}\"), 1), "
-                f"MAX(\"{column.name}\") IS NOT NULL) FROM \"{table.name}\""), {"t": f'"{table.name}"', "c": column.name})
+        if column.autoincrement is True or (
+            column.autoincrement == "auto" and column.type.python_type is int
+        ):
+            await conn.execute(
+                text(
+                    f'SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX("{column.name}"), 1), '
+                    f'MAX("{column.name}") IS NOT NULL) FROM "{table.name}"'
+                ),
+                {"t": f'"{table.name}"', "c": column.name},
+            )
 
 
 class _SqlRestore:
@@ -199,7 +235,9 @@ class _SqlRestore:
         await self.conn.run_sync(meta.reflect)
         for tname in self.header["tables"]:
             if tname not in meta.tables:
-                raise RestoreRefused(f"{self.name}: table {tname} does not exist at revision {self.header['revision']}")
+                raise RestoreRefused(
+                    f"{self.name}: table {tname} does not exist at revision {self.header['revision']}"
+                )
         # Rows a migration seeded go: the backup holds the state that followed them.
         for table in reversed(meta.sorted_tables):
             if table.name in self.header["tables"]:
@@ -240,15 +278,23 @@ async def _open_mongo(name: str, target: MongoTarget, header: dict[str, Any]) ->
     for coll, specs in header["collections"].items():
         if coll not in existing:
             await db.create_collection(coll)
-        models = [IndexModel([(k, v) for k, v in s["key"]], name=s["name"], unique=s["unique"], sparse=s["sparse"])
-                  for s in specs]
+        models = [
+            IndexModel([(k, v) for k, v in s["key"]], name=s["name"], unique=s["unique"], sparse=s["sparse"])
+            for s in specs
+        ]
         if models:
             await db[coll].create_indexes(models)
     return client
 
 
-async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarget],
-                         mongo: dict[str, MongoTarget], checksum_expected: str | None = None) -> dict[str, int]:
+async def restore_backup(
+    path: Path,
+    keks: KeyWrapper,
+    *,
+    sql: dict[str, SqlTarget],
+    mongo: dict[str, MongoTarget],
+    checksum_expected: str | None = None,
+) -> dict[str, int]:
     """Restores every store of the backup into its (empty) target; returns the rows/documents per table."""
     if checksum_expected is not None and checksum(path) != checksum_expected:
         raise RestoreRefused("the backup file does not match its checksum")
@@ -263,7 +309,9 @@ async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarg
                 first = json.loads(fin.readline())
                 if first.get("backup") != FORMAT:
                     raise RestoreRefused("not a ManPaSik backup of a known format")
-                missing = [n for n in first["sql"] if n not in sql] + [n for n in first["mongo"] if n not in mongo]
+                missing = [n for n in first["sql"] if n not in sql] + [
+                    n for n in first["mongo"] if n not in mongo
+                ]
                 if missing:
                     raise RestoreRefused(f"no target for the backed-up stores {', '.join(missing)}")
                 expected: dict[str, int] = {}
@@ -281,7 +329,10 @@ async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarg
                     elif "mongo" in line:
                         counts.update({f"{line['mongo']}.{c}": 0 for c in line["collections"]})
                         target = mongo[line["mongo"]]
-                        mongo_open[line["mongo"]] = (await _open_mongo(line["mongo"], target, line), target.database)
+                        mongo_open[line["mongo"]] = (
+                            await _open_mongo(line["mongo"], target, line),
+                            target.database,
+                        )
                     elif "c" in line:
                         store, coll = line["c"]
                         batch = mongo_batch.setdefault((store, coll), [])
@@ -304,13 +355,25 @@ async def restore_backup(path: Path, keks: KeyWrapper, *, sql: dict[str, SqlTarg
     return counts
 
 
-async def _insert_docs(opened: dict[str, tuple[AsyncMongoClient[Any], str]],
-                       batches: dict[tuple[str, str], list[Any]], store: str, coll: str) -> None:
+async def _insert_docs(
+    opened: dict[str, tuple[AsyncMongoClient[Any], str]],
+    batches: dict[tuple[str, str], list[Any]],
+    store: str,
+    coll: str,
+) -> None:
     docs, batches[(store, coll)] = batches.get((store, coll), []), []
     if docs:
         client, database = opened[store]
         await client[database][coll].insert_many(docs, ordered=True)
 
 
-__all__ = ["BackupFile", "MongoStore", "MongoTarget", "RestoreRefused", "SqlStore", "SqlTarget",
-           "restore_backup", "write_backup"]
+__all__ = [
+    "BackupFile",
+    "MongoStore",
+    "MongoTarget",
+    "RestoreRefused",
+    "SqlStore",
+    "SqlTarget",
+    "restore_backup",
+    "write_backup",
+]

@@ -32,8 +32,13 @@ def encode(value: Any) -> Any:
 
 
 _DECODERS: dict[str, Any] = {
-    "dt": datetime.fromisoformat, "d": date.fromisoformat, "tm": time.fromisoformat,
-    "td": lambda v: timedelta(seconds=v), "b": base64.b64decode, "dec": Decimal, "uuid": uuid.UUID,
+    "dt": datetime.fromisoformat,
+    "d": date.fromisoformat,
+    "tm": time.fromisoformat,
+    "td": lambda v: timedelta(seconds=v),
+    "b": base64.b64decode,
+    "dec": Decimal,
+    "uuid": uuid.UUID,
     "json": lambda v: v,
 }
 

@@ -1,6 +1,6 @@
-"""Envelope encryption (AES-256-GCM data keys wrapped by a key-encryption key) for sensitive fields and files.
+"""Envelope encryption (AES-256-GCM data keys wrapped by a key-encryption key) for sensitive data.
 
-    keks = LocalKeks.parse(own.kek)                     # "kid:base64(32 bytes),..." from settings; first active
+    keks = LocalKeks.parse(own.kek)  # "kid:base64(32 bytes),..." from settings; the first is active
     wrapped = await keks.wrap(dek, context=b"data-key:3")             # or any KeyWrapper (a KMS adapter)
     keys = DataKeys(keks); keys.load([StoredKey(version=3, kek_id=..., wrapped=...), ...], active=3)
     blob = await keys.encrypt(b"metformin 500 mg", aad=b"prescriptions/rx-1/contents")

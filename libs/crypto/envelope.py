@@ -69,7 +69,9 @@ class LocalKeks:
 
     async def wrap(self, plaintext_key: bytes, context: bytes) -> tuple[str, bytes]:
         nonce = os.urandom(NONCE_BYTES)
-        return self.active_id, nonce + AESGCM(self.keys[self.active_id]).encrypt(nonce, plaintext_key, context)
+        return self.active_id, nonce + AESGCM(self.keys[self.active_id]).encrypt(
+            nonce, plaintext_key, context
+        )
 
     async def unwrap(self, kek_id: str, wrapped: bytes, context: bytes) -> bytes:
         kek = self.keys.get(kek_id)
@@ -118,7 +120,9 @@ class DataKeys:
         return f"DataKeys(versions={sorted(self._keys)}, active={self.active})"
 
     async def load(self, stored: Iterable[StoredKey], active: int | None) -> None:
-        keys = {k.version: await self.keks.unwrap(k.kek_id, k.wrapped, key_context(k.version)) for k in stored}
+        keys = {
+            k.version: await self.keks.unwrap(k.kek_id, k.wrapped, key_context(k.version)) for k in stored
+        }
         self._keys, self.active = keys, active
 
     async def sync(self, stored: Iterable[StoredKey], active: int | None) -> None:
@@ -166,7 +170,7 @@ class DataKeys:
 
     def decrypt(self, blob: bytes, aad: bytes) -> bytes:
         version = blob_version(blob)
-        header, rest = blob[:_HEADER.size], blob[_HEADER.size:]
+        header, rest = blob[: _HEADER.size], blob[_HEADER.size :]
         try:
             return AESGCM(self.key(version)).decrypt(rest[:NONCE_BYTES], rest[NONCE_BYTES:], header + aad)
         except InvalidTag:

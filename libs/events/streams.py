@@ -63,15 +63,16 @@ DATA_STREAM = "data"
 DATA_EXPORT_READY = "data.export_ready"  # exportId, format, expiresAt
 DATA_INTEGRITY_FAILED = "data.integrity_failed"  # checkId, firstBadBlock
 DATA_BACKUP_COMPLETED = "data.backup_completed"  # backupId, sizeBytes
-DATA_INTEGRITY_CHECK_REQUESTED = "data.integrity_check_requested"  # checkId, domains: each re-hashes its records
-# A health-record subgraph's answer, on its own stream: checkId, domain, records [[recordId, digest], ...], last
+# checkId, domains: each domain re-hashes its stored records and answers with integrity.records_hashed
+DATA_INTEGRITY_CHECK_REQUESTED = "data.integrity_check_requested"
+# A health-record subgraph's answer, on its own stream: checkId, domain, records [[id, digest], ...], last
 INTEGRITY_RECORDS_HASHED = "integrity.records_hashed"
 # Written health records that are not measurements (video's prescriptions, notes, messages), on the writer's
 # stream: recordId, userId, kind (prescription | consultation_note | message), digest, writer, writtenAt,
 # content (what the record holds, for exports)
 HEALTH_RECORD_WRITTEN = "health.record_written"
 
-# -- audit: one stream every subgraph holding health data publishes to (libs.audit), the data subgraph reads --
+# -- audit: one stream every subgraph holding health data publishes to (libs.audit); data reads it -----
 AUDIT_STREAM = "audit"
 ACCESS_RECORDED = "audit.access_recorded"  # actorId, userId (the subject), action, resource, requestId, at
 

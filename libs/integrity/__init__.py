@@ -6,8 +6,8 @@
     acc = MerkleTree(); acc.append(block.leaf_hash); acc.root()           # checkpoint (tree size, root)
 
 How the pieces meet (docs/DATA-PROTECTION.md): the subgraph that owns a health record computes its digest in
-the same write (a hash, no extra round trip) and publishes it with the record's event; the data subgraph appends
-(digest, previous hash, time, writer) to its chain and checkpoints Merkle roots; an integrity check re-hashes
+the same write (a hash, no extra round trip) and publishes it with the record's event; the data subgraph
+appends (digest, previous hash, time, writer) to its chain and checkpoints Merkle roots; a check re-hashes
 the records where they are stored and compares.
 """
 

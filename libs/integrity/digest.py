@@ -32,8 +32,9 @@ def _canonical(value: Any) -> Any:
 
 def canonical_bytes(content: Mapping[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8, absent and null alike, datetimes as UTC milliseconds."""
-    return json.dumps(_canonical(content), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False).encode()
+    return json.dumps(
+        _canonical(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def content_digest(content: Mapping[str, Any]) -> str:

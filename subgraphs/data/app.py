@@ -25,13 +25,19 @@ STATUS = {"FORBIDDEN": 403, "NOT_FOUND": 404}
 
 def create_app(settings: Settings | None = None, own: DataSettings | None = None) -> FastAPI:
     own = own or DataSettings()
-    app = create_subgraph_app("data", schema, partial(open_resources, own=own),
-                              settings=settings or get_settings(), context_class=DataContext,
-                              workers=DataWorkers if own.workers else None)
+    app = create_subgraph_app(
+        "data",
+        schema,
+        partial(open_resources, own=own),
+        settings=settings or get_settings(),
+        context_class=DataContext,
+        workers=DataWorkers if own.workers else None,
+    )
 
     @app.get("/exports/{export_id}/download")
-    async def download(export_id: str, request: Request, user: str = "", expires: str = "",
-                       sig: str = "") -> Response:
+    async def download(
+        export_id: str, request: Request, user: str = "", expires: str = "", sig: str = ""
+    ) -> Response:
         res: DataResources = request.app.state.resources
         try:
             res.deps.links.verify(export_id, user, expires, sig, res.deps.clock())
@@ -39,7 +45,13 @@ def create_app(settings: Settings | None = None, own: DataSettings | None = None
                 body, media, filename = await ExportService(repo, res.deps).download(export_id, user)
         except AppError as e:
             return JSONResponse({"error": e.message, "code": e.code}, status_code=STATUS.get(e.code, 400))
-        return Response(body, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+        return Response(
+            body,
+            media_type=media,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     return app

@@ -23,8 +23,16 @@ VITAL_SIGNS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
 # The measurement types the vital-signs profile covers (its value set, DOMAIN-REFERENCES §2); blood markers
 # are laboratory results.
 VITAL_SIGNS = {"BLOOD_PRESSURE", "HEART_RATE", "OXYGEN_SATURATION", "BODY_TEMPERATURE", "BODY_WEIGHT"}
-OBSERVATION_STATUS = {"registered", "preliminary", "final", "amended", "corrected", "cancelled",
-                      "entered-in-error", "unknown"}
+OBSERVATION_STATUS = {
+    "registered",
+    "preliminary",
+    "final",
+    "amended",
+    "corrected",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+}
 
 
 class ExportInvalid(Exception):
@@ -50,8 +58,13 @@ def observation(m: dict[str, Any], patient_ref: str) -> dict[str, Any]:
         obs["meta"] = {"profile": [VITAL_SIGNS_PROFILE]}
     components = m.get("components") or []
     if components:
-        obs["component"] = [{"code": {"coding": [{"system": LOINC, "code": c["loinc"]}], "text": c["code"]},
-                             "valueQuantity": _quantity(c["value"], c["unit"])} for c in components]
+        obs["component"] = [
+            {
+                "code": {"coding": [{"system": LOINC, "code": c["loinc"]}], "text": c["code"]},
+                "valueQuantity": _quantity(c["value"], c["unit"]),
+            }
+            for c in components
+        ]
     if m.get("value") is not None and m.get("unit"):
         obs["valueQuantity"] = _quantity(m["value"], m["unit"])
     return obs
@@ -62,30 +75,53 @@ def medication_requests(p: dict[str, Any], patient_ref: str) -> list[dict[str, A
     for i, med in enumerate(p.get("medications") or []):
         dosage = " ".join(str(med[k]) for k in ("dosage", "frequency") if med.get(k))
         request: dict[str, Any] = {
-            "resourceType": "MedicationRequest", "id": f"{p['prescriptionId']}-{i}", "status": "active",
-            "intent": "order", "medicationCodeableConcept": {"text": str(med["name"])},
-            "subject": {"reference": patient_ref}, "authoredOn": p.get("issuedAt"),
+            "resourceType": "MedicationRequest",
+            "id": f"{p['prescriptionId']}-{i}",
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": str(med["name"])},
+            "subject": {"reference": patient_ref},
+            "authoredOn": p.get("issuedAt"),
             "dosageInstruction": [{"text": dosage}] if dosage else None,
         }
         if med.get("durationDays"):
-            request["dispenseRequest"] = {"expectedSupplyDuration": {
-                "value": med["durationDays"], "unit": "days", "system": UCUM, "code": "d"}}
+            request["dispenseRequest"] = {
+                "expectedSupplyDuration": {
+                    "value": med["durationDays"],
+                    "unit": "days",
+                    "system": UCUM,
+                    "code": "d",
+                }
+            }
         out.append({k: v for k, v in request.items() if v is not None})
     return out
 
 
-def bundle(user_id: str, measurements: Sequence[dict[str, Any]], prescriptions: Sequence[dict[str, Any]],
-           now: datetime) -> dict[str, Any]:
+def bundle(
+    user_id: str,
+    measurements: Sequence[dict[str, Any]],
+    prescriptions: Sequence[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
     """A `collection` Bundle of everything exported, validated before it leaves (ExportInvalid if not)."""
     patient_ref = f"Patient/{user_id}"
-    resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": user_id,
-                                        "identifier": [{"system": "https://manpasik.com/user", "value": user_id}]}]
+    resources: list[dict[str, Any]] = [
+        {
+            "resourceType": "Patient",
+            "id": user_id,
+            "identifier": [{"system": "https://manpasik.com/user", "value": user_id}],
+        }
+    ]
     resources += [observation(m, patient_ref) for m in measurements]
     for p in prescriptions:
         resources += medication_requests(p, patient_ref)
-    doc = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
-           "timestamp": now.isoformat(),
-           "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": r} for r in resources]}
+    doc = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "collection",
+        "timestamp": now.isoformat(),
+        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": r} for r in resources],
+    }
     validate(doc)
     return doc
 
@@ -111,7 +147,9 @@ def vital_signs_problems(resource: dict[str, Any]) -> list[str]:
     problems = []
     if resource.get("status") not in OBSERVATION_STATUS:
         problems.append(f"{rid}: status is not an ObservationStatus code")
-    if not any(c.get("system") == LOINC and c.get("code") for c in resource.get("code", {}).get("coding", [])):
+    if not any(
+        c.get("system") == LOINC and c.get("code") for c in resource.get("code", {}).get("coding", [])
+    ):
         problems.append(f"{rid}: code has no LOINC coding")
     if not str(resource.get("subject", {}).get("reference", "")).startswith("Patient/"):
         problems.append(f"{rid}: subject is not a Patient")
@@ -131,4 +169,6 @@ def vital_signs_problems(resource: dict[str, Any]) -> list[str]:
 
 
 def _ucum(q: Any) -> bool:
-    return isinstance(q, dict) and q.get("system") == UCUM and bool(q.get("code")) and q.get("value") is not None
+    return (
+        isinstance(q, dict) and q.get("system") == UCUM and bool(q.get("code")) and q.get("value") is not None
+    )

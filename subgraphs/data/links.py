@@ -32,7 +32,9 @@ class ExportLinks:
 
     def url(self, export_id: str, user_id: str, now: datetime) -> str:
         expires = int(now.timestamp()) + self.ttl_s
-        query = urlencode({"user": user_id, "expires": expires, "sig": self._sig(export_id, user_id, expires)})
+        query = urlencode(
+            {"user": user_id, "expires": expires, "sig": self._sig(export_id, user_id, expires)}
+        )
         return f"{self.base_url.rstrip('/')}/exports/{export_id}/download?{query}"
 
     def verify(self, export_id: str, user_id: str, expires: str, sig: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from libs.time import as_utc, utcnow
 RECORDS_CHAIN = "records"
 AUDIT_CHAIN = "audit"
 
+
 class ChainHeadRow(SQLModel, table=True):
     """One row per chain: appends lock it, so blocks get consecutive numbers and each names the one before."""
 
@@ -28,13 +29,16 @@ class ChainHeadRow(SQLModel, table=True):
     size: int = 0
     last_hash: str = Field(max_length=64)
 
+
 class DataBlockRow(SQLModel, table=True):
     """A health record as written: its digest, the previous block's hash, time, writer (and an encrypted copy
     of its content for exports, dropped on erasure)."""
 
     __tablename__ = "data_blocks"
-    __table_args__ = (Index("ix_data_blocks_domain_record", "domain", "record_id", "seq"),
-                      Index("ix_data_blocks_user", "user_id", "seq"))
+    __table_args__ = (
+        Index("ix_data_blocks_domain_record", "domain", "record_id", "seq"),
+        Index("ix_data_blocks_user", "user_id", "seq"),
+    )
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     domain: str = Field(max_length=40)  # measurement | prescription | consultation_note | message
@@ -51,9 +55,17 @@ class DataBlockRow(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
     def entry(self) -> dict[str, Any]:
-        return {"chain": RECORDS_CHAIN, "seq": self.seq, "domain": self.domain, "recordId": self.record_id,
-                "userId": self.user_id, "digest": self.digest, "writer": self.writer,
-                "at": as_utc(self.written_at)}
+        return {
+            "chain": RECORDS_CHAIN,
+            "seq": self.seq,
+            "domain": self.domain,
+            "recordId": self.record_id,
+            "userId": self.user_id,
+            "digest": self.digest,
+            "writer": self.writer,
+            "at": as_utc(self.written_at),
+        }
+
 
 class AuditLogRow(SQLModel, table=True):
     """Append-only: who read or changed whose health data. Rows are never updated; retention deletes the
@@ -76,9 +88,19 @@ class AuditLogRow(SQLModel, table=True):
     leaf_hash: str = Field(max_length=64)
 
     def entry(self) -> dict[str, Any]:
-        return {"chain": AUDIT_CHAIN, "seq": self.seq, "id": self.id, "actorId": self.actor_id,
-                "subjectId": self.subject_id, "action": self.action, "resource": self.resource,
-                "requestId": self.request_id, "source": self.source, "at": as_utc(self.at)}
+        return {
+            "chain": AUDIT_CHAIN,
+            "seq": self.seq,
+            "id": self.id,
+            "actorId": self.actor_id,
+            "subjectId": self.subject_id,
+            "action": self.action,
+            "resource": self.resource,
+            "requestId": self.request_id,
+            "source": self.source,
+            "at": as_utc(self.at),
+        }
+
 
 class CheckpointRow(SQLModel, table=True):
     """A Merkle tree head (RFC 6962): the root over a chain's first `tree_size` leaf hashes."""
@@ -91,6 +113,7 @@ class CheckpointRow(SQLModel, table=True):
     tree_size: int
     root_hash: str = Field(max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
 
 class IntegrityCheckRow(SQLModel, table=True):
     __tablename__ = "data_integrity_checks"
@@ -108,6 +131,7 @@ class IntegrityCheckRow(SQLModel, table=True):
     problems: list[str] = Field(default_factory=list, sa_type=JSON)
     ok: bool | None = None
 
+
 class CheckRecordRow(SQLModel, table=True):
     """The records a domain reported during one check (what was not reported is missing from its store)."""
 
@@ -116,6 +140,7 @@ class CheckRecordRow(SQLModel, table=True):
     check_id: str = Field(primary_key=True, max_length=36)
     domain: str = Field(primary_key=True, max_length=40)
     record_id: str = Field(primary_key=True, max_length=64)
+
 
 class ExportRow(SQLModel, table=True):
     __tablename__ = "data_exports"
@@ -133,6 +158,7 @@ class ExportRow(SQLModel, table=True):
     size_bytes: int | None = None
     error: str | None = Field(default=None, max_length=500)
 
+
 class BackupRow(SQLModel, table=True):
     __tablename__ = "data_backups"
 
@@ -145,6 +171,7 @@ class BackupRow(SQLModel, table=True):
     size_bytes: int | None = None
     checksum: str | None = Field(default=None, max_length=80)  # sha256:<hex> of the encrypted file
     error: str | None = Field(default=None, max_length=500)
+
 
 class EncryptionKeyRow(SQLModel, table=True):
     """A data key, wrapped by a KEK (never stored unwrapped). ACTIVE encrypts new data; RETIRED keys still
@@ -161,8 +188,10 @@ class EncryptionKeyRow(SQLModel, table=True):
     activated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     retired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
+
 class DataOutbox(OutboxBase, table=True):
     __tablename__ = "data_outbox"
+
 
 class DataProcessedEvent(ProcessedEventBase, table=True):
     __tablename__ = "data_processed_events"

@@ -48,40 +48,53 @@ class Query:
         return [Backup(row=r) for r in rows]
 
     @strawberry.field(description="anyone's access log (admins)", extensions=[roles(Role.ADMIN)])
-    async def access_log(self, info: Info, user_id: strawberry.ID, first: int = 20,
-                         after: str | None = None) -> AccessLogConnection:
+    async def access_log(
+        self, info: Info, user_id: strawberry.ID, first: int = 20, after: str | None = None
+    ) -> AccessLogConnection:
         before = decode_cursor(after, field="after") if after is not None else None
         async with info.context.read() as repo:
-            rows = await ChainService(repo, info.context.resources.deps).access_log(str(user_id), _first(first),
-                                                                                     before)
+            rows = await ChainService(repo, info.context.resources.deps).access_log(
+                str(user_id), _first(first), before
+            )
         return AccessLogConnection.of(rows, first)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="a copy of all the viewer's health data, built as a job (see me.dataExports)",
-                         extensions=[authenticated()])
+    @strawberry.mutation(
+        description="a copy of all the viewer's health data, built as a job (see me.dataExports)",
+        extensions=[authenticated()],
+    )
     async def request_data_export(self, info: Info, format: ExportFormat) -> DataExport:
         async with info.context.unit_of_work() as repo:
-            row = await ExportService(repo, info.context.resources.deps).request(_viewer_id(info), format.value)
+            row = await ExportService(repo, info.context.resources.deps).request(
+                _viewer_id(info), format.value
+            )
         return DataExport(row=row)
 
-    @strawberry.mutation(description="verifies the chains and re-hashes every stored record, in the background",
-                         extensions=[roles(Role.ADMIN)])
+    @strawberry.mutation(
+        description="verifies the chains and re-hashes every stored record, in the background",
+        extensions=[roles(Role.ADMIN)],
+    )
     async def run_integrity_check(self, info: Info) -> IntegrityCheck:
         async with info.context.unit_of_work() as repo:
             row = await IntegrityService(repo, info.context.resources.deps).start(_viewer_id(info))
         return IntegrityCheck(row=row)
 
-    @strawberry.mutation(description="an encrypted, checksummed backup of every store, in the background",
-                         extensions=[roles(Role.ADMIN)])
+    @strawberry.mutation(
+        description="an encrypted, checksummed backup of every store, in the background",
+        extensions=[roles(Role.ADMIN)],
+    )
     async def start_backup(self, info: Info) -> Backup:
         async with info.context.unit_of_work() as repo:
             row = BackupService(repo, info.context.resources.deps).start(_viewer_id(info))
         return Backup(row=row)
 
-    @strawberry.mutation(description="a new data key encrypts from now on; old data stays readable and is "
-                                     "re-encrypted in the background", extensions=[roles(Role.ADMIN)])
+    @strawberry.mutation(
+        description="a new data key encrypts from now on; old data stays readable and is "
+        "re-encrypted in the background",
+        extensions=[roles(Role.ADMIN)],
+    )
     async def rotate_encryption_key(self, info: Info) -> EncryptionKey:
         async with info.context.unit_of_work() as repo:
             row = await KeyService(repo, info.context.resources.deps).rotate()

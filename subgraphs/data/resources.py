@@ -47,8 +47,9 @@ class DataResources:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
-        backlog = await lag_checks(self.redis, self.settings,
-                                   [(s, CONSUMER_GROUP) for s in [*self.own.streams(), AUDIT_STREAM]])
+        backlog = await lag_checks(
+            self.redis, self.settings, [(s, CONSUMER_GROUP) for s in [*self.own.streams(), AUDIT_STREAM]]
+        )
         return {"database": "ok", "redis": "ok", **backlog}
 
 
@@ -71,6 +72,14 @@ async def open_resources(settings: Settings, own: DataSettings | None = None) ->
             await KeyService(repo, deps).ensure_key()
         async with db.read() as repo:
             await KeyService(repo, deps).sync()
-        yield DataResources(settings=settings, own=own, engine=engine, sessions=sessions, redis=redis,
-                            authenticator=authenticator, publisher=EventPublisher(redis, settings), db=db,
-                            deps=deps)
+        yield DataResources(
+            settings=settings,
+            own=own,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            authenticator=authenticator,
+            publisher=EventPublisher(redis, settings),
+            db=db,
+            deps=deps,
+        )

@@ -1,4 +1,4 @@
-"""The data subgraph's schema: admin root fields, `requestDataExport`, and its part of the federated `User`."""
+"""The data subgraph's schema: admin root fields, `requestDataExport`, its part of the federated `User`."""
 
 from libs.graphql.schema import build_schema
 from subgraphs.data.resolvers import Mutation, Query

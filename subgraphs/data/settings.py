@@ -1,7 +1,7 @@
 """Settings only the data subgraph reads (the shared ones are in libs.config). Environment prefix `DATA_`:
 DATA_DATABASE, DATA_WORKERS, DATA_KEK, DATA_PUBLIC_URL, DATA_EXPORT_URL_TTL_S, DATA_EXPORT_KEEP_DAYS,
-DATA_AUDIT_RETENTION_DAYS, DATA_CHECKPOINT_EVERY, DATA_RECORD_STREAMS, DATA_INTEGRITY_DOMAINS, DATA_BACKUP_DIR,
-DATA_BACKUP_SQL, DATA_BACKUP_MONGO."""
+DATA_AUDIT_RETENTION_DAYS, DATA_RECORD_STREAMS, DATA_INTEGRITY_DOMAINS, DATA_BACKUP_DIR, DATA_BACKUP_SQL,
+DATA_BACKUP_MONGO."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ class DataSettings(SubgraphSettings):
     model_config = SettingsConfigDict(env_file=".env", env_prefix="DATA_", extra="ignore")
 
     database: str = "mps_data"
-    workers: bool = True  # chain appends, exports, checks, backups, re-wrap in the API process (else: a worker)
+    workers: bool = (
+        True  # chain appends, exports, checks, backups, re-wrap in the API process (else: a worker)
+    )
     # Key-encryption keys "id:base64(32 bytes),...": the first wraps new data keys, all unwrap. A KMS adapter
     # implements libs.crypto.KeyWrapper instead.
     kek: str = DEV_KEK
@@ -31,7 +33,6 @@ class DataSettings(SubgraphSettings):
     export_url_ttl_s: int = 300  # a download link lives five minutes
     export_keep_days: int = 7
     audit_retention_days: int = 730  # PIPA safety measures Art. 8: at least two years
-    checkpoint_every: int = 1000  # a Merkle checkpoint every this many blocks (and at every check)
     # Streams carrying written health records (`measurement.recorded`, `health.record_written`).
     record_streams: str = "measurement,consultation"
     # Subgraphs that answer an integrity check by re-hashing their records (`integrity.records_hashed`).

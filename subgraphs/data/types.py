@@ -21,8 +21,9 @@ from subgraphs.data.context import Info
 from subgraphs.data.models import AuditLogRow, BackupRow, EncryptionKeyRow, ExportRow, IntegrityCheckRow
 from subgraphs.data.service import ChainService
 
-AccessActionType = strawberry.enum(AccessAction, name="AccessAction",
-                                   description="what was done with the health data")
+AccessActionType = strawberry.enum(
+    AccessAction, name="AccessAction", description="what was done with the health data"
+)
 
 
 @strawberry.enum
@@ -44,8 +45,11 @@ def export_owner() -> list[FieldExtension]:
 
 
 def log_reader() -> list[FieldExtension]:
-    return [owner_or_roles(Role.ADMIN, owner=lambda e: e.row.subject_id,
-                           message="you may only read your own access log")]
+    return [
+        owner_or_roles(
+            Role.ADMIN, owner=lambda e: e.row.subject_id, message="you may only read your own access log"
+        )
+    ]
 
 
 def user_only(data: str) -> list[FieldExtension]:
@@ -84,8 +88,10 @@ class DataExport:
     def size_bytes(self) -> int | None:
         return self.row.size_bytes
 
-    @strawberry.field(description="a signed link for the owner, valid a few minutes (null until READY)",
-                      extensions=export_owner())
+    @strawberry.field(
+        description="a signed link for the owner, valid a few minutes (null until READY)",
+        extensions=export_owner(),
+    )
     def download_url(self, info: Info) -> str | None:
         if self.row.status != "READY":
             return None
@@ -141,9 +147,15 @@ class AccessLogConnection:
 
     @classmethod
     def of(cls, rows: list[AuditLogRow], first: int) -> AccessLogConnection:
-        edges = [AccessLogEdge(node=AccessLogEntry(row=r), cursor=encode_cursor(r.at, r.id)) for r in rows[:first]]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=len(rows) > first,
-                                                   end_cursor=edges[-1].cursor if edges else None))
+        edges = [
+            AccessLogEdge(node=AccessLogEntry(row=r), cursor=encode_cursor(r.at, r.id)) for r in rows[:first]
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
 
 
 @strawberry.type(description="A verification of the record and audit chains and of every stored record")
@@ -249,13 +261,20 @@ class User:
         rows = await loaders.exports(info.context).load(str(self.id))
         return [DataExport(row=r) for r in rows]
 
-    @strawberry.field(description="who read or changed the user's health data, newest first",
-                      extensions=[owner_or_roles(Role.ADMIN, owner=lambda user: str(user.id),
-                                                 message="you may only read your own access log")])
+    @strawberry.field(
+        description="who read or changed the user's health data, newest first",
+        extensions=[
+            owner_or_roles(
+                Role.ADMIN, owner=lambda user: str(user.id), message="you may only read your own access log"
+            )
+        ],
+    )
     async def access_log(self, info: Info, first: int = 20, after: str | None = None) -> AccessLogConnection:
         if not 1 <= first <= MAX_FIRST:
             raise BadUserInput(f"first must be between 1 and {MAX_FIRST}", field="first")
         before = decode_cursor(after, field="after") if after is not None else None
         async with info.context.read() as repo:
-            rows = await ChainService(repo, info.context.resources.deps).access_log(str(self.id), first, before)
+            rows = await ChainService(repo, info.context.resources.deps).access_log(
+                str(self.id), first, before
+            )
         return AccessLogConnection.of(rows, first)

@@ -75,28 +75,74 @@ async def handle_access(res: DataResources, events: Sequence[CloudEvent]) -> Non
 class DataWorkers(EventWorkers):
     name = "data"
 
-    def __init__(self, res: DataResources, *, consumer_name: str | None = None, block_ms: int = 1000,
-                 interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        res: DataResources,
+        *,
+        consumer_name: str | None = None,
+        block_ms: int = 1000,
+        interval_s: float = 1.0,
+    ) -> None:
         self.res = res
-        common = {"group": CONSUMER_GROUP, "consumer": consumer_name, "block_ms": block_ms}
+        name, group = consumer_name, CONSUMER_GROUP
         self.records = [
-            EventConsumer(res.redis, res.settings, stream=stream, handler=self._on_record,
-                          batch_handler=self._on_records, dedupe=False, batch_size=BATCH_SIZE, **common)
+            EventConsumer(
+                res.redis,
+                res.settings,
+                stream=stream,
+                handler=self._on_record,
+                batch_handler=self._on_records,
+                dedupe=False,
+                batch_size=BATCH_SIZE,
+                group=group,
+                consumer=name,
+                block_ms=block_ms,
+            )
             for stream in res.own.streams()
         ]
-        self.audit = EventConsumer(res.redis, res.settings, stream=AUDIT_STREAM, handler=self._on_access,
-                                   batch_handler=self._on_accesses, dedupe=False, batch_size=BATCH_SIZE, **common)
-        self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, handler=self._on_account,
-                                      dedupe=False, **common)
-        self.own_events = EventConsumer(res.redis, res.settings, stream=DATA_STREAM, handler=self._on_own,
-                                        **common)
+        self.audit = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=AUDIT_STREAM,
+            handler=self._on_access,
+            batch_handler=self._on_accesses,
+            dedupe=False,
+            batch_size=BATCH_SIZE,
+            group=group,
+            consumer=name,
+            block_ms=block_ms,
+        )
+        self.accounts = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=AUTH_STREAM,
+            handler=self._on_account,
+            dedupe=False,
+            group=group,
+            consumer=name,
+            block_ms=block_ms,
+        )
+        self.own_events = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=DATA_STREAM,
+            handler=self._on_own,
+            group=group,
+            consumer=name,
+            block_ms=block_ms,
+        )
         self.relay = OutboxRelay(res.sessions, DataOutbox, res.publisher, interval_s=0.5)
-        self.exports = PollingLoop(self.build_export, interval_s=interval_s, batch_size=1, name="data exports")
+        self.exports = PollingLoop(
+            self.build_export, interval_s=interval_s, batch_size=1, name="data exports"
+        )
         self.backups = PollingLoop(self.run_backup, interval_s=interval_s, batch_size=1, name="data backups")
-        self.rewrap = PollingLoop(self.rewrap_once, interval_s=5 * interval_s, batch_size=1, name="data re-wrap")
-        super().__init__(consumers=[*self.records, self.audit, self.accounts, self.own_events],
-                         loops=[self.relay.run, self.exports.run, self.backups.run, self.rewrap.run,
-                                self._housekeeping])
+        self.rewrap = PollingLoop(
+            self.rewrap_once, interval_s=5 * interval_s, batch_size=1, name="data re-wrap"
+        )
+        super().__init__(
+            consumers=[*self.records, self.audit, self.accounts, self.own_events],
+            loops=[self.relay.run, self.exports.run, self.backups.run, self.rewrap.run, self._housekeeping],
+        )
 
     async def _on_record(self, event: CloudEvent) -> None:
         await handle_records(self.res, [event])
@@ -136,9 +182,13 @@ class DataWorkers(EventWorkers):
         try:
             result = await write_backup(
                 sql=[SqlStore(name, settings.sql_url(db)) for name, db in own.sql_stores()],
-                mongo=[MongoStore(name, settings.mongodb_url or "", settings.database_name(db))
-                       for name, db in own.mongo_stores()],
-                directory=own.backup_dir, keks=own.keks())
+                mongo=[
+                    MongoStore(name, settings.mongodb_url or "", settings.database_name(db))
+                    for name, db in own.mongo_stores()
+                ],
+                directory=own.backup_dir,
+                keks=own.keks(),
+            )
         except Exception as e:
             log.exception("backup %s failed", backup_id)
             error = f"{type(e).__name__}: {e}"

@@ -35,13 +35,23 @@ PAGE = 500
 
 def record_content(m: Measurement) -> dict[str, Any]:
     return {
-        "id": m.id, "userId": m.user_id, "clientId": m.client_id, "type": m.type.value, "loinc": m.loinc,
-        "source": m.source.value, "takenAt": as_utc(m.taken_at),
-        "recordedAt": as_utc(m.recorded_at) if m.recorded_at else None, "value": m.value, "unit": m.unit,
+        "id": m.id,
+        "userId": m.user_id,
+        "clientId": m.client_id,
+        "type": m.type.value,
+        "loinc": m.loinc,
+        "source": m.source.value,
+        "takenAt": as_utc(m.taken_at),
+        "recordedAt": as_utc(m.recorded_at) if m.recorded_at else None,
+        "value": m.value,
+        "unit": m.unit,
         "components": [[c.code, c.loinc, c.value, c.unit] for c in m.components],
-        "enteredValue": m.entered_value, "enteredUnit": m.entered_unit,
-        "context": m.context.value if m.context else None, "deviceId": m.device_id,
-        "cartridgeUid": m.cartridge_uid, "cartridgeLot": m.cartridge_lot,
+        "enteredValue": m.entered_value,
+        "enteredUnit": m.entered_unit,
+        "context": m.context.value if m.context else None,
+        "deviceId": m.device_id,
+        "cartridgeUid": m.cartridge_uid,
+        "cartridgeLot": m.cartridge_lot,
     }
 
 
@@ -58,11 +68,19 @@ async def answer_check(repo: MeasurementRepository, publisher: EventPublisher, e
     while True:
         rows = await repo.protection.page(after, PAGE)
         last = len(rows) < PAGE
-        data = {"checkId": check_id, "domain": DOMAIN, "records": [[m.id, record_digest(m)] for m in rows],
-                "last": last}
+        data = {
+            "checkId": check_id,
+            "domain": DOMAIN,
+            "records": [[m.id, record_digest(m)] for m in rows],
+            "last": last,
+        }
         # The subject keeps one check's pages in one consumer lane, in order.
-        await publisher.publish(MEASUREMENT_STREAM, CloudEvent.new(
-            INTEGRITY_RECORDS_HASHED, SOURCE, str(check_id), data, id=f"{check_id}:{DOMAIN}:{page}"))
+        await publisher.publish(
+            MEASUREMENT_STREAM,
+            CloudEvent.new(
+                INTEGRITY_RECORDS_HASHED, SOURCE, str(check_id), data, id=f"{check_id}:{DOMAIN}:{page}"
+            ),
+        )
         total += len(rows)
         page += 1
         if last:

@@ -19,8 +19,9 @@ class BackupService:
         self.deps = deps
 
     def start(self, requested_by: str) -> BackupRow:
-        row = BackupRow(id=str(uuid.uuid4()), requested_by=requested_by, status="PENDING",
-                        started_at=self.deps.clock())
+        row = BackupRow(
+            id=str(uuid.uuid4()), requested_by=requested_by, status="PENDING", started_at=self.deps.clock()
+        )
         self.repo.add(row)
         return row
 
@@ -42,6 +43,18 @@ class BackupService:
         if result is None:
             row.status, row.error = "FAILED", (error or "failed")[:500]
             return
-        row.status, row.path, row.size_bytes, row.checksum = "COMPLETED", str(result.path), result.size, result.checksum
-        self.repo.add_event(DATA_STREAM, CloudEvent.new(DATA_BACKUP_COMPLETED, SOURCE, row.id, {
-            "backupId": row.id, "sizeBytes": result.size, "checksum": result.checksum}))
+        row.status, row.path, row.size_bytes, row.checksum = (
+            "COMPLETED",
+            str(result.path),
+            result.size,
+            result.checksum,
+        )
+        self.repo.add_event(
+            DATA_STREAM,
+            CloudEvent.new(
+                DATA_BACKUP_COMPLETED,
+                SOURCE,
+                row.id,
+                {"backupId": row.id, "sizeBytes": result.size, "checksum": result.checksum},
+            ),
+        )

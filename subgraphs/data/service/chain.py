@@ -22,7 +22,7 @@ from libs.audit import AccessRecord
 from libs.events import CloudEvent, DropEvent
 from libs.events.streams import HEALTH_RECORD_WRITTEN, MEASUREMENT_RECORDED
 from libs.integrity import canonical_bytes, link
-from libs.time import as_utc
+from libs.time import as_utc, utcnow
 from subgraphs.data.models import AUDIT_CHAIN, RECORDS_CHAIN, AuditLogRow, DataBlockRow
 from subgraphs.data.repository import DataRepository
 from subgraphs.data.service.deps import DataDeps
@@ -48,16 +48,30 @@ def _parse(event: CloudEvent) -> WrittenRecord | None:
     data = event.data
     if event.type == MEASUREMENT_RECORDED:
         content = {k: v for k, v in data.items() if k != "digest"}
-        return WrittenRecord(event.id, MEASUREMENT, str(data["measurementId"]), str(data["userId"]),
-                             str(data["digest"]), str(data.get("writer") or data["userId"]),
-                             as_utc(event.timestamp), content)
+        return WrittenRecord(
+            event.id,
+            MEASUREMENT,
+            str(data["measurementId"]),
+            str(data["userId"]),
+            str(data["digest"]),
+            str(data.get("writer") or data["userId"]),
+            as_utc(event.timestamp or utcnow()),
+            content,
+        )
     if event.type == HEALTH_RECORD_WRITTEN:
         kind = str(data["kind"])
         if kind not in RECORD_KINDS:
             raise ValueError(f"unknown record kind {kind!r}")
-        return WrittenRecord(event.id, kind, str(data["recordId"]), str(data["userId"]), str(data["digest"]),
-                             str(data["writer"]), as_utc(datetime.fromisoformat(data["writtenAt"])),
-                             dict(data.get("content") or {}))
+        return WrittenRecord(
+            event.id,
+            kind,
+            str(data["recordId"]),
+            str(data["userId"]),
+            str(data["digest"]),
+            str(data["writer"]),
+            as_utc(datetime.fromisoformat(data["writtenAt"])),
+            dict(data.get("content") or {}),
+        )
     return None
 
 
@@ -94,9 +108,18 @@ class ChainService:
         head = await self.repo.lock_head(RECORDS_CHAIN)
         blocks = []
         for r in fresh:
-            block = DataBlockRow(seq=head.size, domain=r.domain, record_id=r.record_id, user_id=r.user_id,
-                                 digest=r.digest, writer=r.writer, written_at=r.written_at,
-                                 prev_hash="", leaf_hash="", source_event_id=r.event_id)
+            block = DataBlockRow(
+                seq=head.size,
+                domain=r.domain,
+                record_id=r.record_id,
+                user_id=r.user_id,
+                digest=r.digest,
+                writer=r.writer,
+                written_at=r.written_at,
+                prev_hash="",
+                leaf_hash="",
+                source_event_id=r.event_id,
+            )
             hashes = link(head.last_hash, block.entry())
             block.prev_hash, block.leaf_hash = hashes.prev_hash, hashes.leaf_hash
             block.payload = keys.encrypt(canonical_bytes(r.content), f"data_blocks/{block.seq}".encode())
@@ -115,10 +138,20 @@ class ChainService:
         head = await self.repo.lock_head(AUDIT_CHAIN)
         rows = []
         for record, source, event_id in fresh:
-            row = AuditLogRow(seq=head.size, id=str(uuid.uuid4()), actor_id=record.actor_id,
-                              subject_id=record.subject_id, action=record.action.value,
-                              resource=record.resource, request_id=record.request_id, source=source[:100],
-                              at=record.at, source_event_id=event_id, prev_hash="", leaf_hash="")
+            row = AuditLogRow(
+                seq=head.size,
+                id=str(uuid.uuid4()),
+                actor_id=record.actor_id,
+                subject_id=record.subject_id,
+                action=record.action.value,
+                resource=record.resource,
+                request_id=record.request_id,
+                source=source[:100],
+                at=record.at,
+                source_event_id=event_id,
+                prev_hash="",
+                leaf_hash="",
+            )
             hashes = link(head.last_hash, row.entry())
             row.prev_hash, row.leaf_hash = hashes.prev_hash, hashes.leaf_hash
             self.repo.add(row)
@@ -126,8 +159,9 @@ class ChainService:
             rows.append(row)
         return rows
 
-    async def access_log(self, subject_id: str, first: int,
-                         before: tuple[datetime, str] | None) -> list[AuditLogRow]:
+    async def access_log(
+        self, subject_id: str, first: int, before: tuple[datetime, str] | None
+    ) -> list[AuditLogRow]:
         """The subject's entries, newest first: `first` of them plus one (to tell whether more follow)."""
         return await self.repo.access_log(subject_id, first, before)
 

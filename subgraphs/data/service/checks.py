@@ -41,13 +41,24 @@ class IntegrityService:
 
     async def start(self, requested_by: str) -> IntegrityCheckRow:
         head = await self.repo.head(RECORDS_CHAIN)
-        check = IntegrityCheckRow(id=str(uuid.uuid4()), requested_by=requested_by,
-                                  started_at=self.deps.clock(), records_at_start=head.size,
-                                  pending_domains=self.deps.own.domains(), problems=[])
+        check = IntegrityCheckRow(
+            id=str(uuid.uuid4()),
+            requested_by=requested_by,
+            started_at=self.deps.clock(),
+            records_at_start=head.size,
+            pending_domains=self.deps.own.domains(),
+            problems=[],
+        )
         self.repo.add(check)
-        self.repo.add_event(DATA_STREAM, CloudEvent.new(
-            DATA_INTEGRITY_CHECK_REQUESTED, SOURCE, check.id,
-            {"checkId": check.id, "domains": check.pending_domains}))
+        self.repo.add_event(
+            DATA_STREAM,
+            CloudEvent.new(
+                DATA_INTEGRITY_CHECK_REQUESTED,
+                SOURCE,
+                check.id,
+                {"checkId": check.id, "domains": check.pending_domains},
+            ),
+        )
         return check
 
     async def checks(self, first: int) -> list[IntegrityCheckRow]:
@@ -102,10 +113,17 @@ class IntegrityService:
             prev, after = rows[-1].leaf_hash, rows[-1].seq
         head = await self.repo.head(chain)
         if head.size != after + 1:
-            return count, after + 1, f"{chain} chain: {head.size - after - 1} entries before the head are missing"
+            return (
+                count,
+                after + 1,
+                f"{chain} chain: {head.size - after - 1} entries before the head are missing",
+            )
         if comparable and tree.size and tree.size not in checkpoints:
-            self.repo.add(CheckpointRow(chain=chain, tree_size=tree.size, root_hash=tree.root().hex(),
-                                        at=self.deps.clock()))
+            self.repo.add(
+                CheckpointRow(
+                    chain=chain, tree_size=tree.size, root_hash=tree.root().hex(), at=self.deps.clock()
+                )
+            )
         return count, None, ""
 
     # -- the stored records ---------------------------------------------------------------------------------
@@ -137,14 +155,20 @@ class IntegrityService:
             if block.erased_at is not None:
                 self._bad(check, None, f"{domain} {record_id}: erased, but still stored")
             elif block.digest != digest:
-                self._bad(check, _block_id(RECORDS_CHAIN, block.seq),
-                          f"{domain} {record_id}: stored content does not match block {block.seq}")
+                self._bad(
+                    check,
+                    _block_id(RECORDS_CHAIN, block.seq),
+                    f"{domain} {record_id}: stored content does not match block {block.seq}",
+                )
         check.records_checked += len(records)
         if last:
             await self.repo.session.flush()
             for block in await self.repo.unreported_blocks(check_id, domain, check.records_at_start):
-                self._bad(check, _block_id(RECORDS_CHAIN, block.seq),
-                          f"{domain} {block.record_id}: missing from its store (block {block.seq})")
+                self._bad(
+                    check,
+                    _block_id(RECORDS_CHAIN, block.seq),
+                    f"{domain} {block.record_id}: missing from its store (block {block.seq})",
+                )
             check.pending_domains = [d for d in check.pending_domains if d != domain]
         self._finish_if_done(check)
         return check
@@ -164,9 +188,15 @@ class IntegrityService:
         check.ok = not check.problems
         check.finished_at = self.deps.clock()
         if not check.ok:
-            self.repo.add_event(DATA_STREAM, CloudEvent.new(
-                DATA_INTEGRITY_FAILED, SOURCE, check.id,
-                {"checkId": check.id, "firstBadBlock": check.first_bad_block, "problems": check.problems}))
+            self.repo.add_event(
+                DATA_STREAM,
+                CloudEvent.new(
+                    DATA_INTEGRITY_FAILED,
+                    SOURCE,
+                    check.id,
+                    {"checkId": check.id, "firstBadBlock": check.first_bad_block, "problems": check.problems},
+                ),
+            )
 
 
 def _earlier(candidate: str, current: str | None) -> bool:

@@ -28,6 +28,7 @@ class ErasureService:
         blocks = await self.repo.erase_blocks(user_id, now)
         exports = await self.repo.delete_exports(user_id)
         await ChainService(self.repo, self.deps).record_own_access(
-            access(user_id, user_id, AccessAction.ERASE, f"blocks={blocks} exports={exports}", now))
+            access(user_id, user_id, AccessAction.ERASE, f"blocks={blocks} exports={exports}", now)
+        )
         self.repo.record_processed(CONSUMER_GROUP, event)
         return True

@@ -36,11 +36,17 @@ class ExportService:
     async def request(self, user_id: str, fmt: str) -> ExportRow:
         if fmt not in FORMATS:
             raise ValueError(fmt)  # the GraphQL enum admits only these
-        row = ExportRow(id=str(uuid.uuid4()), user_id=user_id, format=fmt, status="PENDING",
-                        requested_at=self.deps.clock())
+        row = ExportRow(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            format=fmt,
+            status="PENDING",
+            requested_at=self.deps.clock(),
+        )
         self.repo.add(row)
         await ChainService(self.repo, self.deps).record_own_access(
-            access(user_id, user_id, AccessAction.EXPORT, f"export/{row.id}?format={fmt}", self.deps.clock()))
+            access(user_id, user_id, AccessAction.EXPORT, f"export/{row.id}?format={fmt}", self.deps.clock())
+        )
         return row
 
     async def exports_of(self, user_ids: list[str], first: int = MAX_LIST) -> dict[str, list[ExportRow]]:
@@ -74,8 +80,9 @@ class ExportService:
             if row.format == "CSV":
                 body = tabular.to_csv(measurements, prescriptions)
             else:
-                body = json.dumps(fhir.bundle(row.user_id, measurements, prescriptions, now),
-                                  ensure_ascii=False).encode()
+                body = json.dumps(
+                    fhir.bundle(row.user_id, measurements, prescriptions, now), ensure_ascii=False
+                ).encode()
         except fhir.ExportInvalid as e:
             row.status, row.error, row.completed_at = "FAILED", str(e)[:500], now
             return row
@@ -84,9 +91,20 @@ class ExportService:
         row.size_bytes = len(body)
         row.status, row.completed_at = "READY", now
         row.expires_at = now + timedelta(days=self.deps.own.export_keep_days)
-        self.repo.add_event(DATA_STREAM, CloudEvent.new(DATA_EXPORT_READY, SOURCE, row.user_id, {
-            "exportId": row.id, "userId": row.user_id, "format": row.format,
-            "expiresAt": row.expires_at.isoformat()}))
+        self.repo.add_event(
+            DATA_STREAM,
+            CloudEvent.new(
+                DATA_EXPORT_READY,
+                SOURCE,
+                row.user_id,
+                {
+                    "exportId": row.id,
+                    "userId": row.user_id,
+                    "format": row.format,
+                    "expiresAt": row.expires_at.isoformat(),
+                },
+            ),
+        )
         return row
 
     async def download(self, export_id: str, user_id: str) -> tuple[bytes, str, str]:
@@ -99,7 +117,8 @@ class ExportService:
         await KeyService(self.repo, self.deps).sync()
         body = self.deps.keys.decrypt(row.content, _aad(row.id))
         await ChainService(self.repo, self.deps).record_own_access(
-            access(user_id, user_id, AccessAction.DOWNLOAD, f"export/{row.id}", self.deps.clock()))
+            access(user_id, user_id, AccessAction.DOWNLOAD, f"export/{row.id}", self.deps.clock())
+        )
         media, ext = CONTENT_TYPES[row.format]
         return body, media, f"manpasik-export-{row.id[:8]}.{ext}"
 

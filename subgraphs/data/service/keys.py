@@ -36,16 +36,24 @@ class KeyService:
 
     async def _create(self, version: int) -> EncryptionKeyRow:
         stored, key = await self.deps.keys.create(version)
-        row = EncryptionKeyRow(version=version, id=str(uuid.uuid4()), kek_id=stored.kek_id,
-                               wrapped=stored.wrapped, status=ACTIVE, activated_at=self.deps.clock())
+        row = EncryptionKeyRow(
+            version=version,
+            id=str(uuid.uuid4()),
+            kek_id=stored.kek_id,
+            wrapped=stored.wrapped,
+            status=ACTIVE,
+            activated_at=self.deps.clock(),
+        )
         self.repo.add(row)
         self.deps.keys.use(version, key, active=True)
         return row
 
     async def rotate(self) -> EncryptionKeyRow:
         rows = await self.repo.keys(lock=True)
-        await self.deps.keys.sync([k for k in map(_stored, rows) if k is not None],
-                                  next((r.version for r in rows if r.status == ACTIVE), None))
+        await self.deps.keys.sync(
+            [k for k in map(_stored, rows) if k is not None],
+            next((r.version for r in rows if r.status == ACTIVE), None),
+        )
         now = self.deps.clock()
         for row in rows:
             if row.status == ACTIVE:

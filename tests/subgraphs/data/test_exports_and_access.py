@@ -23,11 +23,14 @@ from libs.time import utcnow
 from subgraphs.data.fhir import vital_signs_problems
 from tests.subgraphs.data.conftest import Stack, eventually, new_user
 
-EXPORT = "mutation($format: ExportFormat!) { requestDataExport(format: $format) { id status format requestedAt } }"
+EXPORT = (
+    "mutation($format: ExportFormat!) { requestDataExport(format: $format) { id status format requestedAt } }"
+)
 MY_EXPORTS = """query($r: [_Any!]!) { _entities(representations: $r) { ... on User {
   dataExports { id status format requestedAt completedAt downloadUrl } } } }"""
 MY_LOG = """query($r: [_Any!]!, $first: Int!) { _entities(representations: $r) { ... on User {
-  accessLog(first: $first) { edges { node { at actor { id } action resource requestId } } pageInfo { hasNextPage } } } } }"""
+  accessLog(first: $first) { edges { node { at actor { id } action resource requestId } }
+  pageInfo { hasNextPage } } } } }"""
 ADMIN_LOG = "query($u: ID!) { accessLog(userId: $u, first: 50) { edges { node { action actor { id } } } } }"
 
 
@@ -57,8 +60,13 @@ async def chained_all(stack: Stack, user: str, n: int) -> bool | None:
 
 async def test_fhir_export_validates_and_only_its_owner_downloads_it(stack: Stack) -> None:
     owner, other = new_user(), new_user()
-    await stack.record(owner, value=None, type_="BLOOD_PRESSURE", unit="mm[Hg]",
-                       components=[{"code": "SYSTOLIC", "value": 128}, {"code": "DIASTOLIC", "value": 82}])
+    await stack.record(
+        owner,
+        value=None,
+        type_="BLOOD_PRESSURE",
+        unit="mm[Hg]",
+        components=[{"code": "SYSTOLIC", "value": 128}, {"code": "DIASTOLIC", "value": 82}],
+    )
     await stack.record(owner, value=98.0)
     await stack.record(owner, value=72.0, type_="HEART_RATE", unit="/min")
     await eventually(lambda: chained_all(stack, owner, 3))
@@ -75,18 +83,26 @@ async def test_fhir_export_validates_and_only_its_owner_downloads_it(stack: Stac
         Bundle.model_validate(doc)  # structure, types, cardinality (R4B = R4 for these resources)
         resources = [e["resource"] for e in doc["entry"]]
         assert [r["resourceType"] for r in resources].count("Observation") == 3
-        assert resources[0] == {"resourceType": "Patient", "id": owner,
-                                "identifier": [{"system": "https://manpasik.com/user", "value": owner}]}
+        assert resources[0] == {
+            "resourceType": "Patient",
+            "id": owner,
+            "identifier": [{"system": "https://manpasik.com/user", "value": owner}],
+        }
         by_code = {r["code"]["coding"][0]["code"]: r for r in resources if r["resourceType"] == "Observation"}
         heart = by_code["8867-4"]
         assert heart["category"][0]["coding"][0]["code"] == "vital-signs"
-        assert heart["valueQuantity"] == {"value": 72, "unit": "/min", "system": "http://unitsofmeasure.org",
-                                          "code": "/min"}
+        assert heart["valueQuantity"] == {
+            "value": 72,
+            "unit": "/min",
+            "system": "http://unitsofmeasure.org",
+            "code": "/min",
+        }
         pressure = by_code["85354-9"]
         assert pressure["category"][0]["coding"][0]["code"] == "vital-signs"
         assert "valueQuantity" not in pressure
-        assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in pressure["component"]} == {
-            "8480-6": 128, "8462-4": 82}
+        assert {
+            c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in pressure["component"]
+        } == {"8480-6": 128, "8462-4": 82}
         assert all(c["valueQuantity"]["code"] == "mm[Hg]" for c in pressure["component"])
         glucose = next(r for c, r in by_code.items() if c not in ("8867-4", "85354-9"))
         assert glucose["category"][0]["coding"][0]["code"] == "laboratory"
@@ -96,10 +112,14 @@ async def test_fhir_export_validates_and_only_its_owner_downloads_it(stack: Stac
         # Someone else with the link, an altered link, an expired one: refused.
         query = parse_qs(urlsplit(url).query)
         base = stack.data_url.removesuffix("/graphql") + urlsplit(url).path
-        forged = await http.get(base + "?" + urlencode({**{k: v[0] for k, v in query.items()}, "user": other}))
+        forged = await http.get(
+            base + "?" + urlencode({**{k: v[0] for k, v in query.items()}, "user": other})
+        )
         assert forged.status_code == 403
         past = str(int((utcnow() - timedelta(minutes=1)).timestamp()))
-        expired = await http.get(base + "?" + urlencode({**{k: v[0] for k, v in query.items()}, "expires": past}))
+        expired = await http.get(
+            base + "?" + urlencode({**{k: v[0] for k, v in query.items()}, "expires": past})
+        )
         assert expired.status_code == 403
 
     # Another user through every GraphQL path: the subgraph's _entities straight, with their own token.
@@ -111,9 +131,14 @@ async def test_fhir_export_validates_and_only_its_owner_downloads_it(stack: Stac
 
     # The stored export is ciphertext: no LOINC code, no value in the clear.
     async with stack.data.engine.connect() as conn:
-        stored = await conn.scalar(text("SELECT content FROM data_exports WHERE id = :i"), {"i": export["id"]})
-        payloads = (await conn.execute(text("SELECT payload FROM data_blocks WHERE user_id = :u"),
-                                       {"u": owner})).scalars().all()
+        stored = await conn.scalar(
+            text("SELECT content FROM data_exports WHERE id = :i"), {"i": export["id"]}
+        )
+        payloads = (
+            (await conn.execute(text("SELECT payload FROM data_blocks WHERE user_id = :u"), {"u": owner}))
+            .scalars()
+            .all()
+        )
     assert stored and b"8867-4" not in stored and b"Observation" not in stored
     assert payloads and all(b"HEART_RATE" not in p and b"mg/dL" not in p for p in payloads)
 
@@ -143,8 +168,11 @@ async def test_a_doctors_read_of_shared_measurements_shows_in_the_patients_acces
     patient, doctor = new_user(), new_user()
     # What the measurement subgraph's sharing reads send through the hook when a doctor reads them.
     publisher = EventPublisher(stack.data.redis, stack.settings)
-    await publish_access(publisher, "/subgraphs/measurement",
-                         [access(doctor, patient, AccessAction.READ, "measurements?type=BLOOD_GLUCOSE")])
+    await publish_access(
+        publisher,
+        "/subgraphs/measurement",
+        [access(doctor, patient, AccessAction.READ, "measurements?type=BLOOD_GLUCOSE")],
+    )
 
     async def logged() -> list[Any] | None:
         result = await stack.as_user(patient, MY_LOG, {**rep(patient), "first": 10})
@@ -154,7 +182,10 @@ async def test_a_doctors_read_of_shared_measurements_shows_in_the_patients_acces
     edges = await eventually(logged)
     node = edges[0]["node"]
     assert (node["actor"]["id"], node["action"], node["resource"]) == (
-        doctor, "READ", "measurements?type=BLOOD_GLUCOSE")
+        doctor,
+        "READ",
+        "measurements?type=BLOOD_GLUCOSE",
+    )
     # Admins read anyone's log; the doctor cannot read the patient's.
     admin = await stack.as_user(new_user(), ADMIN_LOG, {"u": patient}, roles=("ADMIN",))
     assert [e["node"]["actor"]["id"] for e in admin["data"]["accessLog"]["edges"]] == [doctor]
@@ -166,8 +197,12 @@ async def test_bad_input_gets_clear_errors(stack: Stack) -> None:
     user = new_user()
     bad = await stack.as_user(user, MY_LOG, {**rep(user), "first": 0})
     assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == "first"
-    cursor = await stack.as_user(user, """query($r: [_Any!]!) { _entities(representations: $r) { ... on User {
-        accessLog(first: 5, after: "nonsense") { edges { cursor } } } } }""", rep(user))
+    cursor = await stack.as_user(
+        user,
+        """query($r: [_Any!]!) { _entities(representations: $r) { ... on User {
+        accessLog(first: 5, after: "nonsense") { edges { cursor } } } } }""",
+        rep(user),
+    )
     assert error_codes(cursor) == ["BAD_USER_INPUT"]
     unknown = await stack.as_user(user, EXPORT, {"format": "PDF"})
     assert "errors" in unknown

@@ -1,5 +1,5 @@
-"""Tamper evidence end to end: measurements recorded through the measurement subgraph are chained by the data
-subgraph; an admin's integrity check passes, and finds a record edited directly in MongoDB, naming its block."""
+"""Tamper evidence end to end: measurements recorded through the measurement subgraph are chained by the
+data subgraph; an admin's integrity check passes, and finds a record edited directly in MongoDB."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from subgraphs.measurement.settings import MeasurementSettings
 from tests.subgraphs.data.conftest import Stack, eventually, new_user
 
 RUN = "mutation { runIntegrityCheck { id startedAt } }"
-CHECKS = "query($first: Int!) { integrityChecks(first: $first) { id startedAt finishedAt blocksChecked ok firstBadBlockId problems recordsChecked } }"
+CHECKS = """query($first: Int!) { integrityChecks(first: $first) {
+  id startedAt finishedAt blocksChecked ok firstBadBlockId problems recordsChecked } }"""
 
 
 async def chained(stack: Stack, measurement_id: str) -> int | None:
     async with stack.data.engine.connect() as conn:
-        return await conn.scalar(text("SELECT seq FROM data_blocks WHERE record_id = :r"), {"r": measurement_id})
+        return await conn.scalar(
+            text("SELECT seq FROM data_blocks WHERE record_id = :r"), {"r": measurement_id}
+        )
 
 
 async def run_check(stack: Stack) -> dict[str, Any]:
@@ -50,7 +53,9 @@ async def test_a_record_edited_in_its_store_is_found_by_the_integrity_check(stac
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(stack.settings.mongodb_url)
     try:
         db = mongo[stack.settings.database_name(MeasurementSettings().database)]
-        changed = await db["measurements"].update_one({"_id": ObjectId(recorded[1]["id"])}, {"$set": {"value": 99.0}})
+        changed = await db["measurements"].update_one(
+            {"_id": ObjectId(recorded[1]["id"])}, {"$set": {"value": 99.0}}
+        )
         assert changed.modified_count == 1
         found = await run_check(stack)
         assert found["ok"] is False
@@ -77,20 +82,27 @@ async def test_an_edited_chain_block_is_found(stack: Stack) -> None:
     seq = await eventually(lambda: chained(stack, m["id"]))
     async with stack.data.engine.begin() as conn:
         original = await conn.scalar(text("SELECT digest FROM data_blocks WHERE seq = :s"), {"s": seq})
-        await conn.execute(text("UPDATE data_blocks SET digest = :d WHERE seq = :s"), {"d": "0" * 64, "s": seq})
+        await conn.execute(
+            text("UPDATE data_blocks SET digest = :d WHERE seq = :s"), {"d": "0" * 64, "s": seq}
+        )
     try:
         found = await run_check(stack)
         assert found["ok"] is False
         assert found["firstBadBlockId"] == f"records:{seq}"
     finally:
         async with stack.data.engine.begin() as conn:
-            await conn.execute(text("UPDATE data_blocks SET digest = :d WHERE seq = :s"), {"d": original, "s": seq})
+            await conn.execute(
+                text("UPDATE data_blocks SET digest = :d WHERE seq = :s"), {"d": original, "s": seq}
+            )
     assert (await run_check(stack))["ok"] is True
 
 
 async def test_integrity_operations_are_admin_only(stack: Stack) -> None:
     for roles in (("USER",), ("SUPPORT",), ("DOCTOR",)):
         assert error_codes(await stack.as_user(new_user(), RUN, roles=roles)) == ["FORBIDDEN"]
-        assert error_codes(await stack.as_user(new_user(), CHECKS, {"first": 5}, roles=roles)) == ["FORBIDDEN"]
+        assert error_codes(await stack.as_user(new_user(), CHECKS, {"first": 5}, roles=roles)) == [
+            "FORBIDDEN"
+        ]
     from libs.testing.graphql import gql
+
     assert error_codes(await gql(stack.data_url, RUN)) == ["UNAUTHENTICATED"]

@@ -21,8 +21,9 @@ ROTATE = "mutation { rotateEncryptionKey { id version activatedAt } }"
 
 
 async def download(stack: Stack, export: dict[str, Any]) -> bytes:
-    import httpx
     from urllib.parse import urlsplit
+
+    import httpx
 
     split = urlsplit(export["downloadUrl"])
     async with httpx.AsyncClient() as http:
@@ -34,9 +35,16 @@ async def download(stack: Stack, export: dict[str, Any]) -> bytes:
 async def versions(stack: Stack) -> dict[str, Any]:
     async with stack.data.engine.connect() as conn:
         keys = dict((await conn.execute(text("SELECT version, status FROM data_encryption_keys"))).all())
-        used = set((await conn.execute(text(
-            "SELECT DISTINCT key_version FROM data_blocks WHERE key_version IS NOT NULL UNION "
-            "SELECT DISTINCT key_version FROM data_exports WHERE key_version IS NOT NULL"))).scalars())
+        used = set(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT DISTINCT key_version FROM data_blocks WHERE key_version IS NOT NULL UNION "
+                        "SELECT DISTINCT key_version FROM data_exports WHERE key_version IS NOT NULL"
+                    )
+                )
+            ).scalars()
+        )
     return {"keys": keys, "used": used}
 
 
@@ -60,13 +68,19 @@ async def test_rotation_keeps_old_data_readable_and_rewraps_it(stack: Stack) -> 
 
     async def rewrapped() -> dict[str, Any] | None:
         now = await versions(stack)
-        return now if now["used"] == {version} and all(
-            s == "DESTROYED" for v, s in now["keys"].items() if v != version) else None
+        return (
+            now
+            if now["used"] == {version}
+            and all(s == "DESTROYED" for v, s in now["keys"].items() if v != version)
+            else None
+        )
 
-    done = await eventually(rewrapped, timeout=30)
+    done = await eventually(rewrapped, wait_s=30)
     assert done["keys"][version] == "ACTIVE"
     async with stack.data.engine.connect() as conn:
-        wrapped = await conn.scalar(text("SELECT count(*) FROM data_encryption_keys WHERE wrapped IS NOT NULL"))
+        wrapped = await conn.scalar(
+            text("SELECT count(*) FROM data_encryption_keys WHERE wrapped IS NOT NULL")
+        )
     assert wrapped == 1  # destroyed keys are gone, only the active one is stored (wrapped)
     assert await download(stack, export) == before
     assert (await run_check(stack))["ok"] is True  # re-encryption leaves the chain as it was
@@ -86,12 +100,17 @@ async def test_an_erased_users_data_is_gone_and_the_integrity_check_still_passes
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(stack.settings.mongodb_url)
     db = mongo[stack.settings.database_name(MeasurementSettings().database)]
     try:
+
         async def erased() -> bool | None:
             left = await db["measurements"].count_documents({"user_id": user})
             async with stack.data.engine.connect() as conn:
-                readable = await conn.scalar(text(
-                    "SELECT count(*) FROM data_blocks WHERE user_id = :u AND payload IS NOT NULL"), {"u": user})
-                exports = await conn.scalar(text("SELECT count(*) FROM data_exports WHERE user_id = :u"), {"u": user})
+                readable = await conn.scalar(
+                    text("SELECT count(*) FROM data_blocks WHERE user_id = :u AND payload IS NOT NULL"),
+                    {"u": user},
+                )
+                exports = await conn.scalar(
+                    text("SELECT count(*) FROM data_exports WHERE user_id = :u"), {"u": user}
+                )
             return True if (left, readable, exports) == (0, 0, 0) else None
 
         await eventually(erased)
@@ -99,8 +118,9 @@ async def test_an_erased_users_data_is_gone_and_the_integrity_check_still_passes
     finally:
         await mongo.close()
     async with stack.data.engine.connect() as conn:
-        blocks = await conn.scalar(text("SELECT count(*) FROM data_blocks WHERE user_id = :u AND erased_at IS NOT NULL"),
-                                   {"u": user})
+        blocks = await conn.scalar(
+            text("SELECT count(*) FROM data_blocks WHERE user_id = :u AND erased_at IS NOT NULL"), {"u": user}
+        )
     assert blocks == 2  # the chain keeps the blocks (digests, no content)
     assert (await stack.as_user(user, MY_EXPORTS, rep(user)))["data"]["_entities"][0]["dataExports"] == []
     log = await stack.as_user(user, MY_LOG, {**rep(user), "first": 10})
