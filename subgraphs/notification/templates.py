@@ -24,6 +24,8 @@ class NotificationType(Enum):
     CONSULTATION_SCHEDULED = "CONSULTATION_SCHEDULED"
     CONSULTATION_STARTED = "CONSULTATION_STARTED"
     CONSULTATION_ENDED = "CONSULTATION_ENDED"
+    CONSULTATION_CANCELED = "CONSULTATION_CANCELED"
+    CONSULTATION_REMINDER = "CONSULTATION_REMINDER"
     PRESCRIPTION_ISSUED = "PRESCRIPTION_ISSUED"
     WELCOME = "WELCOME"
 
@@ -65,6 +67,14 @@ TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
         "ko": ("상담 종료", "상담이 끝났습니다. 기록을 확인해 보세요."),
         "en": ("Consultation ended", "Your consultation has ended. Its notes are in the app."),
     },
+    T.CONSULTATION_CANCELED: {
+        "ko": ("상담 취소", "{doctorName} 선생님과의 {scheduledAtLocal} 상담이 취소되었습니다."),
+        "en": ("Consultation canceled", "Your consultation with {doctorName} at {scheduledAtLocal} was canceled."),
+    },
+    T.CONSULTATION_REMINDER: {
+        "ko": ("곧 상담이 시작됩니다", "{doctorName} 선생님과의 상담이 {minutesBefore}분 후({scheduledAtLocal})에 시작됩니다."),
+        "en": ("Consultation soon", "Your consultation with {doctorName} starts in {minutesBefore} minutes ({scheduledAtLocal})."),
+    },
     T.PRESCRIPTION_ISSUED: {
         "ko": ("처방전 발급", "{doctorName} 선생님이 처방전을 발급했습니다."),
         "en": ("Prescription issued", "{doctorName} has issued a prescription for you."),
@@ -79,9 +89,9 @@ TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
 # Used when an event leaves a placeholder out (e.g. a consultation event without the doctor's name).
 DEFAULTS: dict[str, dict[str, str]] = {
     "ko": {"doctorName": "담당", "displayName": "회원", "plan": "선택한", "amount": "", "currency": "", "amountText": "",
-           "scheduledAtLocal": "예약한 시간"},
+           "scheduledAtLocal": "예약한 시간", "minutesBefore": "10"},
     "en": {"doctorName": "your doctor", "displayName": "there", "plan": "new", "amount": "", "currency": "", "amountText": "",
-           "scheduledAtLocal": "the booked time"},
+           "scheduledAtLocal": "the booked time", "minutesBefore": "10"},
 }
 
 

@@ -73,6 +73,25 @@ async def test_other_domains_events_use_the_templates(notification: Notification
     assert await service(notification).handle_event(ignored) == []
 
 
+async def test_a_canceled_consultation_and_its_reminder_are_announced(
+    notification: NotificationResources,
+) -> None:
+    user = new_user()
+    data = {"consultationId": "c-1", "patientId": user, "doctorId": "d-1", "doctorName": "김의사",
+            "scheduledAt": "2026-12-01T01:30:00Z"}
+    reminder = CloudEvent.new("consultation.reminder", "/subgraphs/video", "c-1",
+                              {**data, "minutesBefore": 10})
+    [row] = await service(notification).handle_event(reminder)
+    assert (row.type, row.priority, row.title) == ("CONSULTATION_REMINDER", "HIGH", "곧 상담이 시작됩니다")
+    assert row.body == "김의사 선생님과의 상담이 10분 후(2026-12-01 10:30)에 시작됩니다."
+    assert row.data["consultationId"] == "c-1"
+    assert await service(notification).handle_event(reminder) == []  # a redelivery notifies nobody twice
+    canceled = CloudEvent.new("consultation.canceled", "/subgraphs/video", "c-1", {**data, "locale": "en-US"})
+    [row] = await service(notification).handle_event(canceled)
+    assert (row.type, row.title) == ("CONSULTATION_CANCELED", "Consultation canceled")
+    assert row.body == "Your consultation with 김의사 at 2026-12-01 10:30 was canceled."
+
+
 async def test_info_insights_stay_in_the_app(notification: NotificationResources) -> None:
     user = new_user()
     await service(notification).register_push_token(user, device_token(), "IOS")
