@@ -186,7 +186,7 @@ class DataWorkers(EventWorkers):
                     MongoStore(name, settings.mongodb_url or "", settings.database_name(db))
                     for name, db in own.mongo_stores()
                 ],
-                directory=own.backup_dir,
+                directory=own.backup_dir or settings.data_dir / "backups",
                 keks=own.keks(),
             )
         except Exception as e:
