@@ -49,6 +49,9 @@ class Subgraph:
     settings_class: str
     # "subgraphs.<name>.worker:<Name>Workers", a libs.events.workers.EventWorkers; None: no background work
     workers_class: str | None = None
+    # Dev stack only (never prod): a module run as `python -m <module>` beside the subgraph, a local stand-in
+    # for its third-party provider; its `dev_env(port_offset, subgraph_port)` says where it listens.
+    dev_sandbox: str | None = None
 
     @property
     def package(self) -> str:
@@ -119,6 +122,7 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.payment.settings:PaymentSettings",
         workers_class="subgraphs.payment.worker:PaymentWorkers",
+        dev_sandbox="subgraphs.payment.sandbox",
     ),
     Subgraph(
         name="notification",

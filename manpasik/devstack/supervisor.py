@@ -3,6 +3,7 @@ ready; on Ctrl-C (or SIGTERM) stops them in reverse order and leaves nothing beh
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -104,6 +105,9 @@ class DevStack:
         env["REDIS_URL"] = self._redis_url(env)
         env["MONGODB_URL"] = self._mongo_url()
 
+        for row in registry.SUBGRAPHS:
+            if row.dev_sandbox is not None and env["MANPASIK_ENV"] != "prod":
+                self._start_sandbox(row, env)
         subgraphs = registry.names()
         procs = {}
         for name in subgraphs:
@@ -121,6 +125,20 @@ class DevStack:
                 cmd += ["--subgraph", a]
             router = self._spawn("router", cmd, env)
             _wait_ready(router, f"http://127.0.0.1:{self.port('router')}/ready", 90, self.stop_requested)
+
+    def _start_sandbox(self, row: registry.Subgraph, env: dict[str, str]) -> None:
+        """A local stand-in for the subgraph's third-party provider (payment: the Toss sandbox). Its module's
+        `dev_env(port_offset, subgraph_port)` says where it listens and what the subgraph must be told, or
+        None when the environment already points the subgraph at a real provider."""
+        assert row.dev_sandbox is not None
+        planned = importlib.import_module(row.dev_sandbox).dev_env(self.offset, self.port(row.name))
+        if planned is None:
+            return
+        health, extra = planned
+        env.update(extra)
+        proc = self._spawn(f"{row.name}-sandbox", [self.python, "-m", row.dev_sandbox], env)
+        _wait_ready(proc, health, 30, self.stop_requested)
+        proc.say(f"ready: {health.removesuffix('/health')}")
 
     def banner(self) -> str:
         lines = ["", "ManPaSik dev stack is up."]

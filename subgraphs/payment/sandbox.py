@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from subgraphs.payment.settings import PaymentSettings
+from subgraphs.payment.settings import SANDBOX_SECRET_KEY, PaymentSettings
 
 log = logging.getLogger("manpasik.payment.sandbox")
 KST = timezone(timedelta(hours=9))
@@ -310,6 +311,20 @@ class TossSandbox:
             except httpx.HTTPError:
                 pass
         log.warning("webhook to %s not delivered", self.webhook_url)
+
+
+def dev_env(port_offset: int, payment_port: int) -> tuple[str, dict[str, str]] | None:
+    """For the dev stack: (this sandbox's health URL, the environment that points the payment subgraph at
+    it). None when PAYMENT_TOSS_API_URL is set: the developer chose a real Toss endpoint."""
+    if os.environ.get("PAYMENT_TOSS_API_URL"):
+        return None
+    own = PaymentSettings()
+    port = own.toss_sandbox_port + port_offset
+    url = f"http://127.0.0.1:{port}"
+    key = own.toss_secret_key if own.toss_secret_key.startswith("test_sk_") else SANDBOX_SECRET_KEY
+    return f"{url}/health", {
+        "PAYMENT_TOSS_API_URL": url, "PAYMENT_TOSS_SECRET_KEY": key, "PAYMENT_TOSS_SANDBOX_PORT": str(port),
+        "PAYMENT_TOSS_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{payment_port}/webhooks/toss"}
 
 
 def main() -> None:
