@@ -44,9 +44,10 @@ SUBSCRIPTION_EXPIRED = "subscription.expired"  # subscriptionId, plan (features 
 INVOICE_ISSUED = "invoice.issued"  # invoiceId, number, paymentId, amount, currency, issuedAt
 
 # -- video: consultations and prescriptions (port 8006) -----------------------------------------------------
-# Every consultation event carries consultationId, patientId, doctorId, doctorName, status, scheduledAt, endsAt
-# and the measurement-sharing grant: shareMeasurementsSince (null: none), windowStart, windowEnd (the measurement
-# subgraph lets the doctor read the patient's readings since that date inside that window, until the end).
+# Every consultation event carries consultationId, patientId, doctorId, doctorName, status, scheduledAt,
+# endsAt and the measurement-sharing grant: shareMeasurementsSince (null: none), windowStart, windowEnd (the
+# measurement subgraph lets the doctor read the patient's readings since that date inside that window, until
+# the end).
 CONSULTATION_STREAM = "consultation"
 CONSULTATION_BOOKED = "consultation.created"  # reason
 CONSULTATION_CONFIRMED = "consultation.confirmed"
