@@ -181,7 +181,8 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="the consultation as it is after each status change (its participants only)",
+    @strawberry.subscription(description="the consultation as it is after each status change (its "
+                                         "participants only)",
                              extensions=[authenticated()])
     async def consultation_updated(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Consultation, None]:
         viewer_id, res = _viewer_id(info), info.context.resources

@@ -1,8 +1,8 @@
 """Settings only the video subgraph reads (the shared ones are in libs.config). Environment prefix `VIDEO_`:
 VIDEO_DATABASE, VIDEO_WORKERS, VIDEO_LIVEKIT_URL, VIDEO_LIVEKIT_API_KEY, VIDEO_LIVEKIT_API_SECRET,
 VIDEO_TOKEN_TTL_S, VIDEO_CONSULTATION_MINUTES, VIDEO_SLOT_MINUTES, VIDEO_JOIN_EARLY_MINUTES,
-VIDEO_REMINDER_MINUTES, VIDEO_OVERRUN_MINUTES, VIDEO_PRESCRIBE_WITHIN_HOURS, VIDEO_BOOKING_HORIZON_DAYS,
-VIDEO_FIRST_VISIT_ALLOWED, VIDEO_FOLLOW_UP_MONTHS."""
+VIDEO_REMINDER_MINUTES, VIDEO_REMINDER_INTERVAL_S, VIDEO_OVERRUN_MINUTES, VIDEO_PRESCRIBE_WITHIN_HOURS,
+VIDEO_BOOKING_HORIZON_DAYS, VIDEO_FIRST_VISIT_ALLOWED, VIDEO_FOLLOW_UP_MONTHS."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pydantic_settings import SettingsConfigDict
 
 from libs.config import MIN_SECRET_LENGTH, SettingsError, SubgraphSettings
 
-# LiveKit's own development server (`livekit-server --dev`) uses this key pair.
-DEV_API_KEY, DEV_API_SECRET = "devkey", "secret"
+# The development key pair: run a local SFU with `livekit-server --dev --keys "devkey: <DEV_API_SECRET>"`
+# (`--dev` alone signs with "secret", shorter than the 32 bytes HS256 keys need). `prod` refuses it.
+DEV_API_KEY, DEV_API_SECRET = "devkey", "dev-only-livekit-secret-change-me-000000"
 
 
 class VideoSettings(SubgraphSettings):
@@ -31,6 +32,7 @@ class VideoSettings(SubgraphSettings):
     slot_minutes: int = 5  # bookings start on this grid; each claims its slots (no double booking)
     join_early_minutes: int = 10
     reminder_minutes: int = 10
+    reminder_interval_s: float = 5.0  # how often the workers look for consultations to remind
     overrun_minutes: int = 60  # a consultation not started by its end + this is no longer joinable
     prescribe_within_hours: int = 24
     booking_horizon_days: int = 90
@@ -41,7 +43,7 @@ class VideoSettings(SubgraphSettings):
 
     def refuse_unsafe(self, env: str) -> None:
         """`prod` refuses LiveKit's development key pair and short secrets (called with the shared env)."""
-        if env == "prod" and (self.livekit_api_secret == DEV_API_SECRET
+        if env == "prod" and (self.livekit_api_secret in (DEV_API_SECRET, "secret")
                               or len(self.livekit_api_secret) < MIN_SECRET_LENGTH):
             raise SettingsError("refusing to start in prod: VIDEO_LIVEKIT_API_SECRET must be the LiveKit "
                                 f"API secret (at least {MIN_SECRET_LENGTH} characters)")

@@ -21,7 +21,6 @@ from subgraphs.video.events import LIVE_GROUP, live_messages
 from subgraphs.video.resources import VideoResources
 from subgraphs.video.service import AUTH_GROUP, VideoService
 
-REMINDER_INTERVAL_S = 30.0
 REMINDER_BATCH = 100
 KEEP_PROCESSED = timedelta(days=30)
 PRUNE_EVERY_S = 3600
@@ -31,7 +30,7 @@ class VideoWorkers(EventWorkers):
     name = "video"
 
     def __init__(self, res: VideoResources, *, consumer_name: str | None = None, block_ms: int = 1000,
-                 reminder_interval_s: float = REMINDER_INTERVAL_S) -> None:
+                 reminder_interval_s: float | None = None) -> None:
         self.res = res
         # From the start of the auth stream ("0"): doctors created before this subgraph first ran count too.
         self.auth = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=AUTH_GROUP,
@@ -42,7 +41,8 @@ class VideoWorkers(EventWorkers):
                                   handler=self._on_consultation_event,
                                   batch_handler=self._on_consultation_events,
                                   consumer=consumer_name, block_ms=block_ms, start_id="$")
-        self.reminders = PollingLoop(self.send_reminders, interval_s=reminder_interval_s,
+        interval = res.own.reminder_interval_s if reminder_interval_s is None else reminder_interval_s
+        self.reminders = PollingLoop(self.send_reminders, interval_s=interval,
                                      batch_size=REMINDER_BATCH, name="consultation reminders")
         super().__init__(consumers=[self.auth, self.live],
                          loops=[res.relay.run, self.reminders.run, self._pruning])

@@ -3,13 +3,14 @@ sizes: a user with 1 reading (and its insight and notification) and one with 30 
 
 Every SQL statement and Mongo command is attributed to the request that issued it through the request id
 the router forwards (background workers run under no request id), so the count covers all four subgraphs.
-The user with 30 readings also holds a subscription (paid through the Toss sandbox), the other none.
-`upcomingConsultations` is left out until the video subgraph serves it.
+The user with 30 readings also holds a subscription (paid through the Toss sandbox), the other none; they
+have three upcoming consultations, the other one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 from collections import Counter
 from collections.abc import Iterator
@@ -22,12 +23,14 @@ from pymongo import monitoring
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from libs.config import Settings
 from libs.logging import request_id_var
 from libs.testing.graphql import gql
 from tests.e2e.conftest import Stack, contract_operation
+from tests.e2e.doctors import make_doctor, slot
 from tests.e2e.test_payment_flow import subscribe
 
-NOT_BUILT_YET = {"upcomingConsultations"}
+NOT_BUILT_YET: set[str] = set()
 
 
 def home_query() -> str:
@@ -137,15 +140,23 @@ async def _user_with(stack: Stack, readings: int) -> tuple[str, str]:
     return token, r["data"]["signUp"]["user"]["id"]
 
 
-async def test_home_costs_the_same_for_one_reading_and_thirty(stack: Stack) -> None:
+async def test_home_costs_the_same_for_one_reading_and_thirty(stack: Stack, settings: Settings) -> None:
     query = home_query()
     since = (datetime.now(UTC) - timedelta(days=7)).isoformat()
     costs = []
+    doctor = await make_doctor(stack, settings, "홈닥터", f"home-{secrets.token_hex(3)}")
+    starts = iter(slot(60 * (i + 1)) for i in range(4))
     for readings in (1, 30):
         token, _ = await _user_with(stack, readings)
         subscribed = readings > 1  # one user with a plan and one without cost the same
         if subscribed:
             await subscribe(stack, token)
+        consultations = 3 if subscribed else 1
+        for at in itertools.islice(starts, consultations):
+            booked = await gql(stack.url, contract_operation("BookConsultation"),
+                               {"input": {"doctorId": doctor["id"], "scheduledAt": at.isoformat()}},
+                               token=token)
+            assert "errors" not in booked, booked
         rid = f"home-{readings}-{secrets.token_hex(4)}"
         result = await gql(stack.url, query, {"since": since}, token=token, headers={"x-request-id": rid})
         assert "errors" not in result, result
@@ -154,6 +165,9 @@ async def test_home_costs_the_same_for_one_reading_and_thirty(stack: Stack) -> N
         assert len(home["coachingInsights"]) == min(5, readings)
         assert all(i["measurement"]["type"] == "BLOOD_GLUCOSE" for i in home["coachingInsights"])
         assert home["unreadNotificationCount"] >= readings
+        upcoming = home["upcomingConsultations"]
+        assert len(upcoming) == consultations
+        assert all(c["doctor"] == {"id": doctor["id"], "displayName": "홈닥터"} for c in upcoming)
         if subscribed:
             plan = home["subscription"]
             assert (plan["plan"], plan["status"]) == ("premium-monthly", "ACTIVE")
