@@ -21,6 +21,7 @@ from libs.events.streams import (
 from libs.testing.graphql import error_codes, gql
 from subgraphs.video.events import LIVE_TOPIC
 from subgraphs.video.resources import VideoResources
+from subgraphs.video.service import VideoDeps, VideoService
 from subgraphs.video.worker import VideoWorkers
 from tests.subgraphs.coaching.ws import Subscription, subscribe
 from tests.subgraphs.video.conftest import booked, call, doctor, next_slot, person, signed_up
@@ -118,3 +119,18 @@ async def test_both_participants_follow_status_and_chat_live(video: VideoResourc
         assert "errors" not in await call(video_url, doc, "endConsultation", cid)
         for updates in (patient_updates, doctor_updates):
             assert (await _until(updates, "COMPLETED"))["endedAt"] is not None
+
+
+async def test_in_dev_a_doctor_from_auth_is_listed_and_bookable_around_the_clock(
+        video: VideoResources, settings: Settings) -> None:
+    dev = VideoDeps(own=video.own, rooms=video.deps.rooms, demo_doctors=True)
+    demo = str(uuid.uuid4())
+    async with video.db.write() as repo:
+        event = signed_up(demo, "데모 의사", ["USER", "DOCTOR"])
+        assert await VideoService(repo, dev).handle_auth_event(event)
+    async with video.db.write() as repo:
+        service = VideoService(repo, dev)
+        assert demo in {d.user_id for d in await service.doctors("가정의학과")}
+        late = next_slot(60 * 24).replace(hour=14, minute=55)  # 23:55 in Seoul: runs past midnight
+        row = await service.book(str(uuid.uuid4()), demo, late, None, None)
+    assert row.status == "REQUESTED"
