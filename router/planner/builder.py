@@ -57,7 +57,7 @@ class PlanBuilder(Ownership):
                 else:
                     groups.append((g, [f]))
             else:
-                g = self.choose_graph(root_type, f.name, dict(groups))
+                g = self.choose_root_graph(root_type, f, dict(groups))
                 for part_g, part in self.split_across(g, root_type, f, None, dict(groups)):
                     for gg, fs in groups:
                         if gg == part_g:
@@ -77,6 +77,27 @@ class PlanBuilder(Ownership):
         for node in self.nodes:
             self.render(node)
         return self.nodes
+
+    def choose_root_graph(self, root_type: str, f: NormField, prefer: dict[str, list[NormField]]) -> str:
+        """A shareable root field of abstract type (`node(id:)`) goes to the subgraph that knows the types
+        its type conditions select: aliased calls may each need another subgraph."""
+        graphs = self.sg.field_graphs(root_type, f.name)
+        if not f.abstract or len(graphs) < 2:
+            return self.choose_graph(root_type, f.name, prefer)
+        keys = [frozenset(x.key for x in fs) for fs in f.sub.values()]
+        common = frozenset.intersection(*keys) if keys else frozenset()
+        # Types whose selection goes beyond what every possible type selects came from a type condition.
+        specific = [t for t, k in zip(f.sub, keys, strict=True) if k - common]
+        if not specific:
+            return self.choose_graph(root_type, f.name, prefer)
+        iface = f.type_name
+        here = {g: sum(self.type_in_graph(t, iface, g) for t in specific) for g in graphs}
+        best = max(here.values())
+        fallback = self.choose_graph(root_type, f.name, prefer)
+        if here[fallback] == best:
+            return fallback
+        ranked = sorted((g for g in graphs if here[g] == best), key=lambda g: g not in prefer)
+        return ranked[0]
 
     def merge_sibling_fetches(self) -> None:
         """One `_entities` fetch per subgraph, path and dependencies: objects of several concrete types at
