@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from router.planner.fieldset import FieldSetTree, parse_field_set
+from router.planner.fieldset import CONDITION, FieldSetTree, parse_field_set, parse_typed_field_set
 
 if TYPE_CHECKING:
     from router.compose.merged import MType
@@ -19,9 +19,9 @@ def _named(t: str) -> str:
     return t.replace("[", "").replace("]", "").replace("!", "")
 
 
-def _names(fs: str) -> FieldSetTree:
+def _names(fs: str, typed: bool = False) -> FieldSetTree:
     try:
-        return parse_field_set(fs)
+        return parse_typed_field_set(fs) if typed else parse_field_set(fs)
     except Exception:  # reported by the field-set checks
         return {}
 
@@ -40,7 +40,7 @@ def external_unused(graphs: dict[str, Subgraph]) -> list[Problem]:
                 if f.requires:
                     _mark(sub, used, t.name, _names(f.requires))
                 if f.provides:
-                    _mark(sub, used, _named(f.type), _names(f.provides))
+                    _mark(sub, used, _named(f.type), _names(f.provides, typed=True))
         for t in sub.types.values():
             for f in t.fields.values():
                 if f.external and f.name not in used.get(t.name, set()):
@@ -59,6 +59,9 @@ def _mark(sub: Subgraph, used: dict[str, set[str]], type_name: str, tree: FieldS
     t = sub.types.get(type_name)
     used.setdefault(type_name, set()).update(tree)
     for name, child in tree.items():
+        if name.startswith(CONDITION):
+            _mark(sub, used, name[len(CONDITION) :], child or {})
+            continue
         f = t.fields.get(name) if t else None
         if child and f is not None:
             _mark(sub, used, _named(f.type), child)

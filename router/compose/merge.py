@@ -13,7 +13,7 @@ from router.compose.checks import (
 from router.compose.errors import CompositionError
 from router.compose.merged import Merged, MField, MType
 from router.compose.subgraph import SField, SType, Subgraph
-from router.planner.fieldset import parse_field_set
+from router.planner.fieldset import CONDITION, FieldSetTree, parse_field_set, parse_typed_field_set
 
 ROOTS = ("Query", "Mutation", "Subscription")
 
@@ -218,16 +218,34 @@ class Merger:
         self, g: str, tname: str, fname: str, fs: str, what: str, target: SType | None
     ) -> None:
         try:
-            names = parse_field_set(fs)
+            tree = parse_typed_field_set(fs)
         except Exception:
             self.error(
                 "INVALID_FIELD_SET",
                 f'[{self.sub(g)}] {what}(fields: "{fs}") on "{tname}.{fname}" does not parse.',
             )
             return
+        self.check_field_set_fields(g, tname, fname, fs, what, target, tree)
+
+    def check_field_set_fields(
+        self, g: str, tname: str, fname: str, fs: str, what: str, target: SType | None, tree: FieldSetTree
+    ) -> None:
         if target is None:
             return
-        for n in names:
+        for n, sub in tree.items():
+            if n.startswith(CONDITION):
+                # `... on T { f }`: T's fields, as this subgraph defines T.
+                cond = self.graphs[g].types.get(n[len(CONDITION) :])
+                if cond is None:
+                    self.error(
+                        "REQUIRES_INVALID_FIELDS" if what == "@requires" else "PROVIDES_INVALID_FIELDS",
+                        f'[{self.sub(g)}] {what}(fields: "{fs}") on field "{tname}.{fname}" has a type '
+                        f'condition on "{n[len(CONDITION) :]}", which subgraph "{self.sub(g)}" does not '
+                        "define.",
+                    )
+                else:
+                    self.check_field_set_fields(g, tname, fname, fs, what, cond, sub or {})
+                continue
             if n != "__typename" and n not in target.fields:
                 self.error(
                     "REQUIRES_INVALID_FIELDS" if what == "@requires" else "PROVIDES_INVALID_FIELDS",

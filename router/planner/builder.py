@@ -8,7 +8,7 @@ the representation and are planned first, which orders the fetches.
 
 from __future__ import annotations
 
-from router.planner.fieldset import FieldSetTree, field_set_arguments, parse_field_set
+from router.planner.fieldset import FieldSetTree, field_set_arguments, parse_field_set, parse_typed_field_set
 from router.planner.operation import NormField
 from router.planner.ownership import Ownership, PlanError
 from router.planner.plan import FetchNode, QueryPlan
@@ -139,6 +139,7 @@ class PlanBuilder(Ownership):
         """Plans `fields` of `type_name` objects at `path`, fetched by `fetch` into `sel`.
         `requires_met`: these objects' representations already carry the @requires inputs.
         `in_fragment`: `sel` is a type condition beside others, whose same-named fields may differ in type."""
+        provided = self.provided_for(provided, type_name)
         local: list[NormField] = []
         groups: dict[str, list[NormField]] = {}
         as_type: dict[str, str] = {}  # graph -> type name the entity is addressed as there
@@ -279,15 +280,16 @@ class PlanBuilder(Ownership):
             if self.has_key(t) or (f.abstract and not self.type_in_graph(t, f.type_name, graph)):
                 keep_sub[t] = fields
                 continue
+            provided_t = self.provided_for(provided, t)
             keep: list[NormField] = []
             miss: list[NormField] = []
             for x in fields:
                 if x.name == "__typename" or x.name.startswith("__"):
                     keep.append(x)
-                elif not self.can_resolve(graph, t, x.name, provided):
+                elif not self.can_resolve(graph, t, x.name, provided_t):
                     miss.append(x)
                 elif x.composite:
-                    child = provided.get(x.name) if provided is not None else None
+                    child = provided_t.get(x.name) if provided_t is not None else None
                     k, m = self.unreachable(graph, x, child if isinstance(child, dict) else None)
                     if k is not None:
                         keep.append(k)
@@ -312,7 +314,7 @@ class PlanBuilder(Ownership):
             return provided[f.name]
         fi = self.sg.types[type_name].fields.get(f.name)
         fg = fi.graphs.get(graph) if fi and fi.graphs else None
-        return parse_field_set(fg.provides) if fg is not None and fg.provides else None
+        return parse_typed_field_set(fg.provides) if fg is not None and fg.provides else None
 
     def has_key(self, type_name: str) -> bool:
         t = self.sg.types.get(type_name)
@@ -378,7 +380,7 @@ class PlanBuilder(Ownership):
             fi = self.sg.types[type_name].fields.get(f.name)
             fg = fi.graphs.get(fetch.graph) if fi and fi.graphs else None
             if fg is not None and fg.provides:
-                child_provided = parse_field_set(fg.provides)
+                child_provided = parse_typed_field_set(fg.provides)
         child_path = (*path, f.key)
         if f.abstract and self.is_interface_object(f.type_name, fetch.graph):
             self.plan_interface_object(fetch, sf.sub, f, child_path, child_provided)

@@ -5,7 +5,7 @@ The planner's questions about the supergraph, kept apart from the planning walk 
 
 from __future__ import annotations
 
-from router.planner.fieldset import FieldSetTree, parse_field_set
+from router.planner.fieldset import CONDITION, FieldSetTree, conditions, parse_field_set
 from router.planner.operation import LIST, NN, NormField
 from router.supergraph.model import Supergraph
 
@@ -103,6 +103,27 @@ class Ownership:
                 if not self._available(graph, child, sub, child_provided):
                     return False
         return True
+
+    def provided_for(self, provided: FieldSetTree | None, type_name: str) -> FieldSetTree | None:
+        """The @provides fields that hold for objects of `type_name`: the unconditioned ones and those under
+        a type condition it satisfies (`... on Book { name }` provides nothing for a Film)."""
+        if not provided or not any(k.startswith(CONDITION) for k in provided):
+            return provided
+        out = {k: v for k, v in provided.items() if not k.startswith(CONDITION)}
+        for cond, sub in conditions(provided):
+            if cond == type_name or cond in self.possible_types_set(type_name):
+                for k, v in (self.provided_for(sub, type_name) or {}).items():
+                    prev = out.get(k)
+                    out[k] = {**prev, **v} if isinstance(prev, dict) and isinstance(v, dict) else (v or prev)
+        return out
+
+    def possible_types_set(self, type_name: str) -> set[str]:
+        """`type_name` and the abstract types it belongs to (interfaces, unions)."""
+        out = set(self.interfaces_of(type_name))
+        for t in self.sg.types.values():
+            if t.kind == "union" and any(type_name in m for m in (t.union_members or {}).values()):
+                out.add(t.name)
+        return out
 
     def interfaces_of(self, type_name: str) -> list[str]:
         t = self.sg.api_schema.get_type(type_name)
