@@ -139,7 +139,7 @@ class PlanBuilder(Ownership):
         """Plans `fields` of `type_name` objects at `path`, fetched by `fetch` into `sel`.
         `requires_met`: these objects' representations already carry the @requires inputs.
         `in_fragment`: `sel` is a type condition beside others, whose same-named fields may differ in type."""
-        provided = self.provided_for(provided, type_name)
+        provided = self.for_type(provided, type_name)
         local: list[NormField] = []
         groups: dict[str, list[NormField]] = {}
         as_type: dict[str, str] = {}  # graph -> type name the entity is addressed as there
@@ -188,7 +188,7 @@ class PlanBuilder(Ownership):
                         req = self.field_requires(addressed, f.name, g)
                         if req:
                             needed += self.fieldset_fields(
-                                addressed, parse_field_set(req), field_set_arguments(req)
+                                addressed, parse_typed_field_set(req), field_set_arguments(req)
                             )
                     needed = [self.unclashed(rf, taken) for rf in needed]
                     reps[g] = merge_fields(needed)
@@ -280,7 +280,7 @@ class PlanBuilder(Ownership):
             if self.has_key(t) or (f.abstract and not self.type_in_graph(t, f.type_name, graph)):
                 keep_sub[t] = fields
                 continue
-            provided_t = self.provided_for(provided, t)
+            provided_t = self.for_type(provided, t)
             keep: list[NormField] = []
             miss: list[NormField] = []
             for x in fields:

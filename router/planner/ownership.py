@@ -104,15 +104,16 @@ class Ownership:
                     return False
         return True
 
-    def provided_for(self, provided: FieldSetTree | None, type_name: str) -> FieldSetTree | None:
-        """The @provides fields that hold for objects of `type_name`: the unconditioned ones and those under
-        a type condition it satisfies (`... on Book { name }` provides nothing for a Film)."""
+    def for_type(self, provided: FieldSetTree | None, type_name: str) -> FieldSetTree | None:
+        """The fields of a typed field set that apply to objects of `type_name`: the unconditioned ones and
+        those under a type condition it satisfies (`@provides(fields: "... on Book { name }")` provides
+        nothing for a Film; a @requires input `... on Parcel { weight }` is only asked of Parcels)."""
         if not provided or not any(k.startswith(CONDITION) for k in provided):
             return provided
         out = {k: v for k, v in provided.items() if not k.startswith(CONDITION)}
         for cond, sub in conditions(provided):
             if cond == type_name or cond in self.possible_types_set(type_name):
-                for k, v in (self.provided_for(sub, type_name) or {}).items():
+                for k, v in (self.for_type(sub, type_name) or {}).items():
                     prev = out.get(k)
                     out[k] = {**prev, **v} if isinstance(prev, dict) and isinstance(v, dict) else (v or prev)
         return out
@@ -141,8 +142,8 @@ class Ownership:
         t = self.sg.types[type_name]
         out: list[NormField] = []
         for name, sub in fs.items():
-            if name == "__typename":
-                continue
+            if name == "__typename" or name.startswith(CONDITION):
+                continue  # type conditions are applied per concrete type below
             fi = t.fields.get(name)
             if fi is None:
                 raise PlanError(f'Field set refers to unknown field "{type_name}.{name}".')
@@ -162,7 +163,7 @@ class Ownership:
             )
             if composite and sub is not None:
                 for concrete in self.possible_types(named):
-                    nf.sub[concrete] = self.fieldset_fields(concrete, sub)
+                    nf.sub[concrete] = self.fieldset_fields(concrete, self.for_type(sub, concrete) or {})
             out.append(nf)
         return out
 
