@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.planner.operation import LIST, NN, NormField
+from router.planner.operation import LIST, NN, NormField, same_for_every_type
 
 INVALID: Any = object()
 
@@ -111,6 +111,8 @@ class Completion:
             return INVALID
         tn = v.get("__typename") if f.abstract else f.type_name
         sub = f.sub.get(tn) if isinstance(tn, str) else None
+        if sub is None and tn == f.type_name:
+            sub = same_for_every_type(f)  # typed as the interface by an @interfaceObject subgraph
         if sub is None:
             return INVALID
         return self.object(v, tn, sub, path)  # type: ignore[arg-type]

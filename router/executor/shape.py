@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from router.executor.complete import INVALID, complete
-from router.planner.operation import LIST, NN, NormField
+from router.planner.operation import LIST, NN, NormField, same_for_every_type
 
 Shaper = Callable[[dict[str, Any], list[dict[str, Any]]], Any]
 
@@ -115,6 +115,10 @@ class _Compiler:
             return fn
         table = self.name("D")
         entries = ", ".join(f"{t!r}: {self.obj(t, sub)}" for t, sub in f.sub.items())
+        uniform = same_for_every_type(f)
+        if uniform is not None and f.type_name not in f.sub:
+            # An @interfaceObject subgraph types its objects as the interface itself.
+            entries += f", {f.type_name!r}: {self.obj(f.type_name, uniform)}"
         self.lines += [
             f"{table} = {{{entries}}}",
             f"def {fn}(v):",

@@ -9,7 +9,7 @@ the representation and are planned first, which orders the fetches.
 from __future__ import annotations
 
 from router.planner.fieldset import FieldSetTree, field_set_arguments, parse_field_set, parse_typed_field_set
-from router.planner.operation import NormField
+from router.planner.operation import NormField, same_for_every_type
 from router.planner.ownership import Ownership, PlanError
 from router.planner.plan import FetchNode, QueryPlan
 from router.planner.selection import SelectionSet
@@ -428,6 +428,11 @@ class PlanBuilder(Ownership):
             for h, tig in self.sg.types[iface].graphs.items()
             if not tig.interface_object and any(k.resolvable for k in tig.keys)
         ]
+        if not any(rest.values()) and same_for_every_type(f) is not None:
+            # Nothing here depends on the concrete type: no need to ask the interface's owner for it.
+            sel.add("__typename", "__typename")
+            self.plan_in(fetch, sel, iface, merge_fields(here), path, provided)
+            return
         if not owners:
             raise PlanError(f'No subgraph resolves the concrete types of interface "{iface}".')
         h = owners[0]

@@ -55,6 +55,21 @@ class NormField:
     out: str | None = None
 
 
+def same_for_every_type(f: NormField) -> list[NormField] | None:
+    """The selection of abstract `f` when it is the same for every possible type and does not ask
+    `__typename`, else None: an object typed only as the interface (an @interfaceObject subgraph's answer)
+    is then shaped without learning its concrete type."""
+    subs = list(f.sub.values())
+    if not subs:
+        return None
+    first = [(x.key, x.name, x.args) for x in subs[0]]
+    if any(x.name == "__typename" for x in subs[0]):
+        return None
+    if any([(x.key, x.name, x.args) for x in s] != first for s in subs[1:]):
+        return None
+    return subs[0]
+
+
 class OperationError(Exception):
     """An operation that validates but cannot be executed (e.g. unknown operation name)."""
 
