@@ -66,7 +66,9 @@ DATA_INTEGRITY_FAILED = "data.integrity_failed"  # checkId, firstBadBlock
 DATA_BACKUP_COMPLETED = "data.backup_completed"  # backupId, sizeBytes
 # checkId, domains: each domain re-hashes its stored records and answers with integrity.records_hashed
 DATA_INTEGRITY_CHECK_REQUESTED = "data.integrity_check_requested"
-# A health-record subgraph's answer, on its own stream: checkId, domain, records [[id, digest], ...], last
+# Health-record subgraphs' answers, on one stream the data subgraph reads (as `audit`), so no record stream
+# carries them: checkId, domain, records [[id, digest], ...], last
+INTEGRITY_STREAM = "integrity"
 INTEGRITY_RECORDS_HASHED = "integrity.records_hashed"
 # Written health records that are not measurements (video's prescriptions, notes, messages), on the writer's
 # stream: recordId, userId, kind (prescription | consultation_note | message), digest, writer, writtenAt,

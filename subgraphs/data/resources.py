@@ -21,7 +21,7 @@ from libs.db.migrations import migrated_engine
 from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, lag_checks
-from libs.events.streams import AUDIT_STREAM
+from libs.events.streams import AUDIT_STREAM, INTEGRITY_STREAM
 from libs.redis import create_redis
 from subgraphs.data.links import ExportLinks, derive_key
 from subgraphs.data.repository import DataRepository
@@ -48,7 +48,9 @@ class DataResources:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
         backlog = await lag_checks(
-            self.redis, self.settings, [(s, CONSUMER_GROUP) for s in [*self.own.streams(), AUDIT_STREAM]]
+            self.redis,
+            self.settings,
+            [(s, CONSUMER_GROUP) for s in [*self.own.streams(), AUDIT_STREAM, INTEGRITY_STREAM]],
         )
         return {"database": "ok", "redis": "ok", **backlog}
 

@@ -24,6 +24,7 @@ from libs.events.streams import (
     AUTH_STREAM,
     DATA_INTEGRITY_CHECK_REQUESTED,
     DATA_STREAM,
+    INTEGRITY_STREAM,
 )
 from libs.events.workers import EventWorkers
 from libs.polling import PollingLoop
@@ -98,7 +99,7 @@ class DataWorkers(EventWorkers):
                 consumer=name,
                 block_ms=block_ms,
             )
-            for stream in res.own.streams()
+            for stream in [*res.own.streams(), INTEGRITY_STREAM]  # integrity: the answers to checks
         ]
         self.audit = EventConsumer(
             res.redis,

@@ -18,7 +18,7 @@ from libs.events import CloudEvent, EventPublisher
 from libs.events.streams import (
     DATA_INTEGRITY_CHECK_REQUESTED,
     INTEGRITY_RECORDS_HASHED,
-    MEASUREMENT_STREAM,
+    INTEGRITY_STREAM,
     USER_DELETION_REQUESTED,
 )
 from libs.integrity import content_digest
@@ -76,7 +76,7 @@ async def answer_check(repo: MeasurementRepository, publisher: EventPublisher, e
         }
         # The subject keeps one check's pages in one consumer lane, in order.
         await publisher.publish(
-            MEASUREMENT_STREAM,
+            INTEGRITY_STREAM,
             CloudEvent.new(
                 INTEGRITY_RECORDS_HASHED, SOURCE, str(check_id), data, id=f"{check_id}:{DOMAIN}:{page}"
             ),

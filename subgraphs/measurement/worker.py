@@ -87,8 +87,8 @@ class MeasurementWorkers(EventWorkers):
         self.res = res
         # Health-data protection (integrity.py): integrity checks re-hash the stored measurements, account
         # deletions erase them. Redis-marker dedupe: a re-run of either is harmless anyway.
-        publisher = EventPublisher(res.events_redis, res.settings)
-        self.checks = EventConsumer(res.events_redis, res.settings, stream=DATA_STREAM, group=CONSUMER_GROUP,
+        publisher = EventPublisher(res.redis, res.settings)
+        self.checks = EventConsumer(res.redis, res.settings, stream=DATA_STREAM, group=CONSUMER_GROUP,
                                     handler=lambda e: self._on_check(publisher, e))
         self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
                                       handler=self._on_account)

@@ -10,6 +10,8 @@ from pymongo import AsyncMongoClient
 
 from libs.events import CloudEvent
 from libs.events.streams import MEASUREMENT_STREAM, stream_key
+from subgraphs.measurement.integrity import record_digest
+from subgraphs.measurement.repository import Measurements
 from tests.subgraphs.measurement.conftest import database
 
 
@@ -41,7 +43,8 @@ async def test_recorded_event_is_published_once(new_user, msettings, redis) -> N
         "/subgraphs/measurement",
         u.id,
     )
-    assert event.data | {"takenAt": None} == {
+    assert event.data | {"takenAt": None, "digest": None} == {
+        "digest": None,
         "measurementId": m["id"],
         "userId": u.id,
         "type": "BLOOD_GLUCOSE",
@@ -54,6 +57,9 @@ async def test_recorded_event_is_published_once(new_user, msettings, redis) -> N
         "context": "AFTER_MEAL",
         "clientId": "ev-1",
     }
+    # The digest the data subgraph chains is that of the document as stored (issue 12).
+    stored = (await Measurements().by_ids([m["id"]]))[m["id"]]
+    assert event.data["digest"] == record_digest(stored)
     assert await _pending_marker(msettings, m["id"]) is None
     # The relay (0.2 s rounds, 0.5 s grace in this module's app) must not send it again; nor may a retry.
     await u.record(type="BLOOD_GLUCOSE", value=250, unit="mg/dL", clientId="ev-1")
