@@ -17,11 +17,12 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.permission import BasePermission, PermissionExtension
 
+from libs.audit import AccessAction, access, publish_access
 from libs.auth import Role
 from libs.auth.permissions import require_viewer
 from libs.auth.viewer import Viewer
 from libs.errors import Forbidden
-from libs.events import CloudEvent, DropEvent
+from libs.events import CloudEvent, DropEvent, EventPublisher
 from libs.events.streams import (
     CONSULTATION_BOOKED,
     CONSULTATION_CANCELED,
@@ -139,8 +140,14 @@ def owner_or_grantee() -> PermissionExtension:
 
 
 async def record_read(info: Info, owner_id: str, grant: GrantDocument, resource: str) -> None:
-    await AccessLogDocument(at=utcnow(), actor_id=str(_viewer(info).user_id), owner_id=owner_id,
+    actor_id = str(_viewer(info).user_id)
+    await AccessLogDocument(at=utcnow(), actor_id=actor_id, owner_id=owner_id,
                             action="READ", resource=resource, consultation_id=grant.consultation_id).insert()
+    # The patient's access log (data subgraph, hash-chained) through the shared hook; a read that cannot be
+    # audited there fails rather than being served unrecorded.
+    res = info.context.resources
+    await publish_access(EventPublisher(res.redis, res.settings), "/subgraphs/measurement",
+                         [access(actor_id, owner_id, AccessAction.READ, resource)])
 
 
 async def access_log(owner_id: str, limit: int) -> list[AccessLogDocument]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,7 +18,8 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import text
 
 from libs.audit import AccessAction, access, publish_access
-from libs.events import EventPublisher
+from libs.events import CloudEvent, EventPublisher
+from libs.events.streams import CONSULTATION_CONFIRMED, CONSULTATION_STREAM
 from libs.testing.graphql import error_codes, gql
 from libs.time import utcnow
 from subgraphs.data.fhir import vital_signs_problems
@@ -164,33 +166,72 @@ async def test_csv_export_holds_every_reading(stack: Stack) -> None:
     assert (temperature["value"], temperature["unit"], temperature["loinc"]) == ("36.6", "Cel", "8310-5")
 
 
+SHARED = """query($r: [_Any!]!) { _entities(representations: $r) { ... on User {
+  measurements(type: BLOOD_GLUCOSE, first: 10) { edges { node { id value } } } } } }"""
+
+
 async def test_a_doctors_read_of_shared_measurements_shows_in_the_patients_access_log(stack: Stack) -> None:
     patient, doctor = new_user(), new_user()
-    # What the measurement subgraph's sharing reads send through the hook when a doctor reads them.
-    publisher = EventPublisher(stack.data.redis, stack.settings)
-    await publish_access(
-        publisher,
-        "/subgraphs/measurement",
-        [access(doctor, patient, AccessAction.READ, "measurements?type=BLOOD_GLUCOSE")],
+    await stack.record(patient, value=140.0)
+    # The video subgraph announces a consultation with the patient's consent to share (its documented event).
+    now = datetime.now(UTC)
+    await EventPublisher(stack.data.redis, stack.settings).publish(
+        CONSULTATION_STREAM,
+        CloudEvent.new(
+            CONSULTATION_CONFIRMED,
+            "/subgraphs/video",
+            patient,
+            {
+                "consultationId": uuid.uuid4().hex,
+                "patientId": patient,
+                "doctorId": doctor,
+                "doctorName": "Dr. Kim",
+                "status": "CONFIRMED",
+                "scheduledAt": now.isoformat(),
+                "shareMeasurementsSince": (now - timedelta(days=30)).isoformat(),
+                "windowStart": (now - timedelta(hours=1)).isoformat(),
+                "windowEnd": (now + timedelta(hours=1)).isoformat(),
+            },
+        ),
     )
+
+    async def doctor_reads() -> dict[str, Any] | None:
+        result = await stack.as_user(
+            doctor, SHARED, rep(patient), roles=("DOCTOR",), url=stack.measurement_url
+        )
+        return None if "errors" in result else result
+
+    read = await eventually(doctor_reads)
+    assert [e["node"]["value"] for e in read["data"]["_entities"][0]["measurements"]["edges"]] == [140.0]
 
     async def logged() -> list[Any] | None:
         result = await stack.as_user(patient, MY_LOG, {**rep(patient), "first": 10})
         edges = result["data"]["_entities"][0]["accessLog"]["edges"]
-        return edges or None
+        return [e for e in edges if e["node"]["action"] == "READ"] or None
 
-    edges = await eventually(logged)
-    node = edges[0]["node"]
-    assert (node["actor"]["id"], node["action"], node["resource"]) == (
-        doctor,
-        "READ",
-        "measurements?type=BLOOD_GLUCOSE",
-    )
-    # Admins read anyone's log; the doctor cannot read the patient's.
+    node = (await eventually(logged))[0]["node"]
+    assert node["actor"]["id"] == doctor and node["resource"].startswith("measurements:BLOOD_GLUCOSE")
+    # Admins read anyone's log; the doctor cannot read the patient's, nor a stranger.
     admin = await stack.as_user(new_user(), ADMIN_LOG, {"u": patient}, roles=("ADMIN",))
-    assert [e["node"]["actor"]["id"] for e in admin["data"]["accessLog"]["edges"]] == [doctor]
-    refused = await stack.as_user(doctor, MY_LOG, {**rep(patient), "first": 10}, roles=("DOCTOR",))
-    assert error_codes(refused) == ["FORBIDDEN"]
+    assert doctor in [e["node"]["actor"]["id"] for e in admin["data"]["accessLog"]["edges"]]
+    for who, roles in ((doctor, ("DOCTOR",)), (new_user(), ("USER",))):
+        refused = await stack.as_user(who, MY_LOG, {**rep(patient), "first": 10}, roles=roles)
+        assert error_codes(refused) == ["FORBIDDEN"]
+
+
+async def test_the_audit_hook_alone_reaches_the_log(stack: Stack) -> None:
+    patient, actor = new_user(), new_user()
+    publisher = EventPublisher(stack.data.redis, stack.settings)
+    await publish_access(
+        publisher, "/subgraphs/video", [access(actor, patient, AccessAction.READ, "prescription/rx-1")]
+    )
+
+    async def logged() -> list[Any] | None:
+        result = await stack.as_user(patient, MY_LOG, {**rep(patient), "first": 10})
+        return result["data"]["_entities"][0]["accessLog"]["edges"] or None
+
+    node = (await eventually(logged))[0]["node"]
+    assert (node["actor"]["id"], node["action"], node["resource"]) == (actor, "READ", "prescription/rx-1")
 
 
 async def test_bad_input_gets_clear_errors(stack: Stack) -> None:
