@@ -151,7 +151,7 @@ async def test_sign_up_publishes_user_signed_up_for_other_subgraphs(auth_url: st
         if mine:
             break
         await asyncio.sleep(0.05)
-    expected = {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR"}
+    expected = {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR", "roles": ["USER"]}
     assert mine and mine[0]["data"] == expected
 
 

@@ -50,7 +50,7 @@ async def test_without_workers_the_api_only_commits_and_the_worker_publishes(set
                 stop.set()
                 await asyncio.wait_for(task, timeout=10)
         assert [e["data"] for e in published] == [
-            {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR"}
+            {"userId": user["id"], "displayName": "테스트 사용자", "locale": "ko-KR", "roles": ["USER"]}
         ]
     finally:
         await drop_database(settings.sql_url(own.database))
