@@ -175,17 +175,19 @@ class PlanBuilder(Ownership):
         reps: dict[str, list[NormField]] = {}
         if groups:
             done: set[tuple[str, str]] = set()
+            added_by: dict[tuple[str, str], list[NormField]] = {}  # (group, for group) -> inputs asked
             taken = {f.key: f for f in fields}
             changed = True
             while changed:
                 changed = False
                 for g in list(groups):
+                    graph = _graph(g)
                     addressed = as_type.get(g, type_name)
                     needed = self.fieldset_fields(
-                        addressed, parse_field_set(self.choose_key(addressed, g, fetch.graph))
+                        addressed, parse_field_set(self.choose_key(addressed, graph, fetch.graph))
                     )
                     for f in groups[g]:
-                        req = self.field_requires(addressed, f.name, g)
+                        req = self.field_requires(addressed, f.name, graph)
                         if req:
                             needed += self.fieldset_fields(
                                 addressed, parse_typed_field_set(req), field_set_arguments(req)
@@ -203,10 +205,16 @@ class PlanBuilder(Ownership):
                             local.append(rf)
                             continue
                         # Key and @requires inputs must come from elsewhere: g needs them to be asked.
-                        owner, addressed_owner = self.owner(type_name, rf.name, groups, exclude=g)
-                        if owner == g:
+                        owner, addressed_owner = self.owner(type_name, rf.name, groups, exclude=graph)
+                        if owner == graph:
                             continue  # g resolves it itself; it only needs the key
+                        if _reaches(deps, owner, g):
+                            self.split_cycle(groups, deps, as_type, added_by, owner, g)
+                            if _reaches(deps, owner, g):
+                                # Still waiting for g: ask the owner for this input in a fetch of its own.
+                                owner = f"{owner}#{g}"
                         groups.setdefault(owner, []).append(rf)
+                        added_by.setdefault((owner, g), []).append(rf)
                         as_type.setdefault(owner, addressed_owner)
                         deps.setdefault(g, set()).add(owner)
 
@@ -220,7 +228,7 @@ class PlanBuilder(Ownership):
         created: dict[str, list[FetchNode]] = {}
         for g in self.topo_order(groups, deps, type_name):
             start = len(self.nodes)
-            node = self.new_node(g, "entity", path)
+            node = self.new_node(_graph(g), "entity", path)
             node.depends.append(fetch)
             needs_local = any(f.composite for f in reps[g])
             if needs_local:
@@ -245,6 +253,33 @@ class PlanBuilder(Ownership):
                 in_fragment=True,
             )
             created[g] = self.nodes[start:]
+
+    @staticmethod
+    def split_cycle(
+        groups: dict[str, list[NormField]],
+        deps: dict[str, set[str]],
+        as_type: dict[str, str],
+        added_by: dict[tuple[str, str], list[NormField]],
+        owner: str,
+        g: str,
+    ) -> None:
+        """`g` needs `owner`, which already waits for `g` because some group on that path needs inputs of
+        `g` (shipping's cost needs inventory's weight, which needs shipping's region): those inputs move to
+        an earlier fetch of g's subgraph of their own, so g's later fetch can wait for `owner`."""
+        for x in list(deps):
+            if g not in deps[x] or not (x == owner or _reaches(deps, owner, x)):
+                continue
+            moved = added_by.pop((g, x), [])
+            if not moved or len(moved) == len(groups[g]):
+                continue
+            pre = f"{_graph(g)}#{x}"
+            groups[g] = [f for f in groups[g] if all(f is not m for m in moved)]
+            groups.setdefault(pre, []).extend(moved)
+            added_by[(pre, x)] = moved
+            if g in as_type:
+                as_type.setdefault(pre, as_type[g])
+            deps[x].discard(g)
+            deps[x].add(pre)
 
     def split_across(
         self,
@@ -469,6 +504,26 @@ class PlanBuilder(Ownership):
             node.query = (
                 f"query({defs}){{_entities(representations:$representations){node.selection.render()}}}"
             )
+
+
+def _graph(group: str) -> str:
+    """The subgraph of an entity-fetch group: its name, or `NAME#...` for an earlier fetch to the same
+    subgraph (inputs of another subgraph's @requires that themselves wait for this subgraph)."""
+    return group.partition("#")[0]
+
+
+def _reaches(deps: dict[str, set[str]], start: str, target: str) -> bool:
+    """Whether the fetch group `start` waits, directly or not, for `target`."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        g = todo.pop()
+        if g == target:
+            return True
+        if g not in seen:
+            seen.add(g)
+            todo.extend(deps.get(g, ()))
+    return False
 
 
 def build_plan(
