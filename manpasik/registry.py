@@ -31,7 +31,6 @@ ROUTER_PORT = 8080
 # Domains still to come (ARCHITECTURE.md): their ports are taken by nobody else.
 RESERVED_PORTS: dict[str, int] = {
     "translation": 8007,
-    "admin": 8009,
 }
 
 
@@ -144,6 +143,13 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.video.settings:VideoSettings",
         workers_class="subgraphs.video.worker:VideoWorkers",
+    ),
+    Subgraph(
+        name="admin",
+        port=8009,
+        stores=("sql", "redis"),
+        settings_class="subgraphs.admin.settings:AdminSettings",
+        workers_class="subgraphs.admin.worker:AdminWorkers",
     ),
 )
 

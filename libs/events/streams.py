@@ -12,9 +12,9 @@ from libs.config import Settings
 # -- auth --------------------------------------------------------------------------------------------------
 AUTH_STREAM = "auth"
 USER_SIGNED_UP = "user.signed_up"  # displayName, locale, roles
-USER_SUSPENDED = "user.suspended"  # actorId, reason
-USER_REINSTATED = "user.reinstated"  # actorId, reason
-USER_ROLE_GRANTED = "user.role_granted"  # actorId, role, displayName
+USER_SUSPENDED = "user.suspended"  # actorId, reason, requestId
+USER_REINSTATED = "user.reinstated"  # actorId, reason, requestId
+USER_ROLE_GRANTED = "user.role_granted"  # actorId, role, displayName, requestId
 USER_DELETION_REQUESTED = "user.deletion_requested"
 
 # -- measurement ---------------------------------------------------------------------------------------------

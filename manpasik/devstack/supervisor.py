@@ -4,6 +4,7 @@ ready; on Ctrl-C (or SIGTERM) stops them in reverse order and leaves nothing beh
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import signal
@@ -109,6 +110,11 @@ class DevStack:
             if row.dev_sandbox is not None and env["MANPASIK_ENV"] != "prod":
                 self._start_sandbox(row, env)
         subgraphs = registry.names()
+        # The admin console's systemHealth asks each of them (and the router) for /ready.
+        urls = {n: f"http://127.0.0.1:{self.port(n)}" for n in subgraphs}
+        env.setdefault("ADMIN_SUBGRAPH_URLS", json.dumps(urls))
+        if self.with_router:
+            env.setdefault("ADMIN_ROUTER_URL", f"http://127.0.0.1:{self.port('router')}")
         procs = {}
         for name in subgraphs:
             procs[name] = self._spawn(

@@ -1,7 +1,8 @@
 """The events the auth subgraph publishes on the `auth` stream (types from `libs.events.streams`).
 
-Data always carries `userId`; admin actions add `actorId` and `reason` (or `role`) so the admin console can
-list them. Each builder is committed through the outbox with the change that caused it (`repo.publish`).
+Data always carries `userId`; admin actions add `actorId`, `reason` (or `role`) and `requestId` (the
+request's log id) so the admin console can list them. Each builder is committed through the outbox with the
+change that caused it (`repo.publish`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from libs.events.streams import (
     USER_SIGNED_UP,
     USER_SUSPENDED,
 )
+from libs.logging import request_id_var
 
 SOURCE = "/subgraphs/auth"
 
@@ -30,15 +32,18 @@ def signed_up(user_id: str, *, display_name: str, locale: str, roles: list[str])
 
 
 def suspended(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
-    return _user_event(USER_SUSPENDED, user_id, actorId=actor_id, reason=reason)
+    return _user_event(USER_SUSPENDED, user_id, actorId=actor_id, reason=reason,
+                       requestId=request_id_var.get())
 
 
 def reinstated(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:
-    return _user_event(USER_REINSTATED, user_id, actorId=actor_id, reason=reason)
+    return _user_event(USER_REINSTATED, user_id, actorId=actor_id, reason=reason,
+                       requestId=request_id_var.get())
 
 
 def role_granted(user_id: str, *, actor_id: str, role: str, display_name: str) -> CloudEvent:
-    return _user_event(USER_ROLE_GRANTED, user_id, actorId=actor_id, role=role, displayName=display_name)
+    return _user_event(USER_ROLE_GRANTED, user_id, actorId=actor_id, role=role, displayName=display_name,
+                       requestId=request_id_var.get())
 
 
 def deletion_requested(user_id: str) -> CloudEvent:
