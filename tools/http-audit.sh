@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The GraphQL-over-HTTP audit (graphql-http's serverAudits) against the real router process serving the
 # project's supergraph: every audit must pass (ok, no warnings). The audit only asks `__typename` and
-# introspection, so no subgraph needs to run. CSRF prevention is turned off for this run: the audit's GET
-# requests carry no preflight header (audit 5A70), which the router's default refuses as a possible CSRF; the
-# default is checked by tests/router/test_http_protocol.py.
+# introspection, so no subgraph needs to run. CSRF prevention is turned off for this run: three of the audit's
+# GET requests (5A70, D6D5, 6A70) carry no preflight header, which the router's default refuses as a possible
+# CSRF; tests/router/test_transport_protocols.py checks that the default refuses exactly those three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}

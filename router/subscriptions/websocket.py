@@ -157,14 +157,15 @@ class Connection:
     async def keepalive(self) -> None:
         s = self.settings
         with contextlib.suppress(ConnectionError, RuntimeError):
+            await asyncio.sleep(s.ws_ping_seconds)
             while not self.ws.closed:
-                await asyncio.sleep(s.ws_ping_seconds)
                 sent = time.monotonic()
                 await self.ping()
                 await asyncio.sleep(s.ws_pong_timeout_seconds)
                 if self.last_seen < sent and not self.ws.closed:
                     await self.close(*PONG_TIMEOUT_CLOSE)
                     return
+                await asyncio.sleep(max(0.0, s.ws_ping_seconds - s.ws_pong_timeout_seconds))
 
     async def run_op(self, op_id: str, payload: dict[str, Any]) -> None:
         try:

@@ -1,7 +1,7 @@
-"""The router process driven by the clients apps use: Python's gql (HTTP, both WebSocket subprotocols) and, where
-Node.js is present, graphql-ws, graphql-sse (both modes), Apollo Client (multipart subscriptions, GraphQLWsLink,
-HttpLink queries) and subscriptions-transport-ws. Every subscription event must arrive within 200 ms of the
-mutation that caused it, on every transport."""
+"""The router process driven by the clients apps use: Python's gql (HTTP, both WebSocket subprotocols)
+and, where Node.js is present, graphql-ws, graphql-sse (both modes), Apollo Client (multipart subscriptions,
+GraphQLWsLink, HttpLink queries) and subscriptions-transport-ws. Every subscription event must arrive
+within 200 ms of the mutation that caused it, on every transport."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ async def _publish(url: str, topic: str, value: float) -> float:
     return t0
 
 
-# -- Python: gql ---------------------------------------------------------------------------------------------
+# -- Python: gql -----------------------------------------------------------------------------------------
 async def test_gql_over_http_queries_mutations_and_errors(router: RouterProcess) -> None:
     async with Client(transport=AIOHTTPTransport(url=router.url)) as session:
         assert await session.execute(gql("{ hello }")) == {"hello": "world"}
@@ -103,7 +103,7 @@ async def test_gql_over_websocket_events_within_200ms(
             await asyncio.wait_for(transport.ping_received.wait(), 2.5)  # the router pings every second
 
 
-# -- Node.js clients ------------------------------------------------------------------------------------------
+# -- Node.js clients -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def node() -> str:
     path = shutil.which("node")
@@ -116,18 +116,18 @@ class NodeClient:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
 
-    async def line(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def line(self, wait: float = 10.0) -> dict[str, Any]:
         assert self.proc.stdout is not None
-        raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), wait)
         if not raw:
             assert self.proc.stderr is not None
             raise AssertionError(f"node client ended: {(await self.proc.stderr.read()).decode()[-2000:]}")
         msg: dict[str, Any] = json.loads(raw)
         return msg
 
-    async def next_event(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def next_event(self, wait: float = 10.0) -> dict[str, Any]:
         while True:
-            msg = await self.line(timeout)
+            msg = await self.line(wait)
             if "next" in msg:
                 return msg
             assert "error" not in msg, msg
@@ -165,7 +165,7 @@ NODE_SUBSCRIPTION_CLIENTS = [
 @pytest.mark.parametrize("client", NODE_SUBSCRIPTION_CLIENTS)
 async def test_node_client_events_within_200ms(router: RouterProcess, node: str, client: str) -> None:
     topic = _topic()
-    # A token in the shape each client family sends it: headers for HTTP clients, connectionParams for sockets.
+    # The token as each client family sends it: headers over HTTP, connectionParams over sockets.
     params = (
         {"authorization": "Bearer tok-n"}
         if client.startswith(("graphql-sse", "apollo-multipart"))
@@ -194,7 +194,7 @@ async def test_graphql_ws_client_answers_the_routers_pings(router: RouterProcess
     try:
         await subscribed(topic)
         started = time.monotonic()
-        while "ping" not in (msg := await c.line(timeout=3)):
+        while "ping" not in (msg := await c.line(wait=3)):
             assert "error" not in msg, msg
         assert time.monotonic() - started < 2.5  # interval 1 s
         # Answered with pongs, the socket outlives several pong timeouts (1 s each).

@@ -10,11 +10,13 @@ if (!url) {
   process.exit(2);
 }
 const results = await Promise.all(serverAudits({ url }).map(({ fn }) => fn()));
-const counts = { ok: 0, warn: 0, error: 0 };
+const counts = { ok: 0, notice: 0, warn: 0, error: 0 };
 for (const r of results) {
   counts[r.status] += 1;
   const why = r.status === "ok" ? "" : ` -- ${r.reason}${r.response ? ` (HTTP ${r.response.status})` : ""}`;
   console.log(`${r.status.padEnd(5)} ${r.id} ${r.name}${why}`);
 }
-console.log(`graphql-http audit: ok ${counts.ok}, warn ${counts.warn}, error ${counts.error} of ${results.length}`);
+console.log(
+  `graphql-http audit: ok ${counts.ok}, notice ${counts.notice}, warn ${counts.warn}, error ${counts.error} of ${results.length}`,
+);
 process.exit(counts.ok === results.length ? 0 : 1);

@@ -52,13 +52,18 @@ def _authorization(info: strawberry.Info) -> str | None:
 @strawberry.type
 class Subscription:
     @strawberry.subscription
-    async def published(self, info: strawberry.Info, topic: str) -> AsyncGenerator[Reading, None]:
+    async def published(
+        self, info: strawberry.Info, topic: str, limit: int | None = None
+    ) -> AsyncGenerator[Reading, None]:
+        """Every value published to `topic`; with `limit`, completes after that many."""
         q: asyncio.Queue[float] = asyncio.Queue()
         SUBSCRIBERS.setdefault(topic, set()).add(q)
         try:
-            while True:
+            sent = 0
+            while limit is None or sent < limit:
                 value = await q.get()
                 yield Reading(topic=topic, value=value, authorization=_authorization(info))
+                sent += 1
         finally:
             SUBSCRIBERS[topic].discard(q)
 
@@ -73,10 +78,10 @@ class _View(GraphQLView):  # type: ignore[misc]
         return {"request": request, "response": response}
 
 
-async def subscribed(topic: str, count: int = 1, timeout: float = 15.0) -> None:
+async def subscribed(topic: str, count: int = 1, wait: float = 15.0) -> None:
     """Waits until `count` subscriptions to `topic` are live in the subgraph."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + wait
     while len(SUBSCRIBERS.get(topic, ())) < count:
         if loop.time() > deadline:
             raise TimeoutError(f"no subscription to {topic!r} reached the subgraph")
