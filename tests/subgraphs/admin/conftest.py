@@ -44,21 +44,30 @@ async def admin(admin_settings: Settings, admin_own: AdminSettings) -> AsyncIter
 
 
 @pytest.fixture(scope="session")
-async def admin_url(admin_settings: Settings, admin_own: AdminSettings,
-                    admin: AdminResources) -> AsyncIterator[str]:
+async def admin_url(
+    admin_settings: Settings, admin_own: AdminSettings, admin: AdminResources
+) -> AsyncIterator[str]:
     async with running_app(create_app(admin_settings, admin_own)) as base:
         yield base + "/graphql"
 
 
 def token_for(settings: Settings, user_id: str | None = None, roles: list[str] | None = None) -> str:
-    return issue_access_token(settings, user_id or str(uuid.uuid4()), roles or ["USER"], secrets.token_hex(8))[0]
+    return issue_access_token(
+        settings, user_id or str(uuid.uuid4()), roles or ["USER"], secrets.token_hex(8)
+    )[0]
 
 
 def event_at(type_: str, at: datetime, source: str, **data: Any) -> CloudEvent:
     """An event as its publisher builds it, at a chosen time (the envelope's `time`)."""
     subject = data.get("userId") or data.get("patientId")
-    return CloudEvent(id=str(uuid.uuid4()), source=source, type=type_, data=data, subject=subject,
-                      time=at.isoformat().replace("+00:00", "Z"))
+    return CloudEvent(
+        id=str(uuid.uuid4()),
+        source=source,
+        type=type_,
+        data=data,
+        subject=subject,
+        time=at.isoformat().replace("+00:00", "Z"),
+    )
 
 
 async def publish(res: AdminResources, stream: str, *events: CloudEvent) -> None:

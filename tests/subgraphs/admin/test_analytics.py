@@ -1,5 +1,5 @@
-"""Analytics per day, folded from the event streams exactly as the producers publish them, and rebuilt from the
-streams alone. Days are calendar days in the platform's time zone (Asia/Seoul by default)."""
+"""Analytics per day, folded from the event streams exactly as the producers publish them, and rebuilt
+from the streams alone. Days are calendar days in the platform's time zone (Asia/Seoul by default)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from libs.config import Settings
+from libs.events import CloudEvent
 from libs.events.streams import (
     AUTH_STREAM,
     COACHING_INSIGHT_CREATED,
@@ -48,49 +49,163 @@ def a_day_nobody_else_uses() -> date:
 
 
 def zeros(day: date) -> dict[str, object]:
-    return {"date": day.isoformat(), "activeUsers": 0, "newUsers": 0, "measurementsRecorded": 0,
-            "coachingInsights": 0, "newSubscriptions": 0, "revenue": {}, "consultations": 0}
+    return {
+        "date": day.isoformat(),
+        "activeUsers": 0,
+        "newUsers": 0,
+        "measurementsRecorded": 0,
+        "coachingInsights": 0,
+        "newSubscriptions": 0,
+        "revenue": {},
+        "consultations": 0,
+    }
 
 
-async def generate(admin: AdminResources, d: date) -> tuple[list[dict[str, object]], object]:
+async def generate(admin: AdminResources, d: date) -> tuple[list[dict[str, object]], CloudEvent]:
     """Two days of events from every domain; returns what analytics must say for d..d+2, and one event."""
     u1, u2, u3, admin_id = "u1-" + d.isoformat(), "u2-" + d.isoformat(), "u3-" + d.isoformat(), "adm-1"
     nxt = d + timedelta(days=1)
-    m = [event_at(MEASUREMENT_RECORDED, seoul(d, h), "/subgraphs/measurement", userId=u, measurementId=f"m{h}",
-                  type="BLOOD_GLUCOSE", value=100, unit="mg/dL") for u, h in ((u1, 8), (u1, 9), (u1, 21), (u2, 22))]
+    m = [
+        event_at(
+            MEASUREMENT_RECORDED,
+            seoul(d, h),
+            "/subgraphs/measurement",
+            userId=u,
+            measurementId=f"m{h}",
+            type="BLOOD_GLUCOSE",
+            value=100,
+            unit="mg/dL",
+        )
+        for u, h in ((u1, 8), (u1, 9), (u1, 21), (u2, 22))
+    ]
     # 00:00:30 in Seoul is still the previous day in UTC: it counts for the Seoul day.
-    late = event_at(MEASUREMENT_RECORDED, seoul(nxt, 0, 0, 30), "/subgraphs/measurement", userId=u3,
-                    measurementId="m-late", type="WEIGHT", value=70, unit="kg")
-    await publish(admin, AUTH_STREAM,
-                  event_at(USER_SIGNED_UP, seoul(d, 0, 10), "/subgraphs/auth", userId=u1, displayName="A",
-                           locale="ko", roles=["USER"]),
-                  event_at(USER_SIGNED_UP, seoul(d, 12), "/subgraphs/auth", userId=u2, displayName="B",
-                           locale="en", roles=["USER"]),
-                  # Something done *to* u3 (by an admin) does not make u3 active.
-                  event_at(USER_SUSPENDED, seoul(d, 13), "/subgraphs/auth", userId=u3, actorId=admin_id,
-                           reason="spam", requestId="req-1"))
+    late = event_at(
+        MEASUREMENT_RECORDED,
+        seoul(nxt, 0, 0, 30),
+        "/subgraphs/measurement",
+        userId=u3,
+        measurementId="m-late",
+        type="WEIGHT",
+        value=70,
+        unit="kg",
+    )
+    await publish(
+        admin,
+        AUTH_STREAM,
+        event_at(
+            USER_SIGNED_UP,
+            seoul(d, 0, 10),
+            "/subgraphs/auth",
+            userId=u1,
+            displayName="A",
+            locale="ko",
+            roles=["USER"],
+        ),
+        event_at(
+            USER_SIGNED_UP,
+            seoul(d, 12),
+            "/subgraphs/auth",
+            userId=u2,
+            displayName="B",
+            locale="en",
+            roles=["USER"],
+        ),
+        # Something done *to* u3 (by an admin) does not make u3 active.
+        event_at(
+            USER_SUSPENDED,
+            seoul(d, 13),
+            "/subgraphs/auth",
+            userId=u3,
+            actorId=admin_id,
+            reason="spam",
+            requestId="req-1",
+        ),
+    )
     await publish(admin, MEASUREMENT_STREAM, *m, late)
-    await publish(admin, COACHING_STREAM,
-                  *(event_at(COACHING_INSIGHT_CREATED, seoul(d, 9, 1 + i), "/subgraphs/coaching", userId=u,
-                             insightId=f"i{i}", severity="WARNING") for i, u in enumerate((u1, u3))))
-    await publish(admin, PAYMENT_STREAM,
-                  event_at(PAYMENT_SUCCEEDED, seoul(d, 10), "/subgraphs/payment", userId=u1, paymentId="p1",
-                           amount=9900, currency="KRW", kind="SUBSCRIPTION"),
-                  event_at(SUBSCRIPTION_ACTIVATED, seoul(d, 10), "/subgraphs/payment", userId=u1,
-                           subscriptionId="s1"),
-                  event_at(PAYMENT_SUCCEEDED, seoul(d, 11), "/subgraphs/payment", userId=u2, paymentId="p2",
-                           amount=1299, currency="USD", kind="ONE_OFF"),
-                  event_at(PAYMENT_REFUNDED, seoul(d, 23, 59), "/subgraphs/payment", userId=u1, paymentId="p1",
-                           refundId="r1", amount=4900, currency="KRW"),
-                  event_at(PAYMENT_SUCCEEDED, seoul(nxt, 23, 59, 59), "/subgraphs/payment", userId=u3,
-                           paymentId="p3", amount=1000, currency="KRW", kind="ONE_OFF"))
-    await publish(admin, CONSULTATION_STREAM,
-                  event_at(CONSULTATION_BOOKED, seoul(d, 15), "/subgraphs/video", patientId=u2, doctorId="doc",
-                           consultationId="c1", status="REQUESTED"))
+    await publish(
+        admin,
+        COACHING_STREAM,
+        *(
+            event_at(
+                COACHING_INSIGHT_CREATED,
+                seoul(d, 9, 1 + i),
+                "/subgraphs/coaching",
+                userId=u,
+                insightId=f"i{i}",
+                severity="WARNING",
+            )
+            for i, u in enumerate((u1, u3))
+        ),
+    )
+    await publish(
+        admin,
+        PAYMENT_STREAM,
+        event_at(
+            PAYMENT_SUCCEEDED,
+            seoul(d, 10),
+            "/subgraphs/payment",
+            userId=u1,
+            paymentId="p1",
+            amount=9900,
+            currency="KRW",
+            kind="SUBSCRIPTION",
+        ),
+        event_at(SUBSCRIPTION_ACTIVATED, seoul(d, 10), "/subgraphs/payment", userId=u1, subscriptionId="s1"),
+        event_at(
+            PAYMENT_SUCCEEDED,
+            seoul(d, 11),
+            "/subgraphs/payment",
+            userId=u2,
+            paymentId="p2",
+            amount=1299,
+            currency="USD",
+            kind="ONE_OFF",
+        ),
+        event_at(
+            PAYMENT_REFUNDED,
+            seoul(d, 23, 59),
+            "/subgraphs/payment",
+            userId=u1,
+            paymentId="p1",
+            refundId="r1",
+            amount=4900,
+            currency="KRW",
+        ),
+        event_at(
+            PAYMENT_SUCCEEDED,
+            seoul(nxt, 23, 59, 59),
+            "/subgraphs/payment",
+            userId=u3,
+            paymentId="p3",
+            amount=1000,
+            currency="KRW",
+            kind="ONE_OFF",
+        ),
+    )
+    await publish(
+        admin,
+        CONSULTATION_STREAM,
+        event_at(
+            CONSULTATION_BOOKED,
+            seoul(d, 15),
+            "/subgraphs/video",
+            patientId=u2,
+            doctorId="doc",
+            consultationId="c1",
+            status="REQUESTED",
+        ),
+    )
     expected = [
-        {"date": d.isoformat(), "activeUsers": 2, "newUsers": 2, "measurementsRecorded": 4,
-         "coachingInsights": 2, "newSubscriptions": 1, "revenue": {"KRW": 5000, "USD": 1299},
-         "consultations": 1},
+        {
+            "date": d.isoformat(),
+            "activeUsers": 2,
+            "newUsers": 2,
+            "measurementsRecorded": 4,
+            "coachingInsights": 2,
+            "newSubscriptions": 1,
+            "revenue": {"KRW": 5000, "USD": 1299},
+            "consultations": 1,
+        },
         {**zeros(nxt), "activeUsers": 1, "measurementsRecorded": 1, "revenue": {"KRW": 1000}},
         zeros(nxt + timedelta(days=1)),
     ]
@@ -98,7 +213,9 @@ async def generate(admin: AdminResources, d: date) -> tuple[list[dict[str, objec
 
 
 async def test_analytics_equal_what_was_generated_also_after_a_redelivery_and_a_rebuild(
-    admin: AdminResources, admin_url: str, settings: Settings,
+    admin: AdminResources,
+    admin_url: str,
+    settings: Settings,
 ) -> None:
     d = a_day_nobody_else_uses()
     expected, one = await generate(admin, d)
@@ -123,9 +240,20 @@ async def test_analytics_equal_what_was_generated_also_after_a_redelivery_and_a_
     assert (await gql(admin_url, ANALYTICS, span, token=token))["data"]["analytics"] == expected
 
     # Events after the rebuild are counted on top (nothing was left marked but unfolded, nor twice).
-    await publish(admin, MEASUREMENT_STREAM, event_at(MEASUREMENT_RECORDED, seoul(d, 23), "/subgraphs/measurement",
-                                                      userId="u9", measurementId="m-after", type="WEIGHT",
-                                                      value=1, unit="kg"))
+    await publish(
+        admin,
+        MEASUREMENT_STREAM,
+        event_at(
+            MEASUREMENT_RECORDED,
+            seoul(d, 23),
+            "/subgraphs/measurement",
+            userId="u9",
+            measurementId="m-after",
+            type="WEIGHT",
+            value=1,
+            unit="kg",
+        ),
+    )
     await consume(admin)
     after = (await gql(admin_url, ANALYTICS, span, token=token))["data"]["analytics"]
     assert after[0] == {**expected[0], "measurementsRecorded": 5, "activeUsers": 3}
