@@ -6,6 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -35,10 +36,15 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
         toss_url = await exit_stack.enter_async_context(running_app(toss.app()))
         overrides = {"payment": {"toss_api_url": toss_url, "toss_secret_key": toss.secret_key}}
         urls: dict[str, str] = {}
+        owns: dict[str, Any] = {}  # each subgraph's own settings
         for row in SUBGRAPHS:  # each with its own settings from the environment, workers included
-            app = row.create_app(settings, row.own(**overrides.get(row.name, {})))
+            owns[row.name] = row.own(**overrides.get(row.name, {}))
+            app = row.create_app(settings, owns[row.name])
             urls[row.name] = await exit_stack.enter_async_context(running_app(app)) + "/graphql"
         if "payment" in urls:  # the sandbox's webhooks go to the payment subgraph, as Toss's would
             toss.webhook_url = urls["payment"].removesuffix("/graphql") + "/webhooks/toss"
         base = await exit_stack.enter_async_context(router_process(urls, settings))
+        if "admin" in owns:  # systemHealth asks them all, as the dev stack configures it from the registry
+            owns["admin"].subgraph_urls = {n: u.removesuffix("/graphql") for n, u in urls.items()}
+            owns["admin"].router_url = base
         yield Stack(base + "/graphql", urls, toss, toss_url)
