@@ -22,6 +22,7 @@ class NotificationType(Enum):
     PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
     SUBSCRIPTION_RENEWAL_FAILED = "SUBSCRIPTION_RENEWAL_FAILED"
     CONSULTATION_SCHEDULED = "CONSULTATION_SCHEDULED"
+    CONSULTATION_CONFIRMED = "CONSULTATION_CONFIRMED"
     CONSULTATION_STARTED = "CONSULTATION_STARTED"
     CONSULTATION_ENDED = "CONSULTATION_ENDED"
     CONSULTATION_CANCELED = "CONSULTATION_CANCELED"
@@ -58,6 +59,10 @@ TEMPLATES: dict[NotificationType, dict[str, tuple[str, str]]] = {
     T.CONSULTATION_SCHEDULED: {
         "ko": ("상담 예약 완료", "{doctorName} 선생님과의 상담이 {scheduledAtLocal}에 예약되었습니다."),
         "en": ("Consultation booked", "Your consultation with {doctorName} is booked for {scheduledAtLocal}."),
+    },
+    T.CONSULTATION_CONFIRMED: {
+        "ko": ("상담 확정", "{doctorName} 선생님이 {scheduledAtLocal} 상담을 확정했습니다."),
+        "en": ("Consultation confirmed", "{doctorName} confirmed your consultation at {scheduledAtLocal}."),
     },
     T.CONSULTATION_STARTED: {
         "ko": ("상담 시작", "{doctorName} 선생님이 상담실에 들어왔습니다."),

@@ -167,8 +167,8 @@ async def test_a_consultation_from_booking_to_prescription(stack: Stack, setting
     async def notified() -> set[str] | None:
         r = await gql(stack.url, contract_operation("Notifications"), {"first": 20}, token=patient["token"])
         types = {e["node"]["type"] for e in r["data"]["me"]["notifications"]["edges"]}
-        wanted = {"CONSULTATION_SCHEDULED", "CONSULTATION_REMINDER", "CONSULTATION_STARTED",
-                  "CONSULTATION_ENDED", "PRESCRIPTION_ISSUED"}
+        wanted = {"CONSULTATION_SCHEDULED", "CONSULTATION_CONFIRMED", "CONSULTATION_REMINDER",
+                  "CONSULTATION_STARTED", "CONSULTATION_ENDED", "PRESCRIPTION_ISSUED"}
         return types if wanted <= types else None
     await _eventually(notified, "the patient's notifications", tries=400)
     stranger_notes = await gql(stack.url, contract_operation("Notifications"), {"first": 20},
