@@ -73,12 +73,13 @@ def create_subgraph_app(
     state: dict[str, Resources] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             res = await stack.enter_async_context(resources(settings))
             if workers is not None:
                 await stack.enter_async_context(workers(res).running())
             state["resources"] = res
+            served.state.resources = res  # for a subgraph's own routes besides /graphql
             log.info("%s subgraph started", name)
             yield
             state.pop("resources", None)
