@@ -4,6 +4,7 @@ report queue; any signed-in user may report someone."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from libs.auth import Role, require_viewer
 from libs.auth.fields import authenticated, roles
 from subgraphs.admin.context import Info
 from subgraphs.admin.service import AdminService, action_cursor, report_cursor
+from subgraphs.admin.streams import replay
 from subgraphs.admin.types import (
     STAFF,
     AdminAction,
@@ -74,6 +76,15 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="ADMIN: forgets the analytics and folds every event the streams still "
+                                     "hold (EVENT_STREAM_MAXLEN bounds how far back); how many were folded.",
+                         extensions=[roles(Role.ADMIN)])
+    async def rebuild_analytics(self, info: Info) -> int:
+        res = info.context.resources
+        async with info.context.unit_of_work() as repo:
+            return await AdminService(repo, res.deps).rebuild(partial(replay, res.redis, res.settings),
+                                                              _viewer_id(info))
+
     @strawberry.mutation(description="Flags another user (optionally one piece of their content) for review.",
                          extensions=[authenticated()])
     async def report_user(self, info: Info, user_id: strawberry.ID, reason: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -80,11 +80,18 @@ class AdminService:
         await self.repo.mark_processed(CONSUMER_GROUP, list(fresh.values()))
         return len(fresh)
 
-    async def rebuild(self, events: Sequence[CloudEvent]) -> int:
-        """Analytics from nothing but these events (every stream, read after `repo.lock_for_rebuild()`).
-        Admin actions are kept (each is keyed by its event id, so replaying them adds nothing)."""
+    async def rebuild(self, replay: Callable[[], Awaitable[Sequence[CloudEvent]]],
+                      actor_id: str | None = None) -> int:
+        """Analytics from nothing but the streams: consumers wait (the lock) while every event is read and
+        folded, so none is missed or counted twice. Admin actions are kept (keyed by event id, a replay adds
+        nothing to them). Returns the number of events folded."""
+        await self.repo.lock_for_rebuild()
+        events = await replay()
         await self.repo.forget_analytics()
-        return await self.handle_events(events)
+        folded = await self.handle_events(events)
+        if actor_id is not None:
+            self._record(actor_id, "ANALYTICS_REBUILT", None, f"{folded} events")
+        return folded
 
     # -- analytics ------------------------------------------------------------------------------------------
 

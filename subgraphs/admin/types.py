@@ -58,7 +58,7 @@ class AdminAction:
         return User(id=strawberry.ID(self.row.actor_id))
 
     @strawberry.field(description="USER_SUSPENDED, USER_REINSTATED, ROLE_GRANTED, REPORT_IN_REVIEW, "
-                                  "REPORT_RESOLVED, REPORT_DISMISSED")
+                                  "REPORT_RESOLVED, REPORT_DISMISSED, ANALYTICS_REBUILT")
     def action(self) -> str:
         return self.row.action
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 from libs.events import CloudEvent, EventConsumer
 from libs.events.housekeeping import every
@@ -28,9 +29,7 @@ async def rebuild_analytics(res: AdminResources) -> int:
     """Forgets the figures and folds every event the streams still hold, in one transaction that consumers
     wait for; the figures equal what the live consumers had counted. Returns the number of events."""
     async with res.db.write() as repo:
-        await repo.lock_for_rebuild()
-        events = await replay(res.redis, res.settings)
-        return await AdminService(repo, res.deps).rebuild(events)
+        return await AdminService(repo, res.deps).rebuild(partial(replay, res.redis, res.settings))
 
 
 class AdminWorkers(EventWorkers):

@@ -97,7 +97,7 @@ async def test_admin_actions_from_other_subgraphs_newest_first_with_pages(
     events = [
         event_at(
             USER_SUSPENDED,
-            now - timedelta(seconds=3),
+            now + timedelta(seconds=1),
             "/subgraphs/auth",
             userId=target,
             actorId=actor,
@@ -106,7 +106,7 @@ async def test_admin_actions_from_other_subgraphs_newest_first_with_pages(
         ),
         event_at(
             USER_REINSTATED,
-            now - timedelta(seconds=2),
+            now + timedelta(seconds=2),
             "/subgraphs/auth",
             userId=target,
             actorId=actor,
@@ -115,7 +115,7 @@ async def test_admin_actions_from_other_subgraphs_newest_first_with_pages(
         ),
         event_at(
             USER_ROLE_GRANTED,
-            now - timedelta(seconds=1),
+            now + timedelta(seconds=3),
             "/subgraphs/auth",
             userId=target,
             actorId=actor,

@@ -31,6 +31,7 @@ async def test_a_plain_user_or_doctor_gets_nothing_from_any_admin_field(
         assert not (result.get("data") or {}).get(query.split("{")[1].split("(")[0].strip())
     review = await gql(admin_url, REVIEW, {"id": "00000000-0000-0000-0000-000000000000"}, token=token)
     assert error_codes(review) == ["FORBIDDEN"]
+    assert error_codes(await gql(admin_url, "mutation { rebuildAnalytics }", token=token)) == ["FORBIDDEN"]
     entities = await gql(admin_url, ENTITIES, {"r": [{"__typename": "User", "id": "someone"}]}, token=token)
     assert error_codes(entities) == ["FORBIDDEN"]
     assert "openReports" not in str(entities.get("data"))
@@ -49,6 +50,7 @@ async def test_support_reads_health_and_reports_but_not_actions_or_analytics(
     assert error_codes(await gql(admin_url, REPORTS, token=token)) == []
     assert error_codes(await gql(admin_url, ADMIN_ACTIONS, token=token)) == ["FORBIDDEN"]
     assert error_codes(await gql(admin_url, ANALYTICS, token=token)) == ["FORBIDDEN"]
+    assert error_codes(await gql(admin_url, "mutation { rebuildAnalytics }", token=token)) == ["FORBIDDEN"]
     entities = await gql(admin_url, ENTITIES, {"r": [{"__typename": "User", "id": "x"}]}, token=token)
     assert entities["data"]["_entities"] == [{"id": "x", "openReports": 0}]
 
