@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel, col
 
 from libs.db.uow import SessionRepository
 from libs.events import CloudEvent, processed_ids, prune_processed
@@ -24,6 +26,14 @@ from subgraphs.admin.tally import COUNTERS, Tally
 
 
 class AdminRepository(SessionRepository):
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _insert(self, model: type[SQLModel]) -> Any:
+        """INSERT with ON CONFLICT, in the dialect at hand (PostgreSQL; SQLite in the dev stack)."""
+        return (pg_insert if self._postgres else sqlite_insert)(model)
+
     # -- processed events -----------------------------------------------------------------------------------
 
     async def processed_ids(self, group: str, event_ids: Sequence[str]) -> set[str]:
@@ -32,7 +42,7 @@ class AdminRepository(SessionRepository):
     async def mark_processed(self, group: str, events: Sequence[CloudEvent]) -> None:
         """One statement; no ON CONFLICT: a concurrent duplicate fails at commit and is undone."""
         if events:
-            await self.session.execute(insert(AdminProcessedEvent).values(
+            await self.session.execute(self._insert(AdminProcessedEvent).values(
                 [{"consumer_group": group, "event_id": e.id, "event_type": e.type, "processed_at": utcnow()}
                  for e in events]))
 
@@ -40,8 +50,12 @@ class AdminRepository(SessionRepository):
         return await prune_processed(self.session, AdminProcessedEvent, older_than)
 
     async def lock_for_rebuild(self) -> None:
-        """Consumers wait (their first query touches the marker table) until the rebuild commits."""
-        await self.session.execute(text("LOCK TABLE admin_processed_events IN ACCESS EXCLUSIVE MODE"))
+        """Consumers wait (their first query touches the marker table) until the rebuild commits. SQLite (dev)
+        has one writer at a time: taking the write lock at once holds their writes back the same way."""
+        if self._postgres:
+            await self.session.execute(text("LOCK TABLE admin_processed_events IN ACCESS EXCLUSIVE MODE"))
+        else:
+            await self.session.execute(delete(AdminProcessedEvent).where(text("0 = 1")))
 
     async def forget_analytics(self) -> None:
         for model in (AnalyticsDayRow, AnalyticsRevenueRow, AnalyticsActiveRow, AdminProcessedEvent):
@@ -53,20 +67,20 @@ class AdminRepository(SessionRepository):
         """Adds a batch's increments: a handful of statements whatever the number of events."""
         if tally.counts:
             rows = [{"day": day, **{c: n.get(c, 0) for c in COUNTERS}} for day, n in tally.counts.items()]
-            stmt = insert(AnalyticsDayRow).values(rows)
+            stmt = self._insert(AnalyticsDayRow).values(rows)
             added = {c: getattr(AnalyticsDayRow, c) + stmt.excluded[c] for c in COUNTERS}
             await self.session.execute(stmt.on_conflict_do_update(index_elements=["day"], set_=added))
         if tally.revenue:
-            rev = insert(AnalyticsRevenueRow).values(
+            rev = self._insert(AnalyticsRevenueRow).values(
                 [{"day": d, "currency": c, "amount": a} for (d, c), a in tally.revenue.items()])
             await self.session.execute(rev.on_conflict_do_update(
                 index_elements=["day", "currency"],
                 set_={"amount": AnalyticsRevenueRow.amount + rev.excluded.amount}))
         if tally.active:
-            await self.session.execute(insert(AnalyticsActiveRow).values(
+            await self.session.execute(self._insert(AnalyticsActiveRow).values(
                 [{"day": d, "user_id": u} for d, u in sorted(tally.active)]).on_conflict_do_nothing())
         if tally.actions:
-            await self.session.execute(insert(AdminActionRow).values(
+            await self.session.execute(self._insert(AdminActionRow).values(
                 [vars(a) for a in tally.actions]).on_conflict_do_nothing())
 
     # -- analytics ------------------------------------------------------------------------------------------
