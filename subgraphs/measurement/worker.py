@@ -93,7 +93,9 @@ class MeasurementWorkers(EventWorkers):
         self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
                                       handler=self._on_account)
         # Consultations with shared measurements (grants.py): idempotent upserts keyed by consultation.
-        self.grants = EventConsumer(res.events_redis, res.settings, stream=CONSULTATION_STREAM,
+        # Consumers read REDIS_URL like the others; `events_redis` is where this subgraph publishes, which
+        # may be away while the API keeps storing (readings wait in the outbox).
+        self.grants = EventConsumer(res.redis, res.settings, stream=CONSULTATION_STREAM,
                                     group=grants.CONSUMER_GROUP, handler=self._on_consultation)
         super().__init__(consumers=[self.checks, self.accounts, self.grants], loops=[self.relay.run])
 
