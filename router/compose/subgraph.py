@@ -202,7 +202,9 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         out: list[str] = []
         for d in node.directives or ():
             canon = dnames.get(d.name.value)
-            if canon in SECURITY_DIRECTIVES or (canon is None and d.name.value in composed):
+            # A scalar's @specifiedBy is part of the API schema (GraphQL spec), as other composers keep it.
+            specified_by = d.name.value == "specifiedBy" and getattr(node, "kind", "").startswith("scalar")
+            if canon in SECURITY_DIRECTIVES or (canon is None and d.name.value in composed) or specified_by:
                 args = "(" + ", ".join(print_ast(a) for a in d.arguments) + ")" if d.arguments else ""
                 out.append(f"@{canon or d.name.value}{args}")
         return out
