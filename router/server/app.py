@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from router.defer import uses_defer
 from router.gateway import Gateway, RequestError
+from router.server.defer_stream import serve_multipart
 from router.server.edge_auth import EdgeAuth, ForwardedFor, refused
 from router.server.graphiql import GRAPHIQL_HTML
 from router.server.http_protocol import (
@@ -89,6 +91,8 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        if uses_defer(params["query"]) and not headers.get(TOKEN_HEADER):
+            return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), True)
         if self.ws_handler is not None:
             token = headers.get(TOKEN_HEADER)
             if token:
@@ -148,6 +152,8 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        if uses_defer(params["query"]):
+            return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), False)
         if accepts.event_stream and self.ws_handler is not None:
             return await self._stream(request, gw, params, accepts, False)
         return await self._execute(gw, params, request, media, False)

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from router.defer import deferred_results, uses_defer
 from router.gateway import Gateway, RequestError
 from router.gateway.prepare import gql_error
 from router.subscriptions.source import start_subscription
@@ -27,6 +28,8 @@ async def open_results(
     query, name = payload.get("query"), payload.get("operationName")
     if not isinstance(query, str) or not query:
         raise RequestError([gql_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")])
+    if uses_defer(query):
+        return await deferred_results(gw, payload, headers, allow_mutation)
     prep = gw.operations.prepare(query, name if isinstance(name, str) else None)
     if prep.operation_type == "subscription":
         return start_subscription(gw, session, query, payload.get("variables"), name, headers, init)

@@ -172,7 +172,7 @@ class Connection:
             results = await self.open_results(payload, self.headers, self.init)
             try:
                 async for result in results:
-                    if "data" not in result:  # the operation cannot go on (e.g. its subgraph went away)
+                    if "data" not in result and "incremental" not in result:  # cannot go on (subgraph gone)
                         await self.send_error(op_id, result.get("errors") or [])
                         return
                     await self.send_result(op_id, result)
