@@ -16,6 +16,7 @@ from libs.events.streams import (
     CONSULTATION_NO_SHOW,
     CONSULTATION_REMINDER,
     CONSULTATION_STARTED,
+    HEALTH_RECORD_WRITTEN,
     PRESCRIPTION_ISSUED,
 )
 from libs.time import as_utc
@@ -97,3 +98,13 @@ def live_messages(event: CloudEvent) -> list[tuple[str, str, dict[str, Any]]]:
         return []
     people = {p for p in (data.get("patientId"), data.get("doctorId")) if isinstance(p, str)}
     return [(LIVE_TOPIC, person, message) for person in sorted(people)]
+
+
+def health_record_written(kind: str, record_id: str, patient_id: str, writer: str, written_at: datetime,
+                          digest: str, content: dict[str, Any]) -> CloudEvent:
+    """A written health record for the data subgraph's chain (docs/DATA-PROTECTION.md): the digest of what
+    we store, and the content exports need (prescriptions: the medications; messages: no body, chat stays
+    here)."""
+    return CloudEvent.new(HEALTH_RECORD_WRITTEN, SOURCE, record_id, {
+        "recordId": record_id, "userId": patient_id, "kind": kind, "digest": digest, "writer": writer,
+        "writtenAt": _iso(written_at), "content": content})

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from libs.audit import AccessAction, access, publish_access
+from libs.events import EventPublisher
 from subgraphs.video.context import VideoContext
+from subgraphs.video.events import SOURCE
 from subgraphs.video.models import ConsultationRow, DoctorRow, MessageRow, PrescriptionRow, RecordingRow
 from subgraphs.video.service import VideoService
 
@@ -83,3 +86,18 @@ def replaced(ctx: VideoContext) -> DataLoader[str, bool]:
         return [i in found for i in ids]
 
     return ctx.loader("replaced", lambda: DataLoader(load))
+
+
+def audited_reads(ctx: VideoContext) -> DataLoader[tuple[str, str, str], bool]:
+    """(reader, patient, resource): a read of someone else's health record goes to the patient's access log
+    (libs.audit) once per request, before the data is served; if it cannot be recorded the read fails."""
+
+    async def load(keys: Sequence[tuple[str, str, str]]) -> list[bool]:
+        records = [access(reader, patient, AccessAction.READ, resource)
+                   for reader, patient, resource in keys if reader != patient]
+        if records:
+            res = ctx.resources
+            await publish_access(EventPublisher(res.redis, res.settings), SOURCE, records)
+        return [True for _ in keys]
+
+    return ctx.loader("audited_reads", lambda: DataLoader(load))

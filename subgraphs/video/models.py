@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
@@ -92,7 +92,9 @@ class MessageRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     consultation_id: str = Field(max_length=36)
     sender_id: str = Field(max_length=64)
-    body: str = Field(max_length=4000)
+    body: str | None = Field(default=None, max_length=4000)  # plaintext of rows written before encryption
+    sealed: bytes | None = Field(default=None, sa_type=LargeBinary)  # the body, encrypted (sealing.py)
+    key_version: int | None = None  # the data key `sealed` is under (None: not encrypted yet)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -126,8 +128,11 @@ class PrescriptionRow(SQLModel, table=True):
     doctor_id: str = Field(max_length=64)
     version: int = 1
     replaces_id: str | None = Field(default=None, max_length=36)
-    medications: list[dict[str, Any]] = Field(sa_type=JSON)  # [{name, dosage, frequency, durationDays}]
+    # Plaintext of rows written before encryption; new rows keep both in `sealed` (sealing.py).
+    medications: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     notes: str | None = Field(default=None, max_length=4000)
+    sealed: bytes | None = Field(default=None, sa_type=LargeBinary)  # {medications, notes}, encrypted
+    key_version: int | None = None
     issued_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -142,6 +147,20 @@ class InPersonVisitRow(SQLModel, table=True):
     clinic: str = Field(max_length=200)
     doctor_id: str = Field(max_length=64)
     visited_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class VideoKeyRow(SQLModel, table=True):
+    """A data key for prescriptions and messages, only ever stored wrapped by a KEK. ACTIVE encrypts new
+    rows; RETIRED still decrypts until the re-encryption pass has moved its rows, then DESTROYED."""
+
+    __tablename__ = "video_encryption_keys"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kek_id: str = Field(max_length=64)
+    wrapped: bytes | None = Field(default=None, sa_type=LargeBinary)
+    status: str = Field(max_length=20)  # ACTIVE | RETIRED | DESTROYED
+    activated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    retired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class VideoOutbox(OutboxBase, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from subgraphs.video.models import (
     PrescriptionRow,
     RecordingRow,
     SlotClaimRow,
+    VideoKeyRow,
     VideoOutbox,
     VideoProcessedEvent,
 )
@@ -175,3 +176,55 @@ class VideoRepository(SessionRepository, EventLedger):
             col(InPersonVisitRow.patient_id) == patient_id, col(InPersonVisitRow.clinic) == clinic)
         value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return value
+
+    # -- health-data protection: keys, sealing, integrity pages, erasure ------------------------------------
+
+    async def keys(self, lock: Literal["share", "update"] | None = None) -> list[VideoKeyRow]:
+        stmt = select(VideoKeyRow).order_by(col(VideoKeyRow.version))
+        if lock is not None and self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(read=lock == "share")
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def prescriptions_to_seal(self, active: int | None, limit: int) -> list[PrescriptionRow]:
+        """In plaintext, or sealed under another key than the active one."""
+        version = col(PrescriptionRow.key_version)
+        stmt = select(PrescriptionRow).where(or_(version.is_(None), version != active)).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def messages_to_seal(self, active: int | None, limit: int) -> list[MessageRow]:
+        version = col(MessageRow.key_version)
+        stmt = select(MessageRow).where(or_(version.is_(None), version != active)).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def key_versions_in_use(self) -> set[int]:
+        used: set[int] = set()
+        for column in (col(PrescriptionRow.key_version), col(MessageRow.key_version)):
+            used |= {v for v in (await self.session.execute(select(column).distinct())).scalars()
+                     if v is not None}
+        return used
+
+    async def prescription_page(self, after: str | None, limit: int) -> list[PrescriptionRow]:
+        stmt = select(PrescriptionRow).order_by(col(PrescriptionRow.id)).limit(limit)
+        if after is not None:
+            stmt = stmt.where(col(PrescriptionRow.id) > after)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def message_page(self, after: str | None, limit: int) -> list[MessageRow]:
+        stmt = select(MessageRow).order_by(col(MessageRow.id)).limit(limit)
+        if after is not None:
+            stmt = stmt.where(col(MessageRow.id) > after)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def erase_patient(self, patient_id: str) -> tuple[int, int]:
+        """The patient's prescriptions and the messages of their consultations go; the consultations stay
+        (a doctor's schedule and the sharing grants refer to them) without their free-text reasons.
+        Returns (prescriptions, messages) deleted."""
+        theirs = select(col(ConsultationRow.id)).where(col(ConsultationRow.patient_id) == patient_id)
+        messages: Any = await self.session.execute(
+            delete(MessageRow).where(col(MessageRow.consultation_id).in_(theirs)))
+        prescriptions: Any = await self.session.execute(
+            delete(PrescriptionRow).where(col(PrescriptionRow.patient_id) == patient_id))
+        await self.session.execute(
+            update(ConsultationRow).where(col(ConsultationRow.patient_id) == patient_id)
+            .values(reason=None, cancel_reason=None).execution_options(synchronize_session=False))
+        return int(prescriptions.rowcount), int(messages.rowcount)

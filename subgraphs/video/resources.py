@@ -15,16 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.auth.tokens import Authenticator
 from libs.config import Settings
+from libs.crypto import DataKeys
 from libs.db.migrations import migrated_engine
 from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, OutboxRelay, lag_checks
-from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM
+from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM, DATA_STREAM
 from libs.redis import create_redis
 from subgraphs.video.events import LIVE_GROUP
 from subgraphs.video.models import VideoOutbox
+from subgraphs.video.protection import CHECKS_GROUP
 from subgraphs.video.repository import VideoRepository
 from subgraphs.video.rooms import RoomTokens
+from subgraphs.video.sealing import Sealer
 from subgraphs.video.service import AUTH_GROUP, VideoDeps
 from subgraphs.video.settings import VideoSettings
 
@@ -48,7 +51,8 @@ class VideoResources:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
         backlog = await lag_checks(self.redis, self.settings,
-                                   [(AUTH_STREAM, AUTH_GROUP), (CONSULTATION_STREAM, LIVE_GROUP)])
+                                   [(AUTH_STREAM, AUTH_GROUP), (CONSULTATION_STREAM, LIVE_GROUP),
+                                    (DATA_STREAM, CHECKS_GROUP)])
         return {"database": "ok", "redis": "ok", **backlog}
 
 
@@ -69,9 +73,10 @@ async def open_resources(settings: Settings, own: VideoSettings | None = None,
         stack.push_async_callback(authenticator.aclose)
         rooms = RoomTokens(own.livekit_url, own.livekit_api_key, own.livekit_api_secret,
                            timedelta(seconds=own.token_ttl_s))
+        db = Transactions(sessions, VideoRepository, after_commit=[relay.wake])
+        sealer = Sealer(DataKeys(own.keks()), db)
         yield VideoResources(
             settings=settings, own=own, engine=engine, redis=redis,
-            authenticator=authenticator, live=live, relay=relay,
-            db=Transactions(sessions, VideoRepository, after_commit=[relay.wake]),
-            deps=VideoDeps(own=own, rooms=rooms, demo_doctors=settings.env == "dev"),
+            authenticator=authenticator, live=live, relay=relay, db=db,
+            deps=VideoDeps(own=own, rooms=rooms, sealer=sealer, demo_doctors=settings.env == "dev"),
         )

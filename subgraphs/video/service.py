@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from libs.errors import Conflict, Forbidden
 from libs.events import CloudEvent
-from libs.events.streams import USER_ROLE_GRANTED, USER_SIGNED_UP
+from libs.events.streams import USER_DELETION_REQUESTED, USER_ROLE_GRANTED, USER_SIGNED_UP
 from libs.events.workers import Handled
 from libs.time import as_utc, utcnow, valid_zone
-from subgraphs.video import domain, events
+from subgraphs.video import domain, events, protection
 from subgraphs.video.domain import ACTIVE, AROUND_THE_CLOCK, Role, Status
 from subgraphs.video.errors import (
     ConsultationNotFound,
@@ -41,6 +41,7 @@ from subgraphs.video.models import (
 )
 from subgraphs.video.repository import Taken, VideoRepository
 from subgraphs.video.rooms import RoomAccess, RoomTokens
+from subgraphs.video.sealing import PrescriptionContent, Sealer
 from subgraphs.video.settings import VideoSettings
 
 AUTH_GROUP = "video"  # our consumer group on the auth stream
@@ -61,6 +62,7 @@ class VideoDeps:
 
     own: VideoSettings
     rooms: RoomTokens
+    sealer: Sealer  # prescriptions and messages are stored encrypted
     demo_doctors: bool = False  # dev: doctors from auth's events get DEMO_PRACTICE
 
 
@@ -113,6 +115,13 @@ class VideoService:
 
     async def doctors_by_ids(self, ids: Sequence[str]) -> dict[str, DoctorRow]:
         return {d.user_id: d for d in await self.repo.doctors_by_ids(ids)}
+
+    async def handle_account_deleted(self, event: CloudEvent) -> bool:
+        """`user.deletion_requested`: the person's health records here go (protection.erase); idempotent."""
+        if event.type != USER_DELETION_REQUESTED or await self.repo.already_processed(AUTH_GROUP, event.id):
+            return False
+        self.repo.record_processed(AUTH_GROUP, event)
+        return await protection.erase(self.repo, event)
 
     async def handle_auth_event(self, event: CloudEvent) -> bool:
         """A user who holds DOCTOR (from sign-up or a grant) gets a doctor profile; True when one was made.
@@ -350,9 +359,12 @@ class VideoService:
         text = _text(body, "body", MAX_BODY, required=True)
         assert text is not None
         self._window(row, utcnow())
-        message = MessageRow(id=str(uuid.uuid4()), consultation_id=row.id, sender_id=viewer_id, body=text)
+        message = MessageRow(id=str(uuid.uuid4()), consultation_id=row.id, sender_id=viewer_id)
+        await self.deps.sealer.prepare(self.repo)
+        self.deps.sealer.seal_message(message, text)
         self.repo.add(message)
         self.repo.publish(events.message_sent(message, await self._event_data(row)))
+        self.repo.publish(protection.message_written(message, row.patient_id, text))
         return message
 
     async def messages(self, consultation_ids: Sequence[str]) -> dict[str, list[MessageRow]]:
@@ -418,7 +430,7 @@ class VideoService:
         if not (row.status == Status.IN_PROGRESS.value or (row.status == Status.COMPLETED.value and recent)):
             raise Conflict(f"prescriptions are issued during the consultation or within "
                            f"{self.own.prescribe_within_hours} hours of its end", status=row.status)
-        items = _medications(medications)
+        content = PrescriptionContent(_medications(medications), _text(notes, "notes", MAX_BODY))
         chain = await self.repo.prescriptions_of_consultation(row.id)
         previous = None
         if replaces is not None:
@@ -430,13 +442,15 @@ class VideoService:
                            "version", field="replaces", latestId=chain[-1].id)
         prescription = PrescriptionRow(
             id=str(uuid.uuid4()), consultation_id=row.id, patient_id=row.patient_id, doctor_id=row.doctor_id,
-            version=previous.version + 1 if previous else 1, replaces_id=previous.id if previous else None,
-            medications=items, notes=_text(notes, "notes", MAX_BODY))
+            version=previous.version + 1 if previous else 1, replaces_id=previous.id if previous else None)
+        await self.deps.sealer.prepare(self.repo)
+        self.deps.sealer.seal_prescription(prescription, content)
         try:
             await self.repo.add_prescription(prescription)
         except Taken:  # a concurrent correction of the same version won
             raise Conflict("this prescription was corrected meanwhile", field="replaces") from None
         self.repo.publish(events.prescription_issued(prescription, await self._event_data(row)))
+        self.repo.publish(protection.prescription_written(prescription, content))
         return prescription
 
     async def prescriptions_of(self, user_ids: Sequence[str]) -> dict[str, list[PrescriptionRow]]:

@@ -2,18 +2,22 @@
 VIDEO_DATABASE, VIDEO_WORKERS, VIDEO_LIVEKIT_URL, VIDEO_LIVEKIT_API_KEY, VIDEO_LIVEKIT_API_SECRET,
 VIDEO_TOKEN_TTL_S, VIDEO_CONSULTATION_MINUTES, VIDEO_SLOT_MINUTES, VIDEO_JOIN_EARLY_MINUTES,
 VIDEO_REMINDER_MINUTES, VIDEO_REMINDER_INTERVAL_S, VIDEO_OVERRUN_MINUTES, VIDEO_PRESCRIBE_WITHIN_HOURS,
-VIDEO_BOOKING_HORIZON_DAYS, VIDEO_FIRST_VISIT_ALLOWED, VIDEO_FOLLOW_UP_MONTHS."""
+VIDEO_BOOKING_HORIZON_DAYS, VIDEO_FIRST_VISIT_ALLOWED, VIDEO_FOLLOW_UP_MONTHS, VIDEO_KEK,
+VIDEO_RESEAL_INTERVAL_S."""
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from libs.config import MIN_SECRET_LENGTH, SettingsError, SubgraphSettings
+from libs.crypto import LocalKeks
 
 # The development key pair: run a local SFU with `livekit-server --dev --keys "devkey: <DEV_API_SECRET>"`
 # (`--dev` alone signs with "secret", shorter than the 32 bytes HS256 keys need). `prod` refuses it.
 DEV_API_KEY, DEV_API_SECRET = "devkey", "dev-only-livekit-secret-change-me-000000"
+# Dev and test only (prod refuses it): base64 of 32 bytes.
+DEV_KEK = "video-dev-1:dmlkZW8tZGV2LW9ubHkta2V5LWVuY3J5cHRpb24tazA="
 
 
 class VideoSettings(SubgraphSettings):
@@ -40,6 +44,14 @@ class VideoSettings(SubgraphSettings):
     # booking needs an in-person visit at the doctor's clinic within the last `follow_up_months`.
     first_visit_allowed: bool = True
     follow_up_months: int = 12
+    # Key-encryption keys "id:base64(32 bytes),...": the first wraps new data keys, all unwrap (a KEK rotation
+    # puts the new one first; the re-encryption pass re-wraps the data keys). Prescriptions and messages are
+    # encrypted under the data keys (sealing.py).
+    kek: str = Field(default=DEV_KEK, repr=False)  # never in logs
+    reseal_interval_s: float = 30.0  # how often the workers move rows to the active data key
+
+    def keks(self) -> LocalKeks:
+        return LocalKeks.parse(self.kek)
 
     def refuse_unsafe(self, env: str) -> None:
         """`prod` refuses LiveKit's development key pair and short secrets (called with the shared env)."""
@@ -47,9 +59,15 @@ class VideoSettings(SubgraphSettings):
                               or len(self.livekit_api_secret) < MIN_SECRET_LENGTH):
             raise SettingsError("refusing to start in prod: VIDEO_LIVEKIT_API_SECRET must be the LiveKit "
                                 f"API secret (at least {MIN_SECRET_LENGTH} characters)")
+        if env == "prod" and self.kek == DEV_KEK:
+            raise SettingsError("refusing to start in prod: VIDEO_KEK must be a random key, not the dev one")
 
     @model_validator(mode="after")
     def _consistent(self) -> VideoSettings:
         if self.slot_minutes < 1 or self.consultation_minutes % self.slot_minutes:
             raise SettingsError("VIDEO_CONSULTATION_MINUTES must be a multiple of VIDEO_SLOT_MINUTES")
+        try:
+            self.keks()
+        except ValueError as e:
+            raise SettingsError(f"VIDEO_KEK: {e}") from None
         return self

@@ -16,9 +16,18 @@ from subgraphs.video.domain import Status
 from subgraphs.video.models import ConsultationRow, DoctorRow, MessageRow, PrescriptionRow, RecordingRow
 from subgraphs.video.permissions import participants
 from subgraphs.video.rooms import RoomAccess
+from subgraphs.video.sealing import PrescriptionContent
 
 strawberry.enum(Status, name="ConsultationStatus",
                 description="REQUESTED -> CONFIRMED -> IN_PROGRESS -> COMPLETED, or CANCELED / NO_SHOW")
+
+
+async def _audited(info: Info, patient_id: str, resource: str) -> None:
+    """A participant other than the patient (the doctor) reading the patient's record: into the patient's
+    access log first (loaders.audited_reads)."""
+    reader = info.context.viewer.user_id
+    if reader is not None and reader != patient_id:
+        await loaders.audited_reads(info.context).load((reader, patient_id, resource))
 
 
 def _of_consultation(c: Consultation) -> tuple[str, str]:
@@ -148,8 +157,9 @@ class ConsultationMessage:
         return strawberry.ID(self.row.id)
 
     @strawberry.field(extensions=participants(_of_message))
-    def body(self) -> str:
-        return self.row.body
+    async def body(self, info: Info) -> str:
+        await _audited(info, self.patient_id, f"consultation/{self.row.consultation_id}/messages")
+        return await info.context.resources.deps.sealer.message_body(self.row)
 
     @strawberry.field(extensions=participants(_of_message))
     def sent_at(self) -> datetime:
@@ -279,14 +289,19 @@ class Prescription:
     def issued_at(self) -> datetime:
         return as_utc(self.row.issued_at)
 
-    @strawberry.field(extensions=participants(_of_prescription))
-    def medications(self) -> list[Medication]:
-        return [Medication(name=m["name"], dosage=m["dosage"], frequency=m["frequency"],
-                           duration_days=int(m["durationDays"])) for m in self.row.medications]
+    async def _content(self, info: Info) -> PrescriptionContent:
+        await _audited(info, self.row.patient_id, f"prescription/{self.row.id}")
+        return await info.context.resources.deps.sealer.prescription(self.row)
 
     @strawberry.field(extensions=participants(_of_prescription))
-    def notes(self) -> str | None:
-        return self.row.notes
+    async def medications(self, info: Info) -> list[Medication]:
+        content = await self._content(info)
+        return [Medication(name=m["name"], dosage=m["dosage"], frequency=m["frequency"],
+                           duration_days=int(m["durationDays"])) for m in content.medications]
+
+    @strawberry.field(extensions=participants(_of_prescription))
+    async def notes(self, info: Info) -> str | None:
+        return (await self._content(info)).notes
 
     @strawberry.field(extensions=participants(_of_prescription))
     async def consultation(self, info: Info) -> Consultation | None:

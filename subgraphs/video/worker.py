@@ -1,5 +1,7 @@
 """The video subgraph's background work: the outbox relay, doctors learned from auth's events, the reminder
-10 minutes before each consultation, live fan-out of consultation events to both participants.
+10 minutes before each consultation, live fan-out of consultation events to both participants; health-data
+protection (protection.py, sealing.py): answers to integrity checks, erasure of deleted accounts, moving
+encrypted rows to the active data key.
 
 Runs inside the subgraph process by default (VIDEO_WORKERS=true) or as its own process (`manpasik worker
 video`); any number of copies may run: consumer groups share the work, the relay and the reminder pass lock
@@ -11,17 +13,19 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from libs.events import CloudEvent, EventConsumer
+from libs.events import CloudEvent, EventConsumer, EventPublisher
 from libs.events.housekeeping import every
-from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM
+from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM, DATA_STREAM, USER_DELETION_REQUESTED
 from libs.events.workers import EventWorkers
 from libs.polling import PollingLoop
 from libs.time import utcnow
+from subgraphs.video import protection
 from subgraphs.video.events import LIVE_GROUP, live_messages
 from subgraphs.video.resources import VideoResources
 from subgraphs.video.service import AUTH_GROUP, VideoService
 
 REMINDER_BATCH = 100
+RESEAL_BATCH = 200
 KEEP_PROCESSED = timedelta(days=30)
 PRUNE_EVERY_S = 3600
 
@@ -41,15 +45,36 @@ class VideoWorkers(EventWorkers):
                                   handler=self._on_consultation_event,
                                   batch_handler=self._on_consultation_events,
                                   consumer=consumer_name, block_ms=block_ms, start_id="$")
+        # Integrity checks: re-hash every stored record (a re-run only answers again: no marker needed).
+        publisher = EventPublisher(res.redis, res.settings)
+        self.checks = EventConsumer(res.redis, res.settings, stream=DATA_STREAM,
+                                    group=protection.CHECKS_GROUP,
+                                    handler=lambda e: self._on_check(publisher, e), consumer=consumer_name,
+                                    block_ms=block_ms)
         interval = res.own.reminder_interval_s if reminder_interval_s is None else reminder_interval_s
         self.reminders = PollingLoop(self.send_reminders, interval_s=interval,
                                      batch_size=REMINDER_BATCH, name="consultation reminders")
-        super().__init__(consumers=[self.auth, self.live],
-                         loops=[res.relay.run, self.reminders.run, self._pruning])
+        self.resealing = PollingLoop(self.reseal, interval_s=res.own.reseal_interval_s,
+                                     batch_size=RESEAL_BATCH, name="video re-encryption")
+        super().__init__(consumers=[self.auth, self.live, self.checks],
+                         loops=[res.relay.run, self.reminders.run, self.resealing.run, self._pruning])
 
     async def _on_auth_event(self, event: CloudEvent) -> None:
         async with self.res.db.write() as repo:
-            await VideoService(repo, self.res.deps).handle_auth_event(event)
+            service = VideoService(repo, self.res.deps)
+            if event.type == USER_DELETION_REQUESTED:
+                await service.handle_account_deleted(event)
+            else:
+                await service.handle_auth_event(event)
+
+    async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:
+        async with self.res.db.read() as repo:
+            await protection.answer_check(repo, self.res.deps.sealer, publisher, event)
+
+    async def reseal(self) -> int:
+        """One pass of moving encrypted rows (and plaintext ones from before encryption) to the active key."""
+        async with self.res.db.write() as repo:
+            return await self.res.deps.sealer.reseal_once(repo, RESEAL_BATCH)
 
     async def _on_consultation_event(self, event: CloudEvent) -> None:
         await self._on_consultation_events([event])

@@ -193,7 +193,7 @@ async def test_ending_completes_and_frees_the_time(video_url: str, video: VideoR
 async def test_first_visits_are_refused_when_the_rules_say_so(video: VideoResources, settings: Settings,
                                                               video_own: VideoSettings) -> None:
     strict = VideoDeps(own=video_own.model_copy(update={"first_visit_allowed": False, "follow_up_months": 6}),
-                       rooms=video.deps.rooms)
+                       rooms=video.deps.rooms, sealer=video.deps.sealer)
     doc, patient = await doctor(video, settings, clinic="서울 의원"), person(settings)
     at = next_slot(60)
     long_ago = datetime.now(UTC) - timedelta(days=200)

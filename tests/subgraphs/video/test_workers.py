@@ -123,7 +123,7 @@ async def test_both_participants_follow_status_and_chat_live(video: VideoResourc
 
 async def test_in_dev_a_doctor_from_auth_is_listed_and_bookable_around_the_clock(
         video: VideoResources, settings: Settings) -> None:
-    dev = VideoDeps(own=video.own, rooms=video.deps.rooms, demo_doctors=True)
+    dev = VideoDeps(own=video.own, rooms=video.deps.rooms, sealer=video.deps.sealer, demo_doctors=True)
     demo = str(uuid.uuid4())
     async with video.db.write() as repo:
         event = signed_up(demo, "데모 의사", ["USER", "DOCTOR"])
