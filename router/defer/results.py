@@ -10,6 +10,9 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import GraphQLError
+from graphql.execution.values import get_variable_values
+
 from router.defer.deliver import deliver
 from router.defer.split import DeferSplitter, SplitOperation
 from router.gateway import Gateway, RequestError
@@ -43,6 +46,11 @@ def split_request(gw: Gateway, payload: dict[str, Any]) -> SplitOperation:
     split = _splitter(gw).split(query, name if isinstance(name, str) else None, variables or {})
     if split.operation_type == "subscription":
         raise RequestError([gql_error("@defer is not supported in subscriptions.", "BAD_REQUEST")])
+    if split.variable_definitions:
+        # every variable is checked before the first payload, also those only deferred parts use
+        coerced = get_variable_values(gw.supergraph.api_schema, split.variable_definitions, variables or {})
+        if isinstance(coerced, list):
+            raise RequestError([_variable_error(e) for e in coerced])
     return split
 
 
@@ -65,6 +73,11 @@ async def deferred_results(
         await payloads.aclose()  # type: ignore[attr-defined]
         raise
     return _chain(first, payloads)
+
+
+def _variable_error(e: GraphQLError) -> dict[str, Any]:
+    locs = [{"line": loc.line, "column": loc.column} for loc in e.locations or ()]
+    return gql_error(e.message, "BAD_USER_INPUT", locs or None)
 
 
 async def _one(result: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

@@ -31,6 +31,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableDefinitionNode,
     VariableNode,
     parse,
     print_ast,
@@ -44,6 +45,7 @@ from router.gateway.prepare import RequestError, gql_error
 
 # Stands in for a selection set left empty by cutting fragments out; removed from the results again.
 PLACEHOLDER = "__deferEmpty"
+_EMPTY = SelectionSetNode(selections=())
 _PLACEHOLDER_FIELD = FieldNode(alias=NameNode(value=PLACEHOLDER), name=NameNode(value="__typename"))
 
 
@@ -61,6 +63,7 @@ class SplitOperation:
     primary: str  # the operation without its deferred fragments (and without any @defer)
     parts: list[DeferredPart]  # the outermost deferred fragments, in document order
     placeholders: bool  # some selection set holds only PLACEHOLDER
+    variable_definitions: tuple[VariableDefinitionNode, ...]  # the whole operation's
 
     def all_parts(self) -> list[DeferredPart]:
         out: list[DeferredPart] = []
@@ -104,7 +107,9 @@ class DeferSplitter:
         skey = (*key, conditions)
         hit = self.splits.get(skey)
         if hit is None:
-            hit = _Splitter(parsed, dict(zip(parsed.defer_ifs, conditions, strict=True))).run()
+            hit = _Splitter(
+                parsed, {id(d): c for d, c in zip(parsed.defer_ifs, conditions, strict=True)}
+            ).run()
             self.splits.put(skey, hit)
         return hit
 
@@ -164,7 +169,7 @@ class _Parsed:
 
 
 class _Splitter:
-    def __init__(self, parsed: _Parsed, conditions: dict[DirectiveNode, bool]) -> None:
+    def __init__(self, parsed: _Parsed, conditions: dict[int, bool]) -> None:
         self.parsed = parsed
         self.conditions = conditions
         self.placeholders = False
@@ -172,7 +177,9 @@ class _Splitter:
     def run(self) -> SplitOperation:
         parts: list[DeferredPart] = []
         body = self.walk(self.parsed.op.selection_set, [], (), parts)
-        return SplitOperation(self.parsed.op.operation.value, self.operation(body), parts, self.placeholders)
+        op = self.parsed.op
+        defs = tuple(op.variable_definitions or ())
+        return SplitOperation(op.operation.value, self.operation(body), parts, self.placeholders, defs)
 
     def walk(
         self,
@@ -204,8 +211,8 @@ class _Splitter:
                 cond, body, dirs = sel.type_condition, sel.selection_set, sel.directives
             defer = next((d for d in dirs or () if d.name.value == "defer"), None)
             kept = tuple(d for d in dirs or () if d.name.value != "defer")
-            wrapper = InlineFragmentNode(type_condition=cond, directives=kept)  # type: ignore[call-arg]
-            if defer is not None and self.conditions.get(defer, False):
+            wrapper = InlineFragmentNode(type_condition=cond, directives=kept, selection_set=_EMPTY)
+            if defer is not None and self.conditions.get(id(defer), False):
                 part = DeferredPart(_label(defer), path)
                 inner = [*chain, wrapper]
                 sub = self.walk(body, inner, path, part.children)
