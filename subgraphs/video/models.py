@@ -129,7 +129,7 @@ class PrescriptionRow(SQLModel, table=True):
     version: int = 1
     replaces_id: str | None = Field(default=None, max_length=36)
     # Plaintext of rows written before encryption; new rows keep both in `sealed` (sealing.py).
-    medications: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
+    medications: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     notes: str | None = Field(default=None, max_length=4000)
     sealed: bytes | None = Field(default=None, sa_type=LargeBinary)  # {medications, notes}, encrypted
     key_version: int | None = None

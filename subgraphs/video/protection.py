@@ -9,7 +9,9 @@ the re-encryption pass moves it to a new key)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
+from libs.crypto import DecryptionFailed
 from libs.events import CloudEvent, EventPublisher
 from libs.events.streams import (
     DATA_INTEGRITY_CHECK_REQUESTED,
@@ -29,6 +31,7 @@ log = logging.getLogger("manpasik.video.protection")
 PRESCRIPTION, MESSAGE = "prescription", "message"  # the data subgraph's record kinds (its domains)
 DOMAINS = (PRESCRIPTION, MESSAGE)
 PAGE = 500
+UNREADABLE = "unreadable"
 CHECKS_GROUP = "video-integrity"  # our consumer group on the data stream
 
 
@@ -58,14 +61,24 @@ def message_written(row: MessageRow, patient_id: str, body: str) -> CloudEvent:
                                         message_digest(row, body), exported)
 
 
+async def _stored_digest(sealer: Sealer, row: PrescriptionRow | MessageRow) -> str:
+    """The digest of what is stored; a ciphertext that no longer decrypts (edited, or moved from another
+    row) is reported as such, which no chained digest matches."""
+    try:
+        if isinstance(row, PrescriptionRow):
+            return prescription_digest(row, await sealer.prescription(row))
+        return message_digest(row, await sealer.message_body(row))
+    except (DecryptionFailed, ValueError, KeyError):  # ValueError: JSON that is not ours
+        return UNREADABLE
+
+
 async def _hashed_page(repo: VideoRepository, sealer: Sealer, domain: str,
                        after: str | None) -> list[list[str]]:
     """[[id, digest of what is stored now], ...] of the next page of one domain's records, by id."""
-    if domain == PRESCRIPTION:
-        return [[p.id, prescription_digest(p, await sealer.prescription(p))]
-                for p in await repo.prescription_page(after, PAGE)]
-    return [[m.id, message_digest(m, await sealer.message_body(m))]
-            for m in await repo.message_page(after, PAGE)]
+    rows: Sequence[PrescriptionRow | MessageRow] = (
+        await repo.prescription_page(after, PAGE) if domain == PRESCRIPTION
+        else await repo.message_page(after, PAGE))
+    return [[r.id, await _stored_digest(sealer, r)] for r in rows]
 
 
 async def answer_check(repo: VideoRepository, sealer: Sealer, publisher: EventPublisher,

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from libs.audit import AccessAction, access, access_event
 from libs.errors import Conflict, Forbidden
 from libs.events import CloudEvent
-from libs.events.streams import USER_DELETION_REQUESTED, USER_ROLE_GRANTED, USER_SIGNED_UP
+from libs.events.streams import AUDIT_STREAM, USER_DELETION_REQUESTED, USER_ROLE_GRANTED, USER_SIGNED_UP
 from libs.events.workers import Handled
 from libs.time import as_utc, utcnow, valid_zone
 from subgraphs.video import domain, events, protection
@@ -365,6 +366,9 @@ class VideoService:
         self.repo.add(message)
         self.repo.publish(events.message_sent(message, await self._event_data(row)))
         self.repo.publish(protection.message_written(message, row.patient_id, text))
+        if viewer_id != row.patient_id:  # the doctor adds to the patient's record: their access log says so
+            self.repo.add_event(AUDIT_STREAM, access_event(events.SOURCE, access(
+                viewer_id, row.patient_id, AccessAction.CHANGE, f"consultation/{row.id}/messages")))
         return message
 
     async def messages(self, consultation_ids: Sequence[str]) -> dict[str, list[MessageRow]]:
@@ -451,6 +455,8 @@ class VideoService:
             raise Conflict("this prescription was corrected meanwhile", field="replaces") from None
         self.repo.publish(events.prescription_issued(prescription, await self._event_data(row)))
         self.repo.publish(protection.prescription_written(prescription, content))
+        self.repo.add_event(AUDIT_STREAM, access_event(events.SOURCE, access(
+            viewer_id, row.patient_id, AccessAction.CHANGE, f"prescription/{prescription.id}")))
         return prescription
 
     async def prescriptions_of(self, user_ids: Sequence[str]) -> dict[str, list[PrescriptionRow]]:
