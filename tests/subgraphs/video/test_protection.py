@@ -206,7 +206,8 @@ async def test_a_prescription_edited_in_the_database_is_named_by_the_integrity_c
         async with stack.video.engine.begin() as conn:
             await conn.execute(text(
                 "INSERT INTO video_messages (id, consultation_id, sender_id, body, sealed, key_version, "
-                "sent_at) VALUES (:id, :consultation_id, :sender_id, :body, :sealed, :key_version, :sent_at)"),
+                "sent_at) VALUES (:id, :consultation_id, :sender_id, :body, :sealed, :key_version, "
+                ":sent_at)"),
                 saved._asdict())
     finally:
         await set_sealed(stack.video.engine, original)
