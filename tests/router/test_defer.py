@@ -8,6 +8,9 @@ its fields must let the first payload arrive before coaching has answered.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import shutil
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,7 +25,7 @@ from libs.testing.operations import contract_operation
 from router.defer.deliver import _merge
 from tests.router.conftest import running_subgraphs
 from tests.router.support.fixture_subgraph import FixtureSubgraph
-from tests.router.support.live_subgraph import RouterProcess, router_over
+from tests.router.support.live_subgraph import REPO, RouterProcess, router_over
 
 DELAY = 1.5  # seconds the coaching subgraph takes to answer
 DEFER_ACCEPT = "multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9"
@@ -331,6 +334,45 @@ async def test_home_first_payload_before_the_slow_subgraph_over_websocket(
     assert "coachingInsights" not in nexts[0][1]["data"]["me"]
     assert nexts[1][1]["incremental"][0]["label"] == "slow"
     assert merged([p for _, p in nexts]) == expected["data"]
+
+
+@pytest.mark.parametrize("link", ["http", "ws"])
+async def test_apollo_client_4_shows_the_home_screen_in_two_steps(
+    router: RouterProcess, http: aiohttp.ClientSession, link: str
+) -> None:
+    """Apollo Client 4 with its deferSpec=20220824 handler (HttpLink: multipart; GraphQLWsLink): a first
+    result without the slow fields, streaming, then the complete one (Apollo Kotlin / iOS in the mobile apps
+    read the same format)."""
+    node = shutil.which("node")
+    if node is None or not (REPO / "tools" / "node" / "node_modules" / "@apollo" / "client").exists():
+        pytest.skip("Node.js and tools/node/node_modules are needed (tools/ci-extras.sh installs them)")
+    expected = (await whole(http, router.url, contract_operation("Home"), SINCE))["data"]
+    proc = await asyncio.create_subprocess_exec(
+        node,
+        str(REPO / "tools" / "node" / "defer.mjs"),
+        link,
+        router.url,
+        home_with_defer(),
+        json.dumps(SINCE),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    lines = [json.loads(x) for x in out.decode().splitlines()]
+    assert lines[-1] == {"complete": True}, (lines, err.decode()[-2000:])
+    first, last = lines[0]["next"], lines[-2]["next"]
+    assert first["dataState"] == "streaming" and last["dataState"] == "complete"
+    assert "coachingInsights" not in first["data"]["me"] and first["data"]["me"]["displayName"] == "김민지"
+    assert first["ms"] < DELAY * 1000 <= last["ms"]
+    assert _without_typename(last["data"]) == expected
+
+
+def _without_typename(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_typename(v) for k, v in value.items() if k != "__typename"}
+    if isinstance(value, list):
+        return [_without_typename(v) for v in value]
+    return value
 
 
 # -- labels, if:, lists, nesting ------------------------------------------------------------------------
