@@ -18,7 +18,16 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from graphql import FieldNode, InlineFragmentNode, NamedTypeNode, NameNode, SelectionSetNode, parse, print_ast
+from graphql import (
+    FieldNode,
+    InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+    print_ast,
+)
 from graphql.language import DirectiveNode
 
 from libs.testing.operations import contract_operation
@@ -177,7 +186,8 @@ def home_with_defer(deferred: tuple[str, ...] = SLOW_FIELDS, label: str | None =
     """The contract's Home query with `deferred` fields of `me` moved into `... on User @defer(label:)`."""
     doc = parse(contract_operation("Home"))
     op = doc.definitions[0]
-    me = op.selection_set.selections[0]  # type: ignore[attr-defined]
+    assert isinstance(op, OperationDefinitionNode)
+    me = op.selection_set.selections[0]
     assert isinstance(me, FieldNode) and me.selection_set is not None
     keep = [
         s for s in me.selection_set.selections if not (isinstance(s, FieldNode) and s.name.value in deferred)
