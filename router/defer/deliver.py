@@ -55,8 +55,6 @@ async def deliver(split: SplitOperation, execute: Execute) -> AsyncIterator[dict
                     del finished[pid]
                     delivered.add(pid)
                     progress = True
-                    if split.placeholders:
-                        _strip(result.get("data"))
                     items.extend(_items(part, result, known))
             if items:
                 yield {"incremental": items, "hasNext": bool(pending or finished)}
@@ -96,8 +94,10 @@ def _items(part: DeferredPart, result: dict[str, Any], known: dict[str, Any]) ->
         value = _at(data, path)
         if value is not None and not isinstance(value, dict):
             continue
-        if isinstance(value, dict) and not value and not errors:
-            continue  # the fragment's type condition does not match this object
+        if isinstance(value, dict):
+            if PLACEHOLDER not in value:
+                continue  # the fragment's type condition does not hold for this object
+            _strip(value)
         item: dict[str, Any] = {"data": value, "path": list(path)}
         if part.label is not None:
             item["label"] = part.label

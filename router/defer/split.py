@@ -62,7 +62,7 @@ class SplitOperation:
     operation_type: str
     primary: str  # the operation without its deferred fragments (and without any @defer)
     parts: list[DeferredPart]  # the outermost deferred fragments, in document order
-    placeholders: bool  # some selection set holds only PLACEHOLDER
+    placeholders: bool  # some selection set of the primary holds only PLACEHOLDER (parts always have it)
     variable_definitions: tuple[VariableDefinitionNode, ...]  # the whole operation's
 
     def all_parts(self) -> list[DeferredPart]:
@@ -216,7 +216,9 @@ class _Splitter:
                 part = DeferredPart(_label(defer), path)
                 inner = [*chain, wrapper]
                 sub = self.walk(body, inner, path, part.children)
-                part.query = self.operation(_nest(inner, sub))
+                # the placeholder tells the objects the fragment applies to (its type conditions hold)
+                marked = SelectionSetNode(selections=(_PLACEHOLDER_FIELD, *sub.selections))
+                part.query = self.operation(_nest(inner, marked))
                 parts.append(part)
                 continue
             sub = self.walk(body, [*chain, wrapper], path, parts)

@@ -495,6 +495,21 @@ async def test_nested_defer_across_subgraphs_comes_after_its_parent(
     assert merged(parts)["me"]["coachingInsights"][1] == {"id": "i2", "measurement": {"value": 101.0}}
 
 
+async def test_defer_at_the_root_and_a_fragment_holding_only_a_nested_defer(
+    router: RouterProcess, http: aiohttp.ClientSession
+) -> None:
+    q = '{ ... @defer(label: "root") { who: me { id ... @defer { ... @defer(label: "in") { locale } } } } }'
+    parts = [p for _, p in await multipart(http, router.url, q)]
+    assert parts[0] == {"data": {}, "hasNext": True}
+    items = [i for p in parts[1:] for i in p["incremental"]]
+    assert items == [
+        {"data": {"who": {"id": "u1"}}, "path": [], "label": "root"},
+        {"data": {}, "path": ["who"]},  # its only content is deferred again
+        {"data": {"locale": "ko-KR"}, "path": ["who"], "label": "in"},
+    ]
+    assert merged(parts) == {"who": {"id": "u1", "locale": "ko-KR"}}
+
+
 # -- errors ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def failing(subgraphs: dict[str, FixtureSubgraph]) -> Any:
