@@ -36,7 +36,7 @@ class DataSettings(SubgraphSettings):
     # Streams carrying written health records (`measurement.recorded`, `health.record_written`).
     record_streams: str = "measurement,consultation"
     # Subgraphs that answer an integrity check by re-hashing their records (`integrity.records_hashed`).
-    integrity_domains: str = "measurement"
+    integrity_domains: str = "measurement,prescription,message"
     backup_dir: Path | None = None  # default: DATA_DIR/backups
     # Every store a backup holds, "<subgraph>:<database>" (DB_SUFFIX is appended); the manpasik tests check
     # these against the registry, so a new subgraph's store is not silently left out.

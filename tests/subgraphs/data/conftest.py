@@ -55,6 +55,7 @@ def data_own(tmp_path_factory: pytest.TempPathFactory, psettings: Settings) -> D
     return DataSettings(
         backup_dir=Path(tmp_path_factory.mktemp("backups")),
         record_streams="measurement,consultation",
+        integrity_domains="measurement",  # no video subgraph here: tests/subgraphs/video/test_protection.py
         backup_sql="data:mps_data",
         backup_mongo="measurement:manpasik_measurements",
     )
