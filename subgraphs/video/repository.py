@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -184,6 +184,12 @@ class VideoRepository(SessionRepository, EventLedger):
         if lock is not None and self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(read=lock == "share")
         return list((await self.session.execute(stmt)).scalars())
+
+    async def lock_key_creation(self) -> None:
+        """Until this transaction ends (PostgreSQL; SQLite writers are serialised anyway)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            lock = "SELECT pg_advisory_xact_lock(hashtext('video_encryption_keys'))"
+            await self.session.execute(text(lock))
 
     async def prescriptions_to_seal(self, active: int | None, limit: int) -> list[PrescriptionRow]:
         """In plaintext, or sealed under another key than the active one."""

@@ -54,10 +54,17 @@ class Sealer:
         commits; the first key is made on a fresh database."""
         rows = await repo.keys(lock="share")
         if not any(r.status == ACTIVE for r in rows):
-            rows = await repo.keys(lock="update")  # the first writer makes version 1, the others wait
-            if not any(r.status == ACTIVE for r in rows):
-                rows.append(await self._create(repo, max((r.version for r in rows), default=0) + 1))
+            rows = await self._first_key(repo)
         await self._sync(rows)
+
+    async def _first_key(self, repo: VideoRepository) -> list[VideoKeyRow]:
+        """Makes version 1 on a fresh database: one writer does, concurrent ones wait and then see it (no row
+        exists yet to lock, hence the transaction-scoped advisory lock)."""
+        await repo.lock_key_creation()
+        rows = await repo.keys(lock="update")
+        if not any(r.status == ACTIVE for r in rows):
+            rows.append(await self._create(repo, max((r.version for r in rows), default=0) + 1))
+        return rows
 
     async def _create(self, repo: VideoRepository, version: int) -> VideoKeyRow:
         stored, key = await self.keys.create(version)
@@ -117,7 +124,7 @@ class Sealer:
         rows and keys changed (0: nothing left to do)."""
         rows = await repo.keys(lock="update")
         if not any(r.status == ACTIVE for r in rows):
-            rows.append(await self._create(repo, max((r.version for r in rows), default=0) + 1))
+            rows = await self._first_key(repo)
         await self._sync(rows)
         active = self.keys.active
         moved = 0
