@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import Any, NewType
 
 import strawberry
-from strawberry.scalars import JSON
 
 from libs.auth import Role
 from libs.auth.fields import owner_or_roles, roles
@@ -18,6 +18,11 @@ from subgraphs.admin.models import AdminActionRow, UserReportRow
 from subgraphs.admin.service import DayFigures
 
 STAFF = (Role.ADMIN, Role.SUPPORT)
+
+# A JSON object as it is (strawberry's own JSON scalar carries @specifiedBy, which composition tools treat
+# differently); here it holds {currency: minor units}.
+JSON = strawberry.scalar(NewType("JSON", object), description="A JSON value, as it is.",
+                         serialize=lambda value: value, parse_value=lambda value: value)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -121,8 +126,9 @@ class AnalyticsDay:
 
     @strawberry.field(description='net revenue per ISO 4217 currency in integer minor units (payments minus '
                                   'refunds): {"KRW": 19800}')
-    def revenue(self) -> JSON:
-        return JSON(dict(self.figures.revenue))
+    def revenue(self) -> JSON:  # type: ignore[valid-type]
+        revenue: dict[str, Any] = dict(self.figures.revenue)
+        return revenue
 
     @strawberry.field(description="consultations booked")
     def consultations(self) -> int:

@@ -141,7 +141,7 @@ async def test_admin_actions_are_published_with_actor_and_reason(auth_url: str, 
     admin_id = (await gql(auth_url, "query { me { id } }", token=admin["accessToken"]))["data"]["me"]["id"]
     user = await sign_up(auth_url)
     await gql(auth_url, SUSPEND, {"userId": user["user"]["id"], "reason": "chargeback fraud"},
-              token=admin["accessToken"])
+              token=admin["accessToken"], headers={"x-request-id": "req-suspend-1"})
     found: list[dict[str, object]] = []
     for _ in range(100):
         entries = await redis.xrange(stream_key(settings, AUTH_STREAM))
@@ -151,4 +151,4 @@ async def test_admin_actions_are_published_with_actor_and_reason(auth_url: str, 
             break
         await asyncio.sleep(0.05)
     assert found and found[0]["data"] == {"userId": user["user"]["id"], "actorId": admin_id,
-                                          "reason": "chargeback fraud"}
+                                          "reason": "chargeback fraud", "requestId": "req-suspend-1"}
