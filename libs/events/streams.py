@@ -64,6 +64,9 @@ DATA_STREAM = "data"
 DATA_EXPORT_READY = "data.export_ready"  # exportId, format, expiresAt
 DATA_INTEGRITY_FAILED = "data.integrity_failed"  # checkId, firstBadBlock
 DATA_BACKUP_COMPLETED = "data.backup_completed"  # backupId, sizeBytes
+# version: an admin rotated the data keys (rotateEncryptionKey); every subgraph with its own data keys (video)
+# activates a new version of its own too and re-encrypts in the background
+DATA_KEY_ROTATED = "data.encryption_key_rotated"
 # checkId, domains: each domain re-hashes its stored records and answers with integrity.records_hashed
 DATA_INTEGRITY_CHECK_REQUESTED = "data.integrity_check_requested"
 # Health-record subgraphs' answers, on one stream the data subgraph reads (as `audit`), so no record stream

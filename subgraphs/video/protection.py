@@ -15,6 +15,7 @@ from libs.crypto import DecryptionFailed
 from libs.events import CloudEvent, EventPublisher
 from libs.events.streams import (
     DATA_INTEGRITY_CHECK_REQUESTED,
+    DATA_KEY_ROTATED,
     INTEGRITY_RECORDS_HASHED,
     INTEGRITY_STREAM,
     USER_DELETION_REQUESTED,
@@ -102,6 +103,17 @@ async def answer_check(repo: VideoRepository, sealer: Sealer, publisher: EventPu
             total += len(records)
             page += 1
     return total
+
+
+async def rotate_keys(repo: VideoRepository, sealer: Sealer, event: CloudEvent) -> bool:
+    """An admin's `rotateEncryptionKey` (announced by the data subgraph): our own new data key, once per
+    event (the marker commits with the key)."""
+    if event.type != DATA_KEY_ROTATED or await repo.already_processed(CHECKS_GROUP, event.id):
+        return False
+    repo.record_processed(CHECKS_GROUP, event)
+    version = await sealer.rotate(repo)
+    log.info("data key rotated: version %d active", version)
+    return True
 
 
 async def erase(repo: VideoRepository, event: CloudEvent) -> bool:

@@ -15,7 +15,13 @@ from datetime import timedelta
 
 from libs.events import CloudEvent, EventConsumer, EventPublisher
 from libs.events.housekeeping import every
-from libs.events.streams import AUTH_STREAM, CONSULTATION_STREAM, DATA_STREAM, USER_DELETION_REQUESTED
+from libs.events.streams import (
+    AUTH_STREAM,
+    CONSULTATION_STREAM,
+    DATA_KEY_ROTATED,
+    DATA_STREAM,
+    USER_DELETION_REQUESTED,
+)
 from libs.events.workers import EventWorkers
 from libs.polling import PollingLoop
 from libs.time import utcnow
@@ -45,12 +51,13 @@ class VideoWorkers(EventWorkers):
                                   handler=self._on_consultation_event,
                                   batch_handler=self._on_consultation_events,
                                   consumer=consumer_name, block_ms=block_ms, start_id="$")
-        # Integrity checks: re-hash every stored record (a re-run only answers again: no marker needed).
+        # Integrity checks: re-hash every stored record (a re-run only answers again: no marker needed); key
+        # rotations: a new data key of ours too (once per event), then the re-encryption pass at once.
         publisher = EventPublisher(res.redis, res.settings)
         self.checks = EventConsumer(res.redis, res.settings, stream=DATA_STREAM,
                                     group=protection.CHECKS_GROUP,
-                                    handler=lambda e: self._on_check(publisher, e), consumer=consumer_name,
-                                    block_ms=block_ms)
+                                    handler=lambda e: self._on_data_event(publisher, e),
+                                    consumer=consumer_name, block_ms=block_ms)
         interval = res.own.reminder_interval_s if reminder_interval_s is None else reminder_interval_s
         self.reminders = PollingLoop(self.send_reminders, interval_s=interval,
                                      batch_size=REMINDER_BATCH, name="consultation reminders")
@@ -67,7 +74,13 @@ class VideoWorkers(EventWorkers):
             else:
                 await service.handle_auth_event(event)
 
-    async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:
+    async def _on_data_event(self, publisher: EventPublisher, event: CloudEvent) -> None:
+        if event.type == DATA_KEY_ROTATED:
+            async with self.res.db.write() as repo:
+                rotated = await protection.rotate_keys(repo, self.res.deps.sealer, event)
+            if rotated:
+                self.resealing.wake()
+            return
         async with self.res.db.read() as repo:
             await protection.answer_check(repo, self.res.deps.sealer, publisher, event)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 from libs.crypto import StoredKey
+from libs.events import CloudEvent
+from libs.events.streams import DATA_KEY_ROTATED, DATA_STREAM
 from subgraphs.data.models import EncryptionKeyRow
 from subgraphs.data.repository import DataRepository
-from subgraphs.data.service.deps import DataDeps
+from subgraphs.data.service.deps import SOURCE, DataDeps
 
 ACTIVE, RETIRED, DESTROYED = "ACTIVE", "RETIRED", "DESTROYED"
 
@@ -58,7 +60,11 @@ class KeyService:
         for row in rows:
             if row.status == ACTIVE:
                 row.status, row.retired_at = RETIRED, now
-        return await self._create(max((r.version for r in rows), default=0) + 1)
+        created = await self._create(max((r.version for r in rows), default=0) + 1)
+        # Subgraphs holding data keys of their own rotate with us (video: prescriptions, messages).
+        self.repo.add_event(DATA_STREAM, CloudEvent.new(DATA_KEY_ROTATED, SOURCE, created.id,
+                                                        {"version": created.version}))
+        return created
 
     async def rewrap_once(self, batch: int = 200) -> int:
         """One step of the background re-wrap; returns how many rows and keys it moved (0: nothing left)."""
