@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from libs.config import Settings
+from libs.config import Settings, SettingsError
 from libs.crypto import DataKeys
 from libs.db.migrations import upgrade
 from libs.db.sql import create_engine, drop_database, ensure_database, session_factory
@@ -109,3 +109,15 @@ async def test_concurrent_first_writers_make_one_data_key(settings: Settings) ->
         assert set(actives) == {1}
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM video_encryption_keys"))).scalar() == 1
+
+
+def test_prod_refuses_the_dev_kek_and_a_malformed_one_is_refused_everywhere() -> None:
+    secret = "s" * 48
+    with pytest.raises(SettingsError, match="VIDEO_KEK"):
+        VideoSettings(livekit_api_secret=secret).refuse_unsafe("prod")
+    VideoSettings(livekit_api_secret=secret).refuse_unsafe("dev")  # fine outside prod
+    own_kek = "kek-1:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="  # base64 of 32 bytes
+    VideoSettings(livekit_api_secret=secret, kek=own_kek).refuse_unsafe("prod")
+    with pytest.raises(ValueError, match="VIDEO_KEK"):  # pydantic's ValidationError, at load time
+        VideoSettings(kek="kek-1:c2hvcnQ=")  # 5 bytes: not an AES-256 key
+    assert "kek" not in repr(VideoSettings())  # never in logs
