@@ -178,6 +178,7 @@ async def test_admin_users_page_of_50_costs_what_a_page_of_5_costs(stack: Stack,
     assert fetches.keys() >= {"fetch auth", "fetch payment", "fetch measurement"}, many
     assert all(v == 1 for v in fetches.values()), fetches  # one fetch per subgraph for the whole page
     assert many == few, f"5 users: {few}; 50 users: {many}"
+    print(f"AdminUsers, one page of 5 or 50 users: {many}")  # shown with -s
 
     rest = await gql(
         stack.url,
