@@ -82,6 +82,11 @@ HEALTH_RECORD_WRITTEN = "health.record_written"
 AUDIT_STREAM = "audit"
 ACCESS_RECORDED = "audit.access_recorded"  # actorId, userId (the subject), action, resource, requestId, at
 
+# -- staff actions in any subgraph ---------------------------------------------------------------------------
+# Published by the subgraph where a staff member acted, on that subgraph's own stream, in the same transaction
+# as the action (auth's suspend/reinstate/grant have their own types above). The admin console lists them.
+STAFF_ACTION_TAKEN = "staff.action_taken"  # actorId, action, userId (target, optional), reason, requestId
+
 # -- translation (port 8007) ---------------------------------------------------------------------------------
 # Text overrides (admin `upsertTemplate`): data {key, locale, body, version}. Keys: "coaching.<rule id>.title|
 # message" (trend rules without their type: "coaching.trend.rising_average.title") and

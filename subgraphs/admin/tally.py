@@ -21,6 +21,7 @@ from libs.events.streams import (
     MEASUREMENT_RECORDED,
     PAYMENT_REFUNDED,
     PAYMENT_SUCCEEDED,
+    STAFF_ACTION_TAKEN,
     SUBSCRIPTION_ACTIVATED,
     USER_REINSTATED,
     USER_ROLE_GRANTED,
@@ -98,6 +99,16 @@ class Tally:
             self.actions.append(ActionRecord(
                 id=event.id, at=at, actor_id=data["actorId"], action=ADMIN_ACTIONS[event.type],
                 target_user_id=_text(data.get("userId")), reason=_text(reason),
+                request_id=_text(data.get("requestId")), source=event.source,
+            ))
+        elif event.type == STAFF_ACTION_TAKEN and isinstance(data.get("actorId"), str) and _text(
+                data.get("action")):
+            # Staff actions in other subgraphs (data's backups, integrity checks, key rotation, ...): the
+            # publishing subgraph names the action; what it acted on, if not a user, goes in `reason`.
+            self.actions.append(ActionRecord(
+                id=event.id, at=at, actor_id=data["actorId"], action=str(data["action"])[:64],
+                target_user_id=_text(data.get("userId")),
+                reason=_text(data.get("reason")) or _text(data.get("resourceId")),
                 request_id=_text(data.get("requestId")), source=event.source,
             ))
 

@@ -63,7 +63,9 @@ class AdminAction:
         return User(id=strawberry.ID(self.row.actor_id))
 
     @strawberry.field(description="USER_SUSPENDED, USER_REINSTATED, ROLE_GRANTED, REPORT_IN_REVIEW, "
-                                  "REPORT_RESOLVED, REPORT_DISMISSED, ANALYTICS_REBUILT")
+                                  "REPORT_RESOLVED, REPORT_DISMISSED, ANALYTICS_REBUILT, and other "
+                                  "subgraphs' staff actions such as BACKUP_STARTED, "
+                                  "INTEGRITY_CHECK_STARTED, ENCRYPTION_KEY_ROTATED")
     def action(self) -> str:
         return self.row.action
 

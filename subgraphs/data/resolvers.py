@@ -97,5 +97,5 @@ class Mutation:
     )
     async def rotate_encryption_key(self, info: Info) -> EncryptionKey:
         async with info.context.unit_of_work() as repo:
-            row = await KeyService(repo, info.context.resources.deps).rotate()
+            row = await KeyService(repo, info.context.resources.deps).rotate(_viewer_id(info))
         return EncryptionKey(row=row)

@@ -352,3 +352,36 @@ async def test_analytics_count_exactly_what_happened_and_a_rebuild_gives_the_sam
     assert folded["data"]["rebuildAnalytics"] > 0, folded
     rebuilt = (await gql(stack.url, admin_op("Analytics"), span, token=admin["token"]))["data"]["analytics"]
     assert rebuilt == after
+
+
+async def test_staff_actions_in_other_subgraphs_are_listed_with_actor_and_request(
+    stack: Stack, settings: Settings
+) -> None:
+    """An admin action taken in the data subgraph (not auth) reaches `adminActions` through its stream."""
+    admin = await staff(stack, settings, "USER,ADMIN")
+    rids = {name: f"{name.lower()}-{secrets.token_hex(4)}" for name in ("RunIntegrityCheck", "StartBackup")}
+    started: dict[str, str] = {}
+    for name, rid in rids.items():
+        done = await gql(stack.url, admin_op(name), token=admin["token"], headers={"x-request-id": rid})
+        assert "errors" not in done, done
+        started[name] = next(iter(done["data"].values()))["id"]
+    support = await staff(stack, settings, "USER,SUPPORT")
+    refused = await gql(stack.url, admin_op("StartBackup"), token=support["token"])
+    assert error_codes(refused) == ["FORBIDDEN"]
+
+    wanted = {("INTEGRITY_CHECK_STARTED", rids["RunIntegrityCheck"], started["RunIntegrityCheck"]),
+              ("BACKUP_STARTED", rids["StartBackup"], started["StartBackup"])}
+    query = ("query { adminActions(first: 50) { edges { node { action requestId reason source "
+             "actor { id } } } } }")
+    found: set[tuple[str, str, str]] = set()
+    for _ in range(100):
+        listed = await gql(stack.url, query, token=admin["token"])
+        nodes = [e["node"] for e in listed["data"]["adminActions"]["edges"]]
+        found = {(n["action"], n["requestId"], n["reason"]) for n in nodes
+                 if n["actor"]["id"] == admin["id"] and n["source"] == "/subgraphs/data"}
+        if wanted <= found:
+            break
+        await asyncio.sleep(0.1)
+    assert wanted <= found, found
+    # The refused attempt left nothing behind.
+    assert all(n["actor"]["id"] != support["id"] for n in nodes)

@@ -7,6 +7,7 @@ import uuid
 
 from libs.backup import BackupFile
 from libs.events import CloudEvent
+from libs.events.staff import staff_action
 from libs.events.streams import DATA_BACKUP_COMPLETED, DATA_STREAM
 from subgraphs.data.models import BackupRow
 from subgraphs.data.repository import DataRepository
@@ -23,6 +24,8 @@ class BackupService:
             id=str(uuid.uuid4()), requested_by=requested_by, status="PENDING", started_at=self.deps.clock()
         )
         self.repo.add(row)
+        self.repo.add_event(DATA_STREAM, staff_action(SOURCE, requested_by, "BACKUP_STARTED",
+                                                      resource_id=row.id))
         return row
 
     async def backups(self, first: int) -> list[BackupRow]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from libs.events import CloudEvent, DropEvent
+from libs.events.staff import staff_action
 from libs.events.streams import (
     DATA_INTEGRITY_CHECK_REQUESTED,
     DATA_INTEGRITY_FAILED,
@@ -59,6 +60,8 @@ class IntegrityService:
                 {"checkId": check.id, "domains": check.pending_domains},
             ),
         )
+        self.repo.add_event(DATA_STREAM, staff_action(SOURCE, requested_by, "INTEGRITY_CHECK_STARTED",
+                                                      resource_id=check.id))
         return check
 
     async def checks(self, first: int) -> list[IntegrityCheckRow]:

@@ -7,6 +7,7 @@ import uuid
 
 from libs.crypto import StoredKey
 from libs.events import CloudEvent
+from libs.events.staff import staff_action
 from libs.events.streams import DATA_KEY_ROTATED, DATA_STREAM
 from subgraphs.data.models import EncryptionKeyRow
 from subgraphs.data.repository import DataRepository
@@ -50,7 +51,7 @@ class KeyService:
         self.deps.keys.use(version, key, active=True)
         return row
 
-    async def rotate(self) -> EncryptionKeyRow:
+    async def rotate(self, requested_by: str | None = None) -> EncryptionKeyRow:
         rows = await self.repo.keys(lock=True)
         await self.deps.keys.sync(
             [k for k in map(_stored, rows) if k is not None],
@@ -64,6 +65,9 @@ class KeyService:
         # Subgraphs holding data keys of their own rotate with us (video: prescriptions, messages).
         self.repo.add_event(DATA_STREAM, CloudEvent.new(DATA_KEY_ROTATED, SOURCE, created.id,
                                                         {"version": created.version}))
+        if requested_by is not None:
+            self.repo.add_event(DATA_STREAM, staff_action(SOURCE, requested_by, "ENCRYPTION_KEY_ROTATED",
+                                                          resource_id=created.id))
         return created
 
     async def rewrap_once(self, batch: int = 200) -> int:
