@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -107,8 +108,8 @@ def _items(part: DeferredPart, result: dict[str, Any], known: dict[str, Any]) ->
             errors = [e for e in errors if not _under(e, path)]
         if isinstance(value, dict):
             target = _at(known, path)
-            if isinstance(target, dict):
-                _merge(target, value)
+            if isinstance(target, dict):  # a copy: later fragments merge into `known`, not into this item
+                _merge(target, copy.deepcopy(value))
         items.append(item)
     if errors:
         if items:
