@@ -166,7 +166,7 @@ class Mutation:
                          extensions=[roles(Role.ADMIN)])
     async def verify_doctor(self, info: Info, id: strawberry.ID) -> Doctor:
         async with info.context.unit_of_work() as repo:
-            row = await _service(info, repo).verify_doctor(str(id))
+            row = await _service(info, repo).verify_doctor(str(id), _viewer_id(info))
         return Doctor(row=row)
 
     @strawberry.mutation(description="a doctor records a patient's in-person visit to their clinic (what "

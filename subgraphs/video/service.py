@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from libs.audit import AccessAction, access, access_event
 from libs.errors import Conflict, Forbidden
 from libs.events import CloudEvent
+from libs.events.staff import staff_action
 from libs.events.streams import AUDIT_STREAM, USER_DELETION_REQUESTED, USER_ROLE_GRANTED, USER_SIGNED_UP
 from libs.events.workers import Handled
 from libs.time import as_utc, utcnow, valid_zone
@@ -179,7 +180,7 @@ class VideoService:
         doctor.updated_at = utcnow()
         return doctor
 
-    async def verify_doctor(self, doctor_id: str) -> DoctorRow:
+    async def verify_doctor(self, doctor_id: str, actor_id: str | None = None) -> DoctorRow:
         doctor = await self.repo.doctor(doctor_id)
         if doctor is None:
             raise DoctorNotFound(doctor_id, field="id")
@@ -187,6 +188,9 @@ class VideoService:
             raise Conflict("a doctor without a license number cannot be verified", field="id")
         doctor.verified = True
         doctor.updated_at = utcnow()
+        if actor_id is not None:  # an admin's act: the admin console lists it
+            self.repo.publish(staff_action(events.SOURCE, actor_id, "DOCTOR_VERIFIED",
+                                           target_user_id=doctor_id))
         return doctor
 
     async def record_visit(self, viewer_id: str, patient_id: str, visited_at: datetime) -> InPersonVisitRow:

@@ -385,3 +385,23 @@ async def test_staff_actions_in_other_subgraphs_are_listed_with_actor_and_reques
     assert wanted <= found, found
     # The refused attempt left nothing behind.
     assert all(n["actor"]["id"] != support["id"] for n in nodes)
+
+
+async def test_a_doctor_verified_in_the_video_subgraph_is_an_admin_action(
+    stack: Stack, settings: Settings
+) -> None:
+    from tests.e2e.doctors import make_doctor
+
+    doctor = await make_doctor(stack, settings, "검증의사", "내과")
+    admin = await staff(stack, settings, "USER,ADMIN")
+    query = "query { adminActions(first: 50) { edges { node { action targetUserId source } } } }"
+    found: list[dict[str, Any]] = []
+    for _ in range(100):
+        listed = await gql(stack.url, query, token=admin["token"])
+        found = [e["node"] for e in listed["data"]["adminActions"]["edges"]
+                 if e["node"]["targetUserId"] == doctor["id"]]
+        if any(n["action"] == "DOCTOR_VERIFIED" for n in found):
+            break
+        await asyncio.sleep(0.1)
+    assert {"action": "DOCTOR_VERIFIED", "targetUserId": doctor["id"], "source": "/subgraphs/video"} in found
+    assert any(n["action"] == "ROLE_GRANTED" for n in found)  # the grant before it, from auth
