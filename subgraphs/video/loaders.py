@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -13,68 +14,52 @@ from subgraphs.video.events import SOURCE
 from subgraphs.video.models import ConsultationRow, DoctorRow, MessageRow, PrescriptionRow, RecordingRow
 from subgraphs.video.service import VideoService
 
+V = TypeVar("V")
+
+
+def _batched(ctx: VideoContext, name: str,
+             fetch: Callable[[VideoService, Sequence[str]], Awaitable[Mapping[str, V]]],
+             missing: Callable[[], V]) -> DataLoader[str, V]:
+    """A loader that reads one batch of keys through the service in one unit of work (read only)."""
+
+    async def load(keys: Sequence[str]) -> list[V]:
+        async with ctx.read() as repo:
+            found = await fetch(VideoService(repo, ctx.resources.deps), keys)
+        return [found[k] if k in found else missing() for k in keys]
+
+    return ctx.loader(name, lambda: DataLoader(load))
+
+
+def _none() -> None:
+    return None
+
 
 def doctors(ctx: VideoContext) -> DataLoader[str, DoctorRow | None]:
-    async def load(ids: Sequence[str]) -> list[DoctorRow | None]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).doctors_by_ids(ids)
-        return [found.get(i) for i in ids]
-
-    return ctx.loader("doctors", lambda: DataLoader(load))
+    return _batched(ctx, "doctors", VideoService.doctors_by_ids, _none)
 
 
 def consultations(ctx: VideoContext) -> DataLoader[str, ConsultationRow | None]:
-    async def load(ids: Sequence[str]) -> list[ConsultationRow | None]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).consultations_by_ids(ids)
-        return [found.get(i) for i in ids]
-
-    return ctx.loader("consultations", lambda: DataLoader(load))
+    return _batched(ctx, "consultations", VideoService.consultations_by_ids, _none)
 
 
 def upcoming(ctx: VideoContext) -> DataLoader[str, list[ConsultationRow]]:
-    async def load(user_ids: Sequence[str]) -> list[list[ConsultationRow]]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).upcoming(user_ids)
-        return [found[u] for u in user_ids]
-
-    return ctx.loader("upcoming", lambda: DataLoader(load))
+    return _batched(ctx, "upcoming", VideoService.upcoming, list)
 
 
 def messages(ctx: VideoContext) -> DataLoader[str, list[MessageRow]]:
-    async def load(ids: Sequence[str]) -> list[list[MessageRow]]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).messages(ids)
-        return [found[i] for i in ids]
-
-    return ctx.loader("messages", lambda: DataLoader(load))
+    return _batched(ctx, "messages", VideoService.messages, list)
 
 
 def recordings(ctx: VideoContext) -> DataLoader[str, list[RecordingRow]]:
-    async def load(ids: Sequence[str]) -> list[list[RecordingRow]]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).recordings(ids)
-        return [found[i] for i in ids]
-
-    return ctx.loader("recordings", lambda: DataLoader(load))
+    return _batched(ctx, "recordings", VideoService.recordings, list)
 
 
 def prescriptions_of(ctx: VideoContext) -> DataLoader[str, list[PrescriptionRow]]:
-    async def load(user_ids: Sequence[str]) -> list[list[PrescriptionRow]]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).prescriptions_of(user_ids)
-        return [found[u] for u in user_ids]
-
-    return ctx.loader("prescriptions_of", lambda: DataLoader(load))
+    return _batched(ctx, "prescriptions_of", VideoService.prescriptions_of, list)
 
 
 def prescriptions(ctx: VideoContext) -> DataLoader[str, PrescriptionRow | None]:
-    async def load(ids: Sequence[str]) -> list[PrescriptionRow | None]:
-        async with ctx.read() as repo:
-            found = await VideoService(repo, ctx.resources.deps).prescriptions_by_ids(ids)
-        return [found.get(i) for i in ids]
-
-    return ctx.loader("prescriptions", lambda: DataLoader(load))
+    return _batched(ctx, "prescriptions", VideoService.prescriptions_by_ids, _none)
 
 
 def replaced(ctx: VideoContext) -> DataLoader[str, bool]:
