@@ -10,7 +10,7 @@ the request's units of work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -66,3 +66,15 @@ class StoreContext(Context[S], Generic[S, Repo]):
     def read(self) -> AbstractAsyncContextManager[Repo]:
         uow: AbstractAsyncContextManager[Repo] = self.resources.db.read()
         return uow
+
+    def batch_loader(self, name: str, fetch: Callable[[Repo, Sequence[K]], Awaitable[Mapping[K, V]]],
+                     missing: Callable[[], V]) -> DataLoader[K, V]:
+        """A per-request loader that reads each batch of keys in one read-only unit of work; a key `fetch`
+        does not return gets `missing()` (None, or an empty list)."""
+
+        async def load(keys: Sequence[K]) -> list[V]:
+            async with self.read() as repo:
+                found = await fetch(repo, keys)
+            return [found[k] if k in found else missing() for k in keys]
+
+        return self.loader(name, lambda: DataLoader(load))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -15,40 +15,27 @@ from subgraphs.payment.service import PaymentService
 T = TypeVar("T")
 
 
-def subscriptions(ctx: PaymentContext) -> DataLoader[str, SubscriptionRow | None]:
-    async def load(user_ids: Sequence[str]) -> list[SubscriptionRow | None]:
-        async with ctx.read() as repo:
-            found = await PaymentService(repo, ctx.resources.deps).subscriptions(user_ids)
-        return [found.get(u) for u in user_ids]
+def _batched(ctx: PaymentContext, name: str,
+             fetch: Callable[[PaymentService, Sequence[str]], Awaitable[Mapping[str, T]]],
+             ) -> DataLoader[str, T | None]:
+    return ctx.batch_loader(name, lambda repo, keys: fetch(PaymentService(repo, ctx.resources.deps), keys),
+                            lambda: None)
 
-    return ctx.loader("subscriptions", lambda: DataLoader(load))
+
+def subscriptions(ctx: PaymentContext) -> DataLoader[str, SubscriptionRow | None]:
+    return _batched(ctx, "subscriptions", PaymentService.subscriptions)
 
 
 def plans(ctx: PaymentContext) -> DataLoader[str, PlanRow | None]:
-    async def load(ids: Sequence[str]) -> list[PlanRow | None]:
-        async with ctx.read() as repo:
-            found = await PaymentService(repo, ctx.resources.deps).plans_by_ids(ids)
-        return [found.get(i) for i in ids]
-
-    return ctx.loader("plans", lambda: DataLoader(load))
+    return _batched(ctx, "plans", PaymentService.plans_by_ids)
 
 
 def payments(ctx: PaymentContext) -> DataLoader[str, PaymentRow | None]:
-    async def load(ids: Sequence[str]) -> list[PaymentRow | None]:
-        async with ctx.read() as repo:
-            found = await PaymentService(repo, ctx.resources.deps).payments_by_ids(ids)
-        return [found.get(i) for i in ids]
-
-    return ctx.loader("payments", lambda: DataLoader(load))
+    return _batched(ctx, "payments", PaymentService.payments_by_ids)
 
 
 def methods(ctx: PaymentContext) -> DataLoader[str, PaymentMethodRow | None]:
-    async def load(user_ids: Sequence[str]) -> list[PaymentMethodRow | None]:
-        async with ctx.read() as repo:
-            found = await PaymentService(repo, ctx.resources.deps).methods(user_ids)
-        return [found.get(u) for u in user_ids]
-
-    return ctx.loader("methods", lambda: DataLoader(load))
+    return _batched(ctx, "methods", PaymentService.methods)
 
 
 def _by_first(keys: Sequence[tuple[str, int]]) -> dict[int, list[str]]:

@@ -20,14 +20,8 @@ V = TypeVar("V")
 def _batched(ctx: VideoContext, name: str,
              fetch: Callable[[VideoService, Sequence[str]], Awaitable[Mapping[str, V]]],
              missing: Callable[[], V]) -> DataLoader[str, V]:
-    """A loader that reads one batch of keys through the service in one unit of work (read only)."""
-
-    async def load(keys: Sequence[str]) -> list[V]:
-        async with ctx.read() as repo:
-            found = await fetch(VideoService(repo, ctx.resources.deps), keys)
-        return [found[k] if k in found else missing() for k in keys]
-
-    return ctx.loader(name, lambda: DataLoader(load))
+    return ctx.batch_loader(name, lambda repo, keys: fetch(VideoService(repo, ctx.resources.deps), keys),
+                            missing)
 
 
 def _none() -> None:
