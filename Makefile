@@ -20,6 +20,7 @@ run: $(STAMP)
 ## test: the whole test suite against the machine's PostgreSQL and Redis (started if installed but stopped)
 test: $(STAMP)
 	@bash tools/ensure-services.sh
+	@bash tools/ensure-chromium.sh
 	@if command -v npm >/dev/null; then bash tools/ci-extras.sh; \
 	  else echo "npm not found: the federation interop tests (Hive Gateway, federation-composition) will skip"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -107,6 +107,12 @@ def _run_router(argv: list[str]) -> int:
     from manpasik.edge import platform_token_verifier
     from router.cli import main as router_main
 
+    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ:
+        from libs.config import get_settings
+
+        # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
+        if get_settings().env == "prod":
+            os.environ["ROUTER_GRAPHIQL"] = "off"
     return router_main(argv, verifier=platform_token_verifier)
 
 
