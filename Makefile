@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint schema schema-check http-audit services venv clean
+.PHONY: run test lint schema schema-check schema-diff http-audit services venv clean
 
 $(STAMP): pyproject.toml tools/ensure-venv.sh
 	@bash tools/ensure-venv.sh $(VENV)
@@ -41,6 +41,12 @@ schema: $(STAMP)
 ## schema-check: fail when schema/ differs from the code
 schema-check: $(STAMP)
 	$(VENV)/bin/manpasik schema --check
+
+## schema-diff: the changes from the supergraph committed at REF (default HEAD) to the code's, breaking / dangerous /
+## safe, with the app operations each break breaks; fails on a break not listed in schema/allowed-breaks.txt
+REF ?= HEAD
+schema-diff: $(STAMP)
+	$(VENV)/bin/manpasik schema diff --against $(REF)
 
 ## http-audit: the GraphQL-over-HTTP spec audit (npm graphql-http) against the real router process; all must pass
 http-audit: $(STAMP)
