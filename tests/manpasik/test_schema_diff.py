@@ -168,3 +168,21 @@ def test_cli_diffs_the_code_with_a_commit_and_explains_a_missing_one() -> None:
     assert done.returncode == 0 and "nothing to compare" in done.stdout
     done = _cli("--against", "no-such-branch")
     assert done.returncode == 2 and "unknown revision 'no-such-branch'" in done.stderr
+
+
+def test_a_shallow_clone_is_deepened_to_find_the_previous_commit(tmp_path: Path) -> None:
+    """CI's clone may hold only the last commit: `--against HEAD~1` fetches the one before it."""
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", str(clone)], check=True, timeout=120
+    )
+    assert (clone / ".git" / "shallow").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "manpasik", "schema", "diff", "--against", "HEAD~1"],
+        cwd=clone,  # the clone's own manpasik package, so ROOT is the clone
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert "schema/supergraph.graphql at HEAD~1 -> the code's supergraph" in done.stdout, done.stdout
