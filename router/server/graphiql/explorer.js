@@ -19,7 +19,13 @@
     '}',
     ''
   ].join('\n');
-  var fetcher = GraphiQL.createFetcher({ url: url, subscriptionUrl: socket });
+  var fetcher = GraphiQL.createFetcher({
+    url: url,
+    subscriptionUrl: socket,
+    // @defer answers are multipart, sent (as by Apollo Router) to clients that name the format; plain JSON
+    // otherwise, so that errors are 200 as GraphiQL expects them.
+    headers: { accept: 'application/json, multipart/mixed;deferSpec=20220824' }
+  });
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
