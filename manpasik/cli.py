@@ -113,7 +113,11 @@ def _run_router(argv: list[str]) -> int:
         from libs.config import get_settings
 
         # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
-        if get_settings().env == "prod":
+        try:
+            prod = get_settings().env == "prod"
+        except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
+            prod = True
+        if prod:
             os.environ["ROUTER_GRAPHIQL"] = "off"
     return router_main(argv, verifier=platform_token_verifier)
 

@@ -130,5 +130,7 @@ async def test_manpasik_router_serves_graphiql_in_prod_only_when_asked() -> None
         "MONGODB_URL": "mongodb://127.0.0.1:1",
     }
     assert await _manpasik_router(prod) == (False, False)
+    # Settings prod would refuse (the router alone needs none of them): still prod, still off.
+    assert await _manpasik_router({"MANPASIK_ENV": "prod", "JWT_SECRET": "short"}) == (False, False)
     assert await _manpasik_router(prod | {"ROUTER_GRAPHIQL": "on"}) == (True, True)
     assert await _manpasik_router({"MANPASIK_ENV": "test"}) == (True, True)
