@@ -103,7 +103,6 @@ async def test_subscription_in_the_explorer_carries_the_headers_tab(
     second = await asyncio.to_thread(browser.next_result, lambda r: r["data"]["published"]["value"] == 2.5)
     assert second["data"]["published"]["authorization"] == "Bearer explorer-token"
     print("screenshot:", await asyncio.to_thread(_screenshot, browser, "subscription"))
-    sockets = [u for u in browser.requested if u.startswith("ws://")]
     await asyncio.to_thread(browser.collect_network)
     sockets = [u for u in browser.requested if u.startswith("ws://")]
     assert sockets and all(u == router.url.replace("http://", "ws://") for u in sockets)
