@@ -61,6 +61,8 @@ class PendingEventRelay:
             if not await repo.leases.acquire(self.LEASE, self.owner, now, self.lease_ttl):
                 return 0
             pending = await repo.measurements.with_pending_event(now - self.grace, self.batch)
+            # A write that stopped after its insert may not have reached its latest-per-type document either.
+            await repo.measurements.keep_latest([m for m, _ in pending])
             if not pending or not await self.sink.measurements_recorded(pending):
                 return 0  # nothing to do, or Redis still down: next round
             await repo.measurements.clear_pending_events([(m.id, event_id) for m, event_id in pending])
