@@ -133,6 +133,12 @@ def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> Meas
     )
 
 
+# Measurements whose event still waits (an outbox marker is a non-empty event id): a range over the sparse
+# index on both stores. `$exists` means the same on MongoDB, but nx-27017 0.8 turns it into `IS NOT NULL`,
+# which SQLite answers by scanning the collection (on every relay round).
+_PENDING = {"$gt": ""}
+
+
 class Measurements:
     """The `measurements` collection."""
 
@@ -302,9 +308,14 @@ class Measurements:
 
     async def clear_pending_events(self, marked: Sequence[tuple[str, str]]) -> None:
         """Clears the markers of (measurement id, event id) pairs whose events are on the stream."""
+        # Two `$in`s, not an `$or` of pairs: event ids are fresh per measurement, so a marker can only match
+        # its own pair, and nx-27017 0.8 answers `_id $in` from its id index but scans for an `$or`.
         if marked:
             await MeasurementDocument.get_pymongo_collection().update_many(
-                {"$or": [{"_id": ObjectId(mid), "pending_event_id": eid} for mid, eid in marked]},
+                {
+                    "_id": {"$in": [ObjectId(mid) for mid, _ in marked]},
+                    "pending_event_id": {"$in": [eid for _, eid in marked]},
+                },
                 {"$unset": {"pending_event_id": ""}},
             )
 
@@ -318,9 +329,7 @@ class Measurements:
         self, recorded_before: datetime, limit: int
     ) -> list[tuple[Measurement, str]]:
         docs = await (
-            MeasurementDocument.find(
-                {"pending_event_id": {"$exists": True}, "recorded_at": {"$lt": recorded_before}}
-            )
+            MeasurementDocument.find({"pending_event_id": _PENDING, "recorded_at": {"$lt": recorded_before}})
             .sort("+recorded_at")
             .limit(limit)
             .to_list()
@@ -330,7 +339,7 @@ class Measurements:
     async def count_pending_events(self) -> int:
         # A `count` command over the sparse outbox index, not `count_documents` (see count_by_user).
         coll = MeasurementDocument.get_pymongo_collection()
-        query = {"pending_event_id": {"$exists": True}}
+        query = {"pending_event_id": _PENDING}
         reply = await coll.database.command("count", coll.name, query=query)
         return int(reply["n"])
 
