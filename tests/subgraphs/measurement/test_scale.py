@@ -12,6 +12,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 
+from subgraphs.measurement.data_migrations import build_latest
+from subgraphs.measurement.repository import MeasurementRepository
 from tests.subgraphs.measurement.conftest import database
 
 
@@ -191,3 +193,56 @@ async def test_counts_and_summaries_are_the_users_own(new_user) -> None:
     me = r["data"]["_entities"][0]
     assert me["measurementCount"] == 3
     assert me["measurementSummary"] == {"count": 2, "average": 101.5, "min": 101.0, "max": 102.0}
+
+
+async def test_the_data_migration_builds_latest_for_stored_readings_and_erasure_removes_them(
+    new_user, msettings
+) -> None:
+    u = new_user()
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def doc(type_: str, hours: int, value: float, client_id: str) -> dict[str, Any]:
+        at = now - timedelta(hours=hours)
+        unit = {"BLOOD_GLUCOSE": "mg/dL", "HEART_RATE": "/min"}[type_]
+        return {
+            "_id": ObjectId(),
+            "user_id": u.id,
+            "client_id": client_id,
+            "type": type_,
+            "loinc": "2339-0",
+            "source": "MANUAL",
+            "taken_at": at,
+            "recorded_at": at,
+            "value": value,
+            "unit": unit,
+            "components": [],
+        }
+
+    # Stored before latest-per-type documents existed: written straight into the collection.
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(msettings.mongodb_url, tz_aware=True)
+    try:
+        await client[database(msettings)]["measurements"].insert_many(
+            [
+                doc("BLOOD_GLUCOSE", 5, 100, "a"),
+                doc("BLOOD_GLUCOSE", 2, 110, "b"),
+                doc("HEART_RATE", 9, 60, "c"),
+                doc("BLOOD_GLUCOSE", 2, 120, "a2"),
+            ]  # same time as "b": "b" sorts after "a2", so "b" is newest
+        )
+    finally:
+        await client.close()
+    latest = "latestMeasurements { type clientId value }"
+    assert (await u.entities(latest))["data"]["_entities"][0]["latestMeasurements"] == []
+
+    repo = MeasurementRepository()
+    assert await build_latest(repo) >= 2
+    expected = [
+        {"type": "BLOOD_GLUCOSE", "clientId": "b", "value": 110.0},
+        {"type": "HEART_RATE", "clientId": "c", "value": 60.0},
+    ]
+    assert (await u.entities(latest))["data"]["_entities"][0]["latestMeasurements"] == expected
+    await build_latest(repo)  # again (another replica starting): the same
+    assert (await u.entities(latest))["data"]["_entities"][0]["latestMeasurements"] == expected
+
+    assert await repo.protection.erase_user(u.id) == (4, 0)
+    assert (await u.entities(latest))["data"]["_entities"][0]["latestMeasurements"] == []
