@@ -36,10 +36,8 @@ from pymongo import AsyncMongoClient
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from record import _cpu_s, _spawn, _stop, _wait_ready  # noqa: E402
-
+from bench.measurement.record import _cpu_s, _spawn, _stop, _wait_ready  # noqa: E402
 from libs.auth.tokens import issue_access_token  # noqa: E402
 from libs.config import Settings  # noqa: E402
 from libs.testing import MongoServer, free_port  # noqa: E402

@@ -35,6 +35,7 @@ from libs.time import as_utc, utcnow
 from subgraphs.measurement.context import Info
 from subgraphs.measurement.errors import OWN_MEASUREMENTS
 from subgraphs.measurement.models import AccessLogDocument, GrantDocument
+from subgraphs.measurement.repository import equals
 
 CONSUMER_GROUP = "measurement-sharing"
 OPENING = frozenset({CONSULTATION_BOOKED, CONSULTATION_CONFIRMED, CONSULTATION_STARTED})
@@ -85,7 +86,8 @@ async def live_grants(doctor_id: str, patient_ids: Sequence[str], now: datetime)
     found: dict[str, GrantDocument] = {}
     # The window is checked here, not in the query: nx-27017 0.8 found no match for the whole filter with
     # both window bounds although each part matched alone; a doctor holds few open grants anyway.
-    cursor = GrantDocument.find({"doctor_id": doctor_id, "patient_id": {"$in": list(patient_ids)},
+    # `equals`: a bound nx-27017 answers from the (doctor_id, patient_id) index (repository.equals).
+    cursor = GrantDocument.find({"doctor_id": equals(doctor_id), "patient_id": {"$in": list(patient_ids)},
                                  "closed_at": None})
     for grant in await cursor.to_list():
         if not as_utc(grant.window_start) <= now < as_utc(grant.window_end):
@@ -152,5 +154,5 @@ async def record_read(info: Info, owner_id: str, grant: GrantDocument, resource:
 
 async def access_log(owner_id: str, limit: int) -> list[AccessLogDocument]:
     """The newest reads of the owner's measurements by others (for the data-protection work's access log)."""
-    found = AccessLogDocument.find({"owner_id": owner_id}).sort("-at").limit(limit)
+    found = AccessLogDocument.find({"owner_id": equals(owner_id)}).sort("-at").limit(limit)
     return await found.to_list()

@@ -8,9 +8,9 @@ own, and a measurement's event waits in an outbox marker on the measurement docu
 
 Every read of one person's measurements costs in proportion to that person's data, on MongoDB and on the
 nx-27017 wire server alike (docs/MEASUREMENTS.md): the newest reading per type is a document of its own
-(`measurement_latest`, kept by each write), queries bound user_id and type with `$eq` (`_is`), summaries and
-history pages are index-bounded finds, counts are `count` commands, and nothing groups or counts the whole
-collection.
+(`measurement_latest`, kept by each write), queries bound user_id and type with `$eq` (`equals`),
+summaries and history pages are index-bounded finds, counts are `count` commands, and nothing groups or
+counts the whole collection.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def new_id() -> str:
     return str(ObjectId())
 
 
-def _is(value: str) -> dict[str, str]:
+def equals(value: str) -> dict[str, str]:
     """Equality spelled `{"$eq": v}`: the same query as a bare value on MongoDB (an array holding `v` matches
     too), but nx-27017 0.8 compiles a bare value on a field it believes unindexed into an OR with an array
     scan that no SQLite index can serve, and it decides "indexed" by index *name* suffix, which our compound
@@ -143,14 +143,14 @@ class Measurements:
     """The `measurements` collection."""
 
     async def by_client_id(self, user_id: str, client_id: str) -> Measurement | None:
-        doc = await MeasurementDocument.find_one({"user_id": _is(user_id), "client_id": _is(client_id)})
+        doc = await MeasurementDocument.find_one({"user_id": equals(user_id), "client_id": equals(client_id)})
         return _to_measurement(doc) if doc else None
 
     async def by_client_ids(self, user_id: str, client_ids: Sequence[str]) -> dict[str, Measurement]:
         if not client_ids:
             return {}
         docs = await MeasurementDocument.find(
-            {"user_id": _is(user_id), "client_id": {"$in": list(client_ids)}}
+            {"user_id": equals(user_id), "client_id": {"$in": list(client_ids)}}
         ).to_list()
         return {d.client_id: _to_measurement(d) for d in docs}
 
@@ -198,7 +198,7 @@ class Measurements:
         name = MeasurementDocument.get_collection_name()
 
         async def one(user_id: str) -> int:
-            reply = await db.command("count", name, query={"user_id": _is(user_id)})
+            reply = await db.command("count", name, query={"user_id": equals(user_id)})
             return int(reply["n"])
 
         unique = list(dict.fromkeys(user_ids))
@@ -207,9 +207,8 @@ class Measurements:
 
     async def latest_per_type(self, user_id: str) -> list[Measurement]:
         """The user's newest measurement of each type: their `measurement_latest` documents, one per type."""
-        docs = (
-            await LatestMeasurementDocument.get_pymongo_collection().find({"user_id": _is(user_id)}).to_list()
-        )
+        latest = LatestMeasurementDocument.get_pymongo_collection()
+        docs = await latest.find({"user_id": equals(user_id)}).to_list()
         out = [_to_measurement(MeasurementDocument.model_validate(d["measurement"])) for d in docs]
         return sorted(out, key=lambda m: (m.taken_at, m.client_id), reverse=True)
 
@@ -351,7 +350,7 @@ def _within(at: datetime, since: datetime | None, until: datetime | None) -> boo
 def _range(
     user_id: str, type_: MeasurementType, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    query: dict[str, Any] = {"user_id": _is(user_id), "type": _is(type_.value)}
+    query: dict[str, Any] = {"user_id": equals(user_id), "type": equals(type_.value)}
     bounds: dict[str, datetime] = {}
     if since is not None:
         bounds["$gte"] = since
@@ -529,8 +528,8 @@ class DataMigrations:
         return [_to_measurement(d) for d in docs]
 
     async def newest_per_type(self) -> list[Measurement]:
-        """Each user's newest measurement of each type, from one pass over the collection (one cursor, in
-        batches: no page query to repeat, which nx-27017 0.8 would answer by scanning everything each time)."""
+        """Each user's newest measurement of each type, from one pass over the collection (one cursor read in
+        batches, no page query to repeat: nx-27017 0.8 would answer each one by scanning everything)."""
         newest: dict[tuple[str, str], tuple[str, Measurement]] = {}
         async for doc in MeasurementDocument.get_pymongo_collection().find({}, batch_size=1000):
             m = _to_measurement(MeasurementDocument.model_validate(doc))
@@ -574,12 +573,12 @@ class Protection:
         """Deletes the person's measurements and readers; their used cartridges stay used (single use is
         about the cartridge) but no longer name them. Returns (measurements, devices) deleted."""
         measurements = await MeasurementDocument.get_pymongo_collection().delete_many(
-            {"user_id": _is(user_id)}
+            {"user_id": equals(user_id)}
         )
-        await LatestMeasurementDocument.get_pymongo_collection().delete_many({"user_id": _is(user_id)})
-        devices = await DeviceDocument.get_pymongo_collection().delete_many({"user_id": _is(user_id)})
+        await LatestMeasurementDocument.get_pymongo_collection().delete_many({"user_id": equals(user_id)})
+        devices = await DeviceDocument.get_pymongo_collection().delete_many({"user_id": equals(user_id)})
         await CartridgeUseDocument.get_pymongo_collection().update_many(
-            {"user_id": _is(user_id)}, {"$set": {"user_id": "erased", "client_id": ""}}
+            {"user_id": equals(user_id)}, {"$set": {"user_id": "erased", "client_id": ""}}
         )
         return measurements.deleted_count, devices.deleted_count
 
