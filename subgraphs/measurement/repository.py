@@ -191,19 +191,14 @@ class Measurements:
         return {str(d.id): _to_measurement(d) for d in docs}
 
     async def count_by_user(self, user_ids: Sequence[str]) -> dict[str, int]:
-        # One `count` command per user, sent together: on MongoDB a COUNT_SCAN of the user's index prefix, on
-        # nx-27017 one `SELECT COUNT` over the same index. (`count_documents` is an aggregation, which
-        # nx-27017 0.8 runs over a copy of the whole collection; a `$group` over `$in` users too.)
-        db = MeasurementDocument.get_pymongo_collection().database
-        name = MeasurementDocument.get_collection_name()
-
-        async def one(user_id: str) -> int:
-            reply = await db.command("count", name, query={"user_id": equals(user_id)})
-            return int(reply["n"])
-
+        # One aggregation whatever the number of users (a page of 50 costs what a page of 5 costs), each
+        # user's count its own index-bounded branch (`_count_branches`). Not `$match: {user_id: {$in}}`,
+        # which MongoDB answers the same way but nx-27017 0.8 compiles into a scan of the collection.
         unique = list(dict.fromkeys(user_ids))
-        counts = await asyncio.gather(*(one(u) for u in unique))
-        return {u: n for u, n in zip(unique, counts, strict=True) if n}
+        if not unique:
+            return {}
+        rows = await MeasurementDocument.aggregate(_count_branches(unique)).to_list()
+        return {str(r["_id"]): int(r["count"]) for r in rows}
 
     async def latest_per_type(self, user_id: str) -> list[Measurement]:
         """The user's newest measurement of each type: their `measurement_latest` documents, one per type."""
@@ -341,6 +336,25 @@ class Measurements:
         query = {"pending_event_id": _PENDING}
         reply = await coll.database.command("count", coll.name, query=query)
         return int(reply["n"])
+
+
+_BRANCHES = 40  # nx-27017 0.8 compiles pipelines of at most 50 stages into one SQL statement
+
+
+def _count_branches(user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """A pipeline counting each user's measurements: the first user's `$match` + `$group`, then one
+    `$unionWith` per further group of users, nested so that no pipeline has more than ~40 stages. Every
+    branch starts with an equality on the index prefix: an index range on MongoDB and on nx-27017."""
+    first, rest = user_ids[0], list(user_ids[1:])
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"user_id": equals(first)}},
+        {"$group": {"_id": "$user_id", "count": {"$sum": 1}}},
+    ]
+    size = max(1, -(-len(rest) // _BRANCHES))  # ceil: at most _BRANCHES groups
+    for k in range(0, len(rest), size):
+        sub = _count_branches(rest[k : k + size])
+        pipeline.append({"$unionWith": {"coll": MeasurementDocument.get_collection_name(), "pipeline": sub}})
+    return pipeline
 
 
 def _within(at: datetime, since: datetime | None, until: datetime | None) -> bool:

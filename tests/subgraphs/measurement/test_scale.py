@@ -35,12 +35,26 @@ class _Commands(monitoring.CommandListener):
             self.seen.append(("count", collection, dict(cmd.get("query") or {})))
         elif event.command_name == "update":
             self.seen += [("update", collection, dict(u["q"])) for u in cmd.get("updates") or []]
+        elif event.command_name == "aggregate":
+            self.seen += [("aggregate", coll, match) for coll, match in _matches(collection, cmd["pipeline"])]
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+def _matches(collection: str, pipeline: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The `$match` of each branch of an aggregation (its `$unionWith`s included), which must open it: an
+    aggregation here may only `$match`, `$group` and `$unionWith`, so its filters are all it reads."""
+    assert pipeline and "$match" in pipeline[0], pipeline
+    out = [(collection, dict(pipeline[0]["$match"]))]
+    for stage in pipeline[1:]:
+        assert stage.keys() <= {"$group", "$unionWith"}, stage
+        if "$unionWith" in stage:
+            out += _matches(stage["$unionWith"]["coll"], stage["$unionWith"]["pipeline"])
+    return out
 
 
 COMMANDS = _Commands()
@@ -110,7 +124,7 @@ async def test_every_command_of_a_users_reads_and_writes_is_an_index_search(new_
     shapes = {(kind, coll, tuple(sorted(f))) for kind, coll, f in COMMANDS.seen}
     assert ("find", "measurement_latest", ("user_id",)) in shapes
     assert ("update", "measurement_latest", ("_id", "sort_key")) in shapes
-    assert ("count", "measurements", ("user_id",)) in shapes
+    assert ("aggregate", "measurements", ("user_id",)) in shapes  # the count
     assert ("find", "measurements", ("client_id", "taken_at", "type", "user_id")) in shapes  # a cursor's ties
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(msettings.mongodb_url, tz_aware=True)
@@ -246,3 +260,18 @@ async def test_the_data_migration_builds_latest_for_stored_readings_and_erasure_
 
     assert await repo.protection.erase_user(u.id) == (4, 0)
     assert (await u.entities(latest))["data"]["_entities"][0]["latestMeasurements"] == []
+
+
+async def test_a_hundred_users_counts_are_one_aggregation_and_exact(new_user) -> None:
+    users = [new_user() for _ in range(100)]  # nested branches: more than one pipeline's worth
+    for n, u in ((1, users[0]), (2, users[41]), (3, users[99])):
+        now = datetime.now(UTC)
+        r = await u.gql(MANY, {"i": [_glucose(now - timedelta(minutes=i), 90, f"n{i}") for i in range(n)]})
+        assert "errors" not in r, r
+    admin = new_user(("ADMIN",))
+    r = await admin.gql(
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { measurementCount } } }",
+        {"r": [{"__typename": "User", "id": u.id} for u in users]},
+    )
+    counts = [e["measurementCount"] for e in r["data"]["_entities"]]
+    assert counts == [1 if i == 0 else 2 if i == 41 else 3 if i == 99 else 0 for i in range(100)]
