@@ -108,6 +108,59 @@ def _to_measurement(d: MeasurementDocument) -> Measurement:
     )
 
 
+def _from_raw(d: dict[str, Any]) -> Measurement:
+    """A stored measurement document as PyMongo returns it, without a Beanie model in between (Home reads
+    these on every request; pydantic validation was a fifth of the latest-per-type read)."""
+    context, recorded_at = d.get("context"), d.get("recorded_at")
+    return Measurement(
+        id=str(d["_id"]),
+        user_id=d["user_id"],
+        type=MeasurementType(d["type"]),
+        loinc=d["loinc"],
+        source=MeasurementSource(d["source"]),
+        taken_at=as_utc(d["taken_at"]),
+        client_id=d["client_id"],
+        value=d.get("value"),
+        unit=d.get("unit"),
+        components=tuple(
+            Component(c["code"], c["loinc"], float(c["value"]), c["unit"]) for c in d.get("components") or ()
+        ),
+        entered_value=d.get("entered_value"),
+        entered_unit=d.get("entered_unit"),
+        context=ReadingContext(context) if context else None,
+        device_id=d.get("device_id"),
+        cartridge_uid=d.get("cartridge_uid"),
+        cartridge_lot=d.get("cartridge_lot"),
+        recorded_at=as_utc(recorded_at) if recorded_at else None,
+    )
+
+
+def _to_raw(m: Measurement) -> dict[str, Any]:
+    """`m` as its stored document (absent fields left out, as `keep_nulls = False` stores it)."""
+    doc: dict[str, Any] = {
+        "_id": ObjectId(m.id),
+        "user_id": m.user_id,
+        "client_id": m.client_id,
+        "type": m.type.value,
+        "loinc": m.loinc,
+        "source": m.source.value,
+        "taken_at": m.taken_at,
+        "recorded_at": m.recorded_at or m.taken_at,
+        "value": m.value,
+        "unit": m.unit,
+        "components": [
+            {"code": c.code, "loinc": c.loinc, "value": c.value, "unit": c.unit} for c in m.components
+        ],
+        "entered_value": m.entered_value,
+        "entered_unit": m.entered_unit,
+        "context": m.context.value if m.context else None,
+        "device_id": m.device_id,
+        "cartridge_uid": m.cartridge_uid,
+        "cartridge_lot": m.cartridge_lot,
+    }
+    return {k: v for k, v in doc.items() if v is not None}
+
+
 def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> MeasurementDocument:
     return MeasurementDocument(
         id=ObjectId(id_),
@@ -204,7 +257,7 @@ class Measurements:
         """The user's newest measurement of each type: their `measurement_latest` documents, one per type."""
         latest = LatestMeasurementDocument.get_pymongo_collection()
         docs = await latest.find({"user_id": equals(user_id)}).to_list()
-        out = [_to_measurement(MeasurementDocument.model_validate(d["measurement"])) for d in docs]
+        out = [_from_raw(d["measurement"]) for d in docs]
         return sorted(out, key=lambda m: (m.taken_at, m.client_id), reverse=True)
 
     async def keep_latest(self, stored: Sequence[Measurement]) -> None:
@@ -222,7 +275,7 @@ class Measurements:
     async def _keep(self, m: Measurement) -> None:
         coll = LatestMeasurementDocument.get_pymongo_collection()
         key = sort_key(m)
-        snapshot = _to_document(m, m.id, None).model_dump(by_alias=True, exclude_none=True)
+        snapshot = _to_raw(m)
         update = {
             "$set": {"user_id": m.user_id, "type": m.type.value, "sort_key": key, "measurement": snapshot}
         }
@@ -252,24 +305,20 @@ class Measurements:
         # then what is older: two index ranges, each a plain AND. (A top-level `$or` is the same query on
         # MongoDB, but nx-27017 0.8 drops its parentheses: `user AND type AND a OR b` would also match
         # other people's readings of that millisecond, and scan the whole collection.)
-        docs: list[MeasurementDocument] = []
+        coll = MeasurementDocument.get_pymongo_collection()
+        docs: list[dict[str, Any]] = []
         if after is not None and _within(after.taken_at, since, until):
             query = _range(user_id, type_, since, until)
             query["taken_at"] = after.taken_at
             query["client_id"] = {"$lt": after.client_id}
-            docs = await MeasurementDocument.find(query).sort("-client_id").limit(first + 1).to_list()
+            docs = await coll.find(query).sort("client_id", -1).limit(first + 1).to_list()
         if after is not None:
             until = after.taken_at if until is None else min(as_utc(until), as_utc(after.taken_at))
         if len(docs) <= first:
             query = _range(user_id, type_, since, until)
-            more = (
-                await MeasurementDocument.find(query)
-                .sort("-taken_at", "-client_id")
-                .limit(first + 1 - len(docs))
-                .to_list()
-            )
-            docs += more
-        return Page(items=[_to_measurement(d) for d in docs[:first]], has_next=len(docs) > first)
+            newest_first = [("taken_at", -1), ("client_id", -1)]
+            docs += await coll.find(query).sort(newest_first).limit(first + 1 - len(docs)).to_list()
+        return Page(items=[_from_raw(d) for d in docs[:first]], has_next=len(docs) > first)
 
     async def summary(
         self,
@@ -546,7 +595,7 @@ class DataMigrations:
         batches, no page query to repeat: nx-27017 0.8 would answer each one by scanning everything)."""
         newest: dict[tuple[str, str], tuple[str, Measurement]] = {}
         async for doc in MeasurementDocument.get_pymongo_collection().find({}, batch_size=1000):
-            m = _to_measurement(MeasurementDocument.model_validate(doc))
+            m = _from_raw(doc)
             key, order = (m.user_id, m.type.value), sort_key(m)
             if key not in newest or order > newest[key][0]:
                 newest[key] = (order, m)
