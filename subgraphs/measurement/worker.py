@@ -90,15 +90,26 @@ class MeasurementWorkers(EventWorkers):
         # Health-data protection (integrity.py): integrity checks re-hash the stored measurements, account
         # deletions erase them. Redis-marker dedupe: a re-run of either is harmless anyway.
         publisher = EventPublisher(res.redis, res.settings)
-        self.checks = EventConsumer(res.redis, res.settings, stream=DATA_STREAM, group=CONSUMER_GROUP,
-                                    handler=lambda e: self._on_check(publisher, e))
-        self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
-                                      handler=self._on_account)
+        self.checks = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=DATA_STREAM,
+            group=CONSUMER_GROUP,
+            handler=lambda e: self._on_check(publisher, e),
+        )
+        self.accounts = EventConsumer(
+            res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP, handler=self._on_account
+        )
         # Consultations with shared measurements (grants.py): idempotent upserts keyed by consultation.
         # Consumers read REDIS_URL like the others; `events_redis` is where this subgraph publishes, which
         # may be away while the API keeps storing (readings wait in the outbox).
-        self.grants = EventConsumer(res.redis, res.settings, stream=CONSULTATION_STREAM,
-                                    group=grants.CONSUMER_GROUP, handler=self._on_consultation)
+        self.grants = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=CONSULTATION_STREAM,
+            group=grants.CONSUMER_GROUP,
+            handler=self._on_consultation,
+        )
         super().__init__(consumers=[self.checks, self.accounts, self.grants], loops=[self.relay.run])
 
     async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:
