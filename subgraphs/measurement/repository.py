@@ -9,8 +9,8 @@ own, and a measurement's event waits in an outbox marker on the measurement docu
 Every read of one person's measurements costs in proportion to that person's data, on MongoDB and on the
 nx-27017 wire server alike (docs/MEASUREMENTS.md): the newest reading per type is a document of its own
 (`measurement_latest`, kept by each write), queries bound user_id and type with `$eq` (`equals`),
-summaries and history pages are index-bounded finds, counts are `count` commands, and nothing groups or
-counts the whole collection.
+summaries and history pages are index-bounded finds, counts are per-user index-bounded branches, and
+nothing groups or counts the whole collection.
 """
 
 from __future__ import annotations
