@@ -3,16 +3,17 @@
     .venv/bin/python bench/measurement/growth.py [--steps 1000,10000,40000,100000] [--users 1000]
                                                  [--samples 40] [--mongo-url mongodb://...]
 
-Starts a fresh nx-27017 (or uses --mongo-url) and seeds it directly (bulk inserts, not through GraphQL): one
-user with --own readings (default 100: glucose, heart rate, blood pressure, weight over the last 60 days),
-the rest spread over the other --users - 1 users, until the collection holds each step's total. The first
-step is seeded before the subgraph starts (so its startup data migrations see it), the later ones while it
-runs. At each step it sends, one at a time, what the router sends the measurement subgraph for the
+One store per step, side by side: each its own fresh nx-27017 (or database on --mongo-url) and measurement
+subgraph. Each is seeded directly (bulk inserts, not through GraphQL) before its subgraph starts (so its
+startup data migrations see the data): the same user with the same --own readings (default 100: glucose,
+heart rate, blood pressure, weight over the last 60 days), and the step's remaining total spread over
+--users - 1 others. Then, in rounds that visit every store in turn (so a busy moment of a shared machine
+hits all sizes alike), it sends one at a time what the router sends the measurement subgraph for the
 contract's operations:
 - Home: `latestMeasurements` and `measurementSummary(type: BLOOD_GLUCOSE, since: 30 days ago)` of the user;
 - MeasurementHistory: `measurements(type: BLOOD_GLUCOSE, since, first: 20)` and its second page (`after`),
-and prints p50/p95 per step, the CPU time per request of the wire server and of the subgraph (steadier than
-wall time on a shared machine), and the p95 ratio of the last step to the first.
+and prints p50/p95 per step, the CPU time per request of that step's wire server and subgraph (steadier
+than wall time on a shared machine), and the ratios of the last step to the first.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import asyncio
 import os
 import random
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,172 +105,183 @@ async def _seed(coll: Any, docs: list[dict[str, Any]]) -> None:
         await coll.insert_many(docs[k : k + 5000], ordered=False)
 
 
-async def _measure(
-    session: aiohttp.ClientSession,
-    url: str,
-    token: str,
-    user_id: str,
-    since: str,
-    samples: int,
-    pids: list[int],
-) -> dict[str, tuple[float, float, list[float]]]:
+class _Store:
+    """One step: its wire server (None on --mongo-url), its subgraph, and the calls of the operations."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.mongo: MongoServer | None = None
+        self.sub: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.settings: Settings | None = None
+        self.ops: dict[str, Callable[[], Awaitable[None]]] = {}
+        self.times: dict[str, list[float]] = {}
+        self.cpu: dict[str, float] = {}
+
+    def pids(self) -> list[int]:
+        procs = [self.mongo.proc if self.mongo else None, self.sub]
+        return [p.pid for p in procs if p is not None]
+
+    def cpu_s(self) -> float:
+        return sum(_cpu_s(p) or 0.0 for p in self.pids())
+
+
+def _operations(
+    session: aiohttp.ClientSession, url: str, token: str, user_id: str, since: str
+) -> dict[str, Callable[[], Awaitable[None]]]:
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     rep = [{"__typename": "User", "id": user_id}]
+    cursor: dict[str, str | None] = {"after": None}
 
     async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
         async with session.post(url, json={"query": query, "variables": variables}, headers=headers) as r:
             body: dict[str, Any] = await r.json()
-        if body.get("errors"):
-            raise RuntimeError(body["errors"])
+        if body.get("errors") or r.status != 200:
+            raise RuntimeError(body.get("errors") or r.status)
         return body
 
     async def home() -> None:
         await post(HOME, {"r": rep, "since": since})
 
     async def page1() -> None:
-        await post(HISTORY, {"r": rep, "since": since, "after": None})
-
-    first = await post(HISTORY, {"r": rep, "since": since, "after": None})
-    cursor = first["data"]["_entities"][0]["measurements"]["pageInfo"]["endCursor"]
+        first = await post(HISTORY, {"r": rep, "since": since, "after": None})
+        cursor["after"] = first["data"]["_entities"][0]["measurements"]["pageInfo"]["endCursor"]
 
     async def page2() -> None:
-        await post(HISTORY, {"r": rep, "since": since, "after": cursor})
+        await post(HISTORY, {"r": rep, "since": since, "after": cursor["after"]})
 
-    out = {}
-    for name, call in (("home", home), ("history", page1), ("history p2", page2)):
-        for _ in range(3):
-            await call()
-        cpu0 = [_cpu_s(p) or 0.0 for p in pids]
-        times = []
-        for _ in range(samples):
-            t0 = time.perf_counter()
-            await call()
-            times.append((time.perf_counter() - t0) * 1000)
-        cpu = [((_cpu_s(p) or 0.0) - c) * 1000 / samples for p, c in zip(pids, cpu0, strict=True)]
-        times.sort()
-        out[name] = (times[len(times) // 2], times[min(len(times) - 1, int(0.95 * len(times)))], cpu)
-    return out
+    return {"home": home, "history": page1, "history p2": page2}
+
+
+def _pct(times: list[float], p: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", default="1000,10000,40000,100000", help="total measurements at each step")
+    ap.add_argument("--steps", default="1000,10000,40000,100000", help="total measurements of each store")
     ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--own", type=int, default=100, help="readings of the measured user")
-    ap.add_argument("--samples", type=int, default=40, help="requests per operation and step")
-    ap.add_argument("--mongo-url", help="a MongoDB to use instead of a fresh nx-27017")
+    ap.add_argument("--samples", type=int, default=40, help="rounds: requests per operation and store")
+    ap.add_argument("--mongo-url", help="a MongoDB to use instead of fresh nx-27017 servers")
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = ap.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
 
     run = secrets.token_hex(4)
     tmp = Path(tempfile.mkdtemp(prefix="bench-growth-"))
-    mongo = None if args.mongo_url else MongoServer(tmp / "mongo").start()
-    mongo_url = args.mongo_url or mongo.url  # type: ignore[union-attr]
-    env = {
-        **os.environ,
-        "MANPASIK_ENV": "test",
-        "MONGODB_URL": mongo_url,
-        "REDIS_URL": args.redis_url,
-        "DB_SUFFIX": f"_bench{run}",
-        "REDIS_PREFIX": f"bench:{run}:",
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "LOG_LEVEL": "WARNING",
-        "LOG_JSON": "false",
-    }
-    settings = Settings(
-        **{
-            k: env[k]
-            for k in ("MANPASIK_ENV", "MONGODB_URL", "REDIS_URL", "DB_SUFFIX", "REDIS_PREFIX", "JWT_SECRET")
-        }
-    )
-    database = settings.database_name(MeasurementSettings().database)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
-    coll = client[database]["measurements"]
+    secret = secrets.token_urlsafe(48)
     rng = random.Random(17)
     now = datetime.now(UTC).replace(microsecond=0)
     me = uuid.uuid4().hex
     others = [uuid.uuid4().hex for _ in range(args.users - 1)]
-    token = issue_access_token(settings, me, ["USER"], uuid.uuid4().hex)[0]
+    mine = [_doc(rng, me, i, now) for i in range(args.own)]  # the same in every store
     since = (now - timedelta(days=30)).isoformat()
-    seeded = 0
-
-    async def seed_to(total: int) -> None:
-        nonlocal seeded
-        docs = [_doc(rng, me, i, now) for i in range(seeded, min(total, args.own))]
-        docs += [_doc(rng, others[i % len(others)], i, now) for i in range(max(seeded, args.own), total)]
-        await _seed(coll, docs)
-        seeded = total
-
-    sub = None
-    rows = []
+    stores = [_Store(total) for total in steps]
+    dropped: list[tuple[str, str]] = []
     try:
-        t0 = time.monotonic()
-        await seed_to(steps[0])
-        port = free_port()
-        sub = _spawn(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "subgraphs.measurement.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env,
-        )
-        await _wait_ready(f"http://127.0.0.1:{port}/ready", sub, within_s=300)
-        store = "external MongoDB" if args.mongo_url else "nx-27017 (fresh)"
+        for store in stores:
+            t0 = time.monotonic()
+            if not args.mongo_url:
+                store.mongo = MongoServer(tmp / f"mongo-{store.total}").start()
+            url = args.mongo_url or store.mongo.url  # type: ignore[union-attr]
+            env = {
+                **os.environ,
+                "MANPASIK_ENV": "test",
+                "MONGODB_URL": url,
+                "REDIS_URL": args.redis_url,
+                "DB_SUFFIX": f"_bench{run}_{store.total}",
+                "REDIS_PREFIX": f"bench:{run}:{store.total}:",
+                "JWT_SECRET": secret,
+                "LOG_LEVEL": "WARNING",
+                "LOG_JSON": "false",
+            }
+            settings = Settings(
+                **{
+                    k: env[k]
+                    for k in (
+                        "MANPASIK_ENV",
+                        "MONGODB_URL",
+                        "REDIS_URL",
+                        "DB_SUFFIX",
+                        "REDIS_PREFIX",
+                        "JWT_SECRET",
+                    )
+                }
+            )
+            database = settings.database_name(MeasurementSettings().database)
+            dropped.append((url, database))
+            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, tz_aware=True)
+            docs = [dict(d) for d in mine]
+            docs += [_doc(rng, others[i % len(others)], i, now) for i in range(len(mine), store.total)]
+            await _seed(client[database]["measurements"], docs)
+            await client.close()
+            port = free_port()
+            store.sub = _spawn(
+                [sys.executable, "-m", "uvicorn", "subgraphs.measurement.app:create_app", "--factory",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                env,
+            )  # fmt: skip
+            await _wait_ready(f"http://127.0.0.1:{port}/ready", store.sub, within_s=600)
+            store.port, store.settings = port, settings
+            print(
+                f"store of {store.total:>7,} measurements ready in {time.monotonic() - t0:5.1f}s", flush=True
+            )
+        assert stores[0].settings is not None  # every store has the same JWT secret
+        token = issue_access_token(stores[0].settings, me, ["USER"], uuid.uuid4().hex)[0]
+        where = "one external MongoDB" if args.mongo_url else "its own nx-27017"
         print(
-            f"{store}; {args.users} users; measured user has {args.own} readings; "
-            f"{args.samples} requests per operation, one at a time; {os.cpu_count()} cores",
+            f"each store on {where}; {args.users} users; the measured user has {args.own} readings; "
+            f"{args.samples} rounds over every store, one request at a time; {os.cpu_count()} cores",
             flush=True,
         )
-        pids = [p for p in (mongo.proc.pid if mongo and mongo.proc else None, sub.pid) if p is not None]
         async with aiohttp.ClientSession() as session:
-            for total in steps:
-                t0 = time.monotonic()
-                await seed_to(total)
-                seed_s = time.monotonic() - t0
-                r = await _measure(
-                    session, f"http://127.0.0.1:{port}/graphql", token, me, since, args.samples, pids
-                )
-                rows.append((total, r))
-                cells = "  ".join(
-                    f"{name} {p50:7.1f} {p95:7.1f} ms cpu {'+'.join(f'{c:.1f}' for c in cpu)}"
-                    for name, (p50, p95, cpu) in r.items()
-                )
-                print(f"{total:>7} docs (seeded in {seed_s:4.1f}s)  {cells}", flush=True)
+            for store in stores:
+                url = f"http://127.0.0.1:{store.port}/graphql"
+                store.ops = _operations(session, url, token, me, since)
+                store.times = {name: [] for name in store.ops}
+                store.cpu = dict.fromkeys(store.ops, 0.0)
+                for call in store.ops.values():  # warm up
+                    for _ in range(3):
+                        await call()
+            for _ in range(args.samples):
+                for store in stores:
+                    for name, call in store.ops.items():
+                        cpu0, t0 = store.cpu_s(), time.perf_counter()
+                        await call()
+                        store.times[name].append((time.perf_counter() - t0) * 1000)
+                        store.cpu[name] += store.cpu_s() - cpu0
         print(
             "\n| measurements | Home p50 / p95 (ms) | History p50 / p95 (ms) | History page 2 p50 / p95 (ms)"
-            " | CPU ms/req Home, History (wire server + subgraph) |"
+            " | CPU ms/req Home, History, page 2 (wire server + subgraph) |"
         )
         print("|---|---|---|---|---|")
-        for total, r in rows:
-            h, p, p2 = r["home"], r["history"], r["history p2"]
-            cpu = ", ".join("+".join(f"{c:.1f}" for c in r[k][2]) for k in ("home", "history"))
-            print(
-                f"| {total:,} | {h[0]:.1f} / {h[1]:.1f} | {p[0]:.1f} / {p[1]:.1f} "
-                f"| {p2[0]:.1f} / {p2[1]:.1f} | {cpu} |"
-            )
-        first, last = rows[0][1], rows[-1][1]
+        for store in stores:
+            t = store.times
+            cells = " | ".join(f"{_pct(t[k], 0.5):.1f} / {_pct(t[k], 0.95):.1f}" for k in t)
+            cpu = ", ".join(f"{store.cpu[k] * 1000 / len(t[k]):.1f}" for k in t)
+            print(f"| {store.total:,} | {cells} | {cpu} |")
+        first, last = stores[0], stores[-1]
         print(
-            f"\np95 at {rows[-1][0]:,} / at {rows[0][0]:,}: "
-            + ", ".join(f"{k} {last[k][1] / first[k][1]:.2f}x" for k in last)
+            f"\nat {last.total:,} / at {first.total:,}: "
+            + ", ".join(
+                f"{k} p95 {_pct(last.times[k], 0.95) / _pct(first.times[k], 0.95):.2f}x"
+                f" cpu {last.cpu[k] / max(first.cpu[k], 1e-9):.2f}x"
+                for k in first.times
+            )
         )
     finally:
-        if sub is not None:
-            _stop(sub)
-        if mongo is not None:
-            mongo.stop()
-        else:
-            await client.drop_database(database)
-        await client.close()
+        for store in stores:
+            if store.sub is not None:
+                _stop(store.sub)
+            if store.mongo is not None:
+                store.mongo.stop()
+        if args.mongo_url:
+            external: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(args.mongo_url)
+            for _, database in dropped:
+                await external.drop_database(database)
+            await external.close()
         from redis.asyncio import Redis
 
         redis = Redis.from_url(args.redis_url)
