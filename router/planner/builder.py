@@ -533,6 +533,9 @@ class PlanBuilder(Ownership):
             node.query = head + node.selection.render()
         else:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
+            rep = node.representation
+            reps = (f"{t}>{node.rep_typename.get(t, t)}{rep[t].render()}" for t in sorted(rep))
+            node.rep_key = ".".join(node.path) + "|" + "|".join(reps)
             node.query = (
                 f"query({defs}){{_entities(representations:$representations){node.selection.render()}}}"
             )
