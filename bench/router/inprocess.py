@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cpu_per_request import BENCH, SUBGRAPHS, wait_http
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository's root
+from bench.router.cpu_per_request import BENCH, SUBGRAPHS, wait_http
 
 
 class Recording:
