@@ -15,7 +15,9 @@ from collections import deque
 
 import httptools
 
-IDLE_SECONDS = 30.0  # an idle connection older than this is closed instead of reused
+# An idle connection older than this is closed instead of reused: below the keep-alive timeouts of uvicorn
+# and Node.js (5 s), so a request is not written onto a socket the server is just closing.
+IDLE_SECONDS = 4.0
 
 
 class ConnectionFailed(Exception):

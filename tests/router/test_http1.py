@@ -196,3 +196,18 @@ async def test_connections_per_host_are_limited() -> None:
         assert got == [(200, b"{}")] * 6
         assert stats["max_open"] == 2
     client.close()
+
+
+async def test_a_connection_idle_past_the_servers_keep_alive_is_not_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import router.executor.http1 as http1
+
+    monkeypatch.setattr(http1, "IDLE_SECONDS", 0.05)
+    client = Http1Client()
+    async with server(echo_keepalive) as (port, stats):
+        await client.post("127.0.0.1", port, "/", b"1", {}, 5)
+        await asyncio.sleep(0.1)
+        assert await client.post("127.0.0.1", port, "/", b"2", {}, 5) == (200, b'{"data":{"echo":2}}')
+        assert stats["connections"] == 2
+    client.close()
