@@ -60,11 +60,15 @@ class RouterApp:
         self.app.router.add_route("*", "/graphql", self.other_method)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
+        self.breakers: Any = None  # resilience.Breakers of the subgraphs; read-only (`statuses()`)
+        self.draining = False  # shutting down: /ready answers 503
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
 
     async def ready(self, request: web.Request) -> web.Response:
+        if self.draining:
+            return _json(503, {"status": "draining"})
         if self.gateway is None:
             return _json(503, {"status": "starting"})
         return _json(200, {"status": "ready"})
