@@ -71,7 +71,10 @@ class RouterApp:
             return _json(503, {"status": "draining"})
         if self.gateway is None:
             return _json(503, {"status": "starting"})
-        return _json(200, {"status": "ready"})
+        body: dict[str, Any] = {"status": "ready"}
+        if self.breakers is not None:  # ready with an open breaker too: the other subgraphs still answer
+            body["breakers"] = {b.name: b.state.value for b in self.breakers.statuses()}
+        return _json(200, body)
 
     # -- POST ----------------------------------------------------------------------------------------------
     async def post_graphql(self, request: web.Request) -> web.StreamResponse:

@@ -22,7 +22,9 @@ class Clock:
 def breaker(settings: BreakerSettings = SEED) -> tuple[CircuitBreaker, Clock, list[tuple[State, State]]]:
     clock = Clock()
     changes: list[tuple[State, State]] = []
-    b = CircuitBreaker("svc", settings, clock=clock, on_change=lambda _n, old, new: changes.append((old, new)))
+    b = CircuitBreaker(
+        "svc", settings, clock=clock, on_change=lambda _n, old, new: changes.append((old, new))
+    )
     return b, clock, changes
 
 

@@ -12,12 +12,12 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.router.support.fixture_subgraph import FixtureSubgraph
 
 
-async def main(spec_file: str, port: int) -> None:
-    spec = json.loads(Path(spec_file).read_text())
+async def main(spec: dict[str, Any], port: int) -> None:
     sub = FixtureSubgraph(spec["name"], spec["sdl"], spec.get("data", {}))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -28,4 +28,4 @@ async def main(spec_file: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(json.loads(Path(sys.argv[1]).read_text()), int(sys.argv[2])))
