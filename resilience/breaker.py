@@ -150,10 +150,10 @@ class CircuitBreaker:
         if trial:
             self._trials -= 1
 
-    def guard(self) -> Guard:
-        """`async with` (or `with`) block: an exception counts as a failure unless the block handled it;
-        `call.failed()` marks one without raising; cancellation counts as neither."""
-        return Guard(self)
+    def guard(self, counts: tuple[type[Exception], ...] = (Exception,)) -> Guard:
+        """`async with` (or `with`) block: an exception of `counts` leaving it is a failure (another one is
+        an answer: a success); `call.failed()` marks one without raising; cancellation counts as neither."""
+        return Guard(self, counts)
 
     # -- state -------------------------------------------------------------------------------------------
     def _count(self, failed: int) -> None:
@@ -193,10 +193,11 @@ class CircuitBreaker:
 
 
 class Guard:
-    __slots__ = ("_failed", "breaker", "trial")
+    __slots__ = ("_failed", "breaker", "counts", "trial")
 
-    def __init__(self, breaker: CircuitBreaker) -> None:
+    def __init__(self, breaker: CircuitBreaker, counts: tuple[type[Exception], ...] = (Exception,)) -> None:
         self.breaker = breaker
+        self.counts = counts
         self.trial = False
         self._failed = False
 
@@ -212,7 +213,7 @@ class Guard:
     ) -> None:
         if kind is not None and not issubclass(kind, Exception):
             self.breaker.release(self.trial)  # cancelled, interrupted: no verdict on the provider
-        elif kind is not None or self._failed:
+        elif self._failed or (kind is not None and issubclass(kind, self.counts)):
             self.breaker.failure(self.trial)
         else:
             self.breaker.success(self.trial)
