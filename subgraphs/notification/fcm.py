@@ -65,6 +65,7 @@ class SendResult:
     error_code: str | None = None  # FCM ErrorCode (UNREGISTERED, ...) or the HTTP status name
     retry_after_s: float | None = None
     detail: str = ""
+    sent: bool = True  # False: held back by the circuit breaker (not an attempt FCM saw)
 
     @property
     def token_dead(self) -> bool:
@@ -130,7 +131,7 @@ class FcmClient:
                 return result
         except BreakerOpen as e:
             return SendResult(ok=False, error_code="UNAVAILABLE", retry_after_s=e.retry_after_s,
-                              detail="not sent: FCM has been failing (circuit breaker open)")
+                              detail="not sent: FCM has been failing (circuit breaker open)", sent=False)
 
     async def _send(self, msg: PushMessage) -> SendResult:
         body = self.payload(msg)
