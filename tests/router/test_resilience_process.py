@@ -141,6 +141,7 @@ extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@
 type Query { slow: String }
 """
 TOPIC = "drain"
+TOKEN = "x-graphql-event-stream-token"
 SUB = '{"query": "subscription { published(topic: \\"drain\\") { value } }"}'
 
 
@@ -170,7 +171,15 @@ async def test_sigterm_drains_requests_refuses_new_connections_and_closes_subscr
             )
             sse_text = asyncio.ensure_future(_read_all(sse))
             multipart_text = asyncio.ensure_future(_read_all(multipart))
-            await subscribed(TOPIC, 3)
+            # graphql-sse, single connection: reserve, open the stream, put an operation onto it.
+            async with http.put(url) as r:
+                token = await r.text()
+            stream = await http.get(url, headers={"Accept": "text/event-stream", TOKEN: token})
+            single_text = asyncio.ensure_future(_read_all(stream))
+            on_stream = {**body, "extensions": {"operationId": "op1"}}
+            async with http.post(url, json=on_stream, headers={TOKEN: token}) as r:
+                assert r.status == 202
+            await subscribed(TOPIC, 4)
 
             slow = asyncio.ensure_future(ask(http, url, "{ slow }"))
             await asyncio.sleep(0.4)  # in flight at the subgraph
@@ -184,6 +193,12 @@ async def test_sigterm_drains_requests_refuses_new_connections_and_closes_subscr
             assert events[-1].startswith("event: complete")
             last = json.loads(events[-2].split("data: ", 1)[1])
             assert last["errors"][0]["extensions"]["code"] == "SHUTTING_DOWN"
+            text = await asyncio.wait_for(single_text, 5)
+            events = [e for e in text.split("\n\n") if e.strip() and not e.startswith(":")]
+            assert [e.split("\n", 1)[0] for e in events] == ["event: next", "event: complete"]
+            last = json.loads(events[0].split("data: ", 1)[1])
+            assert last["id"] == "op1"
+            assert last["payload"]["errors"][0]["extensions"]["code"] == "SHUTTING_DOWN"
             text = await asyncio.wait_for(multipart_text, 5)
             assert text.endswith("--graphql--\r\n")
             assert json.loads(text.split("\r\n\r\n")[-1].split("\r\n")[0])["errors"][0]["extensions"] == {
