@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from router.executor import AiohttpTransport
+from router.executor import AiohttpTransport, Transport
 from router.gateway import Gateway
 from router.server.app import RouterApp
 from router.server.edge_auth import EdgeAuth, TokenVerifier
@@ -19,6 +19,7 @@ from router.server.settings import HttpSettings
 from router.subscriptions import SubscriptionHandler
 from router.subscriptions.settings import StreamSettings
 from router.supergraph import load_supergraph
+from router.telemetry import Telemetry
 
 log = logging.getLogger("router")
 
@@ -41,7 +42,11 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
 
     router_app = RouterApp(http_settings)
-    transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
+    transport: Transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
+    telemetry = Telemetry.from_env()
+    if telemetry is not None:
+        router_app.telemetry = telemetry
+        transport = telemetry.instrument(transport)
     router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
@@ -92,3 +97,5 @@ async def serve(
         await transport.close()
         if router_app.edge_auth is not None:
             await router_app.edge_auth.aclose()
+        if telemetry is not None:
+            await asyncio.to_thread(telemetry.shutdown)  # flushes queued spans
