@@ -31,7 +31,8 @@ class OperationTelemetry(SchemaExtension):
         requests, latency = metrics.operation(service, name, op_type)
         requests.inc()
         elapsed = perf_counter() - started
-        latency.observe(elapsed)
+        if op_type != "subscription":  # a subscription's "latency" would be how long it stayed open
+            latency.observe(elapsed)
         result = ctx.result
         errors = list(getattr(result, "errors", None) or ctx.pre_execution_errors or ())
         codes = [str((e.extensions or {}).get("code") or "INTERNAL_SERVER_ERROR") for e in errors]
