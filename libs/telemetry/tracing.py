@@ -57,9 +57,9 @@ def tracer() -> Tracer | None:
 
 
 def flush_tracing() -> None:
-    """Exports what is queued (at shutdown; the provider stays usable)."""
+    """Exports what is queued (at shutdown; the provider stays usable), waiting 5 s at most."""
     if _provider is not None:
-        _provider.force_flush()
+        _provider.force_flush(timeout_millis=5000)
 
 
 # -- CloudEvents ---------------------------------------------------------------------------------------------
