@@ -56,6 +56,9 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_json: bool = Field(True, alias="LOG_JSON")
+    # `manpasik worker` serves /metrics here (it has no web server otherwise); None: no metrics port.
+    worker_metrics_port: int | None = Field(None, alias="WORKER_METRICS_PORT")
+    worker_metrics_host: str = Field("127.0.0.1", alias="WORKER_METRICS_HOST")
 
     # Events (libs.events): approximate cap per stream (MAXLEN ~); 0 disables trimming.
     event_stream_maxlen: int = Field(1_000_000, alias="EVENT_STREAM_MAXLEN")

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from libs.config import Settings, SubgraphSettings
@@ -48,9 +49,12 @@ async def run_worker(
 def _run_worker(args: argparse.Namespace) -> int:
     from libs.config import get_settings
     from libs.logging import configure_logging
+    from libs.telemetry.server import metrics_server
+    from libs.telemetry.tracing import configure_tracing, flush_tracing
 
     settings = get_settings()
     configure_logging(f"{args.name}-worker", settings.log_level, settings.log_json)
+    configure_tracing(f"{args.name}-worker")
     log = logging.getLogger("manpasik.worker")
 
     async def main() -> None:
@@ -58,9 +62,16 @@ def _run_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then leave
             loop.add_signal_handler(sig, stop.set)
-        log.warning("%s workers started (pid %d)", args.name, os.getpid())
-        await run_worker(args.name, settings, stop)
-        log.warning("%s workers stopped", args.name)
+        async with AsyncExitStack() as stack:
+            if settings.worker_metrics_port is not None:
+                port = await stack.enter_async_context(
+                    metrics_server(settings.worker_metrics_host, settings.worker_metrics_port))
+                log.warning("%s workers: metrics on http://%s:%d/metrics", args.name,
+                            settings.worker_metrics_host, port)
+            log.warning("%s workers started (pid %d)", args.name, os.getpid())
+            await run_worker(args.name, settings, stop)
+            log.warning("%s workers stopped", args.name)
+        flush_tracing()
 
     asyncio.run(main())
     return 0

@@ -161,6 +161,11 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
     from router.server import serve
     from router.server.settings import HttpSettings
     from router.subscriptions.settings import StreamSettings
+    from router.telemetry.logs import configure_logging
+
+    # The platform's names (LOG_LEVEL, LOG_JSON), so one setting shapes every process's log lines.
+    json_logs = os.environ.get("LOG_JSON", "true").lower() not in ("0", "false", "no", "off")
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), json_logs)
 
     if args.verify_tokens and verifier is None:
         print(NO_VERIFIER, file=sys.stderr)

@@ -10,6 +10,11 @@ can be compared without interleaving rounds.  Every response is checked against 
 
 A target is NAME=CHECKOUT: the router is run from that checkout (`python -m router`) with this venv's Python.
 Subgraphs listen on --port-base..+3 (4501-4504 by default, away from the shared harness's 4401-4404).
+`--target-env NAME:KEY=VALUE` sets a variable for one target's router; `{otlp}` in a value is the address
+of an OTLP/HTTP trace sink this script runs (it counts the spans it is sent), e.g. telemetry off vs on:
+
+    .venv/bin/python bench/router/cpu_per_request.py --target off=. --target on=. \
+        --target-env off:ROUTER_METRICS=off --target-env on:OTEL_EXPORTER_OTLP_ENDPOINT={otlp}
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = Path(os.environ.get("GATEWAY_BENCH_DIR", REPO.parent / "shared" / "bench" / "gateways"))
@@ -84,15 +90,46 @@ async def load(url: str, query: str, requests: int, concurrency: int) -> bytes:
     return first[0]
 
 
+class SpanSink:
+    """Receives OTLP/HTTP trace exports (`POST /v1/traces`) and counts their spans."""
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        async def traces(request: web.Request) -> web.Response:
+            req = ExportTraceServiceRequest()
+            req.ParseFromString(await request.read())
+            self.spans += sum(len(ss.spans) for rs in req.resource_spans for ss in rs.scope_spans)
+            return web.Response(body=b"", content_type="application/x-protobuf")
+
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/traces", traces)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
 async def measure(
-    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace
+    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace, env: dict[str, str]
 ) -> tuple[float, float]:
     """(CPU ms per request, wall RPS) of one router process started from `checkout`."""
     port = free_port()
     cmd = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port)]
     if args.no_dedup:
         cmd.append("--no-dedup")
-    proc = subprocess.Popen(cmd, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **env})
     try:
         url = f"http://127.0.0.1:{port}/graphql"
         await wait_http(url, {"query": "{ __typename }"})
@@ -103,7 +140,8 @@ async def measure(
         return (cpu1 - cpu0) * 1000 / args.requests, args.requests / (t1 - t0)
     finally:
         proc.terminate()
-        proc.wait(10)
+        # Off the loop: a router flushing its spans at exit needs the sink (in this loop) to answer.
+        await asyncio.to_thread(proc.wait, 30)
 
 
 async def main() -> None:
@@ -116,9 +154,18 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port-base", type=int, default=4501)
     ap.add_argument("--no-dedup", action="store_true", help="pass --no-dedup to the routers")
+    ap.add_argument("--target-env", action="append", default=[], help="NAME:KEY=VALUE ({otlp}: the sink)")
     args = ap.parse_args()
     targets = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.target)]
     scenarios = args.scenario or ["main", "fanout"]
+    sink = SpanSink()
+    if any("{otlp}" in e for e in args.target_env):
+        await sink.start()
+    envs: dict[str, dict[str, str]] = {n: {} for n, _ in targets}
+    for item in args.target_env:
+        name, _, assignment = item.partition(":")
+        key, _, value = assignment.partition("=")
+        envs[name][key] = value.replace("{otlp}", sink.url)
 
     procs = []
     try:
@@ -149,7 +196,7 @@ async def main() -> None:
             for r in range(args.rounds):
                 order = targets[r % len(targets) :] + targets[: r % len(targets)]
                 for name, checkout in order:
-                    runs[name].append(await measure(checkout, supergraph, query, args))
+                    runs[name].append(await measure(checkout, supergraph, query, args, envs[name]))
             for name, _ in targets:
                 cpu = [c for c, _ in runs[name]]
                 rps = [w for _, w in runs[name]]
@@ -157,7 +204,10 @@ async def main() -> None:
                 cpu_ms, wall = statistics.median(cpu), statistics.median(rps)
                 print(f"| {scenario} | {name} | {cpu_ms:.2f} | {rounds} | {wall:.0f} |")
         supergraph.unlink()
+        if sink.url:
+            print(f"spans received by the OTLP sink: {sink.spans}")
     finally:
+        await sink.stop()
         for p in procs:
             p.terminate()
             p.wait(10)

@@ -1,4 +1,5 @@
-"""Builds a subgraph's ASGI app: /graphql (HTTP + graphql-transport-ws), /health, /ready, request ids.
+"""Builds a subgraph's ASGI app: /graphql (HTTP + graphql-transport-ws), /health, /ready, /metrics, request
+ids, a span per request (`libs.telemetry`).
 
 Stores and clients are opened in the lifespan (never at import time) by the subgraph's own `resources`
 context manager; its `ready()` says whether they are reachable.
@@ -12,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -21,6 +22,9 @@ from libs.auth.tokens import Authenticator
 from libs.config import Settings, get_settings
 from libs.graphql.context import Context
 from libs.logging import configure_logging, new_request_id, request_id_var
+from libs.telemetry.asgi import TelemetryMiddleware
+from libs.telemetry.metrics import exposition
+from libs.telemetry.tracing import configure_tracing, flush_tracing
 
 log = logging.getLogger("manpasik.app")
 
@@ -70,6 +74,7 @@ def create_subgraph_app(
     when they run as a process of their own: `manpasik worker <name>`)."""
     settings = settings or get_settings()
     configure_logging(name, settings.log_level, settings.log_json)
+    configure_tracing(name)  # only when OTEL_* name an endpoint
     state: dict[str, Resources] = {}
 
     @asynccontextmanager
@@ -83,6 +88,7 @@ def create_subgraph_app(
             log.info("%s subgraph started", name)
             yield
             state.pop("resources", None)
+        flush_tracing()
 
     async def context_getter(request: Request = None, websocket: WebSocket = None) -> Context[Any]:  # type: ignore[assignment]
         res = state["resources"]
@@ -119,6 +125,12 @@ def create_subgraph_app(
             return JSONResponse({"status": "unavailable", "service": name, "error": str(e)[:200]}, 503)
         return JSONResponse({"status": "ready", "service": name, "checks": checks})
 
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = await exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(TelemetryMiddleware, service=name)  # inside: the request id is set already
     app.add_middleware(RequestIdMiddleware)
     return app
 

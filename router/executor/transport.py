@@ -109,10 +109,9 @@ class AiohttpTransport:
             self._plain[url] = _plain_http(url)
         plain = self._plain[url]
         if plain is not None:
+            limit = self._fetch_s if timeout_s is None else min(timeout_s, self._fetch_s)
             try:
-                status, data = await self._http1.post(
-                    *plain, body, headers, self._fetch_s if timeout_s is None else min(timeout_s, self._fetch_s)
-                )
+                status, data = await self._http1.post(*plain, body, headers, limit)
             except TimeoutError:
                 raise SubgraphFetchError(service, "timed out", TIMEOUT) from None
             except ConnectionFailed as exc:

@@ -31,6 +31,7 @@ from router.server.http_protocol import (
     request_error_status,
 )
 from router.server.settings import HttpSettings
+from router.telemetry import Telemetry
 
 log = logging.getLogger("router.server")
 
@@ -53,6 +54,7 @@ class RouterApp:
         self.app = web.Application(client_max_size=self.settings.max_body_bytes)
         self.app.router.add_get("/health", self.health)
         self.app.router.add_get("/ready", self.ready)
+        self.app.router.add_get("/metrics", self.metrics)
         self.app.router.add_post("/graphql", self.post_graphql)
         self.app.router.add_get("/graphql", self.get_graphql)
         self.app.router.add_put("/graphql", self.put_graphql)
@@ -64,6 +66,7 @@ class RouterApp:
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
         self.breakers: Any = None  # resilience.Breakers of the subgraphs; read-only (`statuses()`)
         self.draining = False  # shutting down: /ready answers 503
+        self.telemetry: Telemetry | None = None  # metrics and traces, from the environment
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
@@ -77,6 +80,11 @@ class RouterApp:
         if self.breakers is not None:  # ready with an open breaker too: the other subgraphs still answer
             body["breakers"] = {b.name: b.state.value for b in self.breakers.statuses()}
         return _json(200, body)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        if self.telemetry is None:
+            return web.Response(status=404, text="telemetry is off\n")
+        return await self.telemetry.serve_metrics(request)
 
     # -- POST ----------------------------------------------------------------------------------------------
     async def post_graphql(self, request: web.Request) -> web.StreamResponse:
@@ -195,20 +203,25 @@ class RouterApp:
     async def _execute(
         self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str, allow_mutation: bool
     ) -> web.Response:
+        headers = ForwardedFor(request)
+        seen = self.telemetry.request(headers) if self.telemetry is not None else None
         try:
             result = await gw.execute_dict(
-                params["query"],
-                params.get("variables"),
-                params.get("operationName"),
-                ForwardedFor(request),
-                allow_mutation,
+                params["query"], params.get("variables"), params.get("operationName"), headers, allow_mutation
             )
         except RequestError as exc:
+            if seen is not None:
+                seen.finish(None, exc.errors)
             return _request_error(exc, media)
-        except Exception:
+        except Exception as exc:
             # Never a traceback to the client; the log has it.
             log.exception("internal error while executing an operation")
+            if seen is not None:
+                seen.crashed(exc)
             return web.Response(status=500, body=orjson.dumps(INTERNAL), content_type=media)
+        if seen is not None:  # the operation is in the cache now: looking it up again costs a hash
+            seen.finish(gw.operations.prepare(params["query"], params.get("operationName")),
+                        result.get("errors", ()))
         return web.Response(status=200, body=orjson.dumps(result), content_type=media)
 
     async def _stream(

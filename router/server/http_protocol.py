@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from router.telemetry.metrics import count_error
+
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -120,6 +122,7 @@ class BadRequest(Exception):
 
 
 def error_body(message: str, code: str) -> bytes:
+    count_error(code)  # every transport-level refusal passes here
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from router.executor import AiohttpTransport
+from router.executor import AiohttpTransport, Transport
 from router.executor.resilience import FetchPolicy, ResilienceSettings
 from router.gateway import Gateway
 from router.server.app import RouterApp
@@ -20,6 +20,8 @@ from router.server.settings import HttpSettings
 from router.subscriptions import SubscriptionHandler
 from router.subscriptions.settings import StreamSettings
 from router.supergraph import load_supergraph
+from router.telemetry import Telemetry
+from router.telemetry.metrics import watch_breakers
 
 log = logging.getLogger("router")
 
@@ -45,8 +47,13 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
 
     router_app = RouterApp(http_settings)
-    transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup, policy=FetchPolicy(resilience))
-    router_app.breakers = transport.breakers
+    transport: Transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup, policy=FetchPolicy(resilience))
+    router_app.breakers = breakers = transport.breakers
+    telemetry = Telemetry.from_env()
+    if telemetry is not None:
+        router_app.telemetry = telemetry
+        watch_breakers(lambda: {b.name: b.state.value for b in breakers.statuses()})
+        transport = telemetry.instrument(transport)
     router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
@@ -104,3 +111,5 @@ async def serve(
         await transport.close()
         if router_app.edge_auth is not None:
             await router_app.edge_auth.aclose()
+        if telemetry is not None:
+            await asyncio.to_thread(telemetry.shutdown)  # flushes queued spans

@@ -39,8 +39,12 @@ def _own_names(row: registry.Subgraph) -> set[str]:
     return {(prefix + field).upper() for field in cls.model_fields}
 
 
+# Read by the OpenTelemetry SDK itself (router.telemetry, libs.telemetry), under their standard names.
+OTEL_NAMES = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
+
+
 def test_environment_names_are_settings_the_code_reads() -> None:
-    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"}
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"} | OTEL_NAMES
     compose = _compose()
     env = compose["x-service"]["environment"]
     assert set(env) <= known, set(env) - known
@@ -61,9 +65,24 @@ def test_the_env_example_names_settings_the_code_reads() -> None:
 
 def test_images_are_pinned_and_dockerfile_runs_the_cli() -> None:
     services = _compose()["services"]
-    for name in ("postgres", "mongo", "redis", "jaeger", "prometheus"):
+    for name in ("postgres", "mongo", "redis", "jaeger", "prometheus", "grafana"):
         image = services[name]["image"]
         assert ":" in image and not image.endswith(":latest"), image
     dockerfile = (DOCKER / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["manpasik"]' in dockerfile
     assert "USER manpasik" in dockerfile
+
+
+def test_prometheus_scrapes_every_process_and_grafana_is_provisioned() -> None:
+    config = yaml.safe_load((DOCKER / "prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    expected = {f"{row.name}:{row.port}" for row in registry.SUBGRAPHS} | {f"router:{registry.ROUTER_PORT}"}
+    assert targets == expected
+    assert all(job["metrics_path"] == "/metrics" for job in config["scrape_configs"])
+    grafana = _compose()["services"]["grafana"]
+    mounted = {v.split(":")[0] for v in grafana["volumes"]}
+    assert mounted == {"./grafana/provisioning", "./grafana/dashboards"}
+    for path in mounted:
+        assert (DOCKER / path).is_dir()
+    sources = yaml.safe_load((DOCKER / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    assert {d["url"] for d in sources["datasources"]} == {"http://prometheus:9090", "http://jaeger:16686"}
