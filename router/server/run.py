@@ -47,8 +47,9 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
 
     router_app = RouterApp(http_settings)
-    transport: Transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup, policy=FetchPolicy(resilience))
-    router_app.breakers = breakers = transport.breakers
+    http = AiohttpTransport(timeout=fetch_timeout, dedup=dedup, policy=FetchPolicy(resilience))
+    router_app.breakers = breakers = http.breakers
+    transport: Transport = http
     telemetry = Telemetry.from_env()
     if telemetry is not None:
         router_app.telemetry = telemetry
