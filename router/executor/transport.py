@@ -110,9 +110,8 @@ class AiohttpTransport:
         plain = self._plain[url]
         if plain is not None:
             try:
-                status, data = await self._http1.post(
-                    *plain, body, headers, self._fetch_s if timeout_s is None else min(timeout_s, self._fetch_s)
-                )
+                limit_s = self._fetch_s if timeout_s is None else min(timeout_s, self._fetch_s)
+                status, data = await self._http1.post(*plain, body, headers, limit_s)
             except TimeoutError:
                 raise SubgraphFetchError(service, "timed out", TIMEOUT) from None
             except ConnectionFailed as exc:
