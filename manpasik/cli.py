@@ -28,6 +28,9 @@ def _run_subgraph(args: argparse.Namespace) -> int:
         lifespan="on",
         ws="websockets-sansio",
         timeout_graceful_shutdown=5,
+        # The peer address stays the socket's: X-Forwarded-For counts only when the router signed the
+        # request (libs.graphql.router_credential), not whenever the peer is 127.0.0.1 (uvicorn's default).
+        proxy_headers=False,
     )
     return 0
 

@@ -182,6 +182,8 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
             ws_ping_seconds=args.ws_ping_interval,
             ws_pong_timeout_seconds=args.ws_pong_timeout,
         ),
+        # From the environment only (an argument would show in `ps`): signs every subgraph request.
+        subgraph_secret=os.environ.get("ROUTER_SUBGRAPH_SECRET") or None,
     )
     try:
         import uvloop
