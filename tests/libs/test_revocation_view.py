@@ -1,5 +1,5 @@
-"""The local revocation view: loaded at start, kept current by pub/sub, and handing over to Redis (fail closed)
-as soon as it stops hearing from Redis."""
+"""The local revocation view: loaded at start, kept current by pub/sub, and handing over to Redis (fail
+closed) as soon as it stops hearing from Redis."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ async def log_in(
     raw_headers: dict[str, str] | None = None, **kw: Any
 ) -> dict[str, Any]:
     """Logs in from `ip` (a fresh address by default, so per-IP throttling of one test never hits another),
-    as the router sends it (signed); `raw_headers`: exactly these headers instead, as a direct caller would."""
+    as the router sends it (signed); `raw_headers`: exactly these headers instead, as a direct caller
+    would."""
     headers = raw_headers if raw_headers is not None else from_router({"x-forwarded-for": ip or random_ip()})
     return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, headers=headers, **kw)
 
