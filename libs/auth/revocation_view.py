@@ -32,6 +32,7 @@ log = logging.getLogger("manpasik.auth.revocations")
 Listener = Callable[[frozenset[str]], None]
 RECONNECT_DELAY_S = 0.5
 PRUNE_INTERVAL_S = 30.0
+MIN_PING_INTERVAL_S = 0.05
 
 
 class RevocationView:
@@ -115,7 +116,7 @@ class RevocationView:
         return frozenset(loaded)
 
     async def _follow(self, pubsub: PubSub) -> None:
-        interval = self.stale_after_s / 3
+        interval = max(MIN_PING_INTERVAL_S, self.stale_after_s / 3)  # never a busy loop, however small
         next_ping = time.monotonic()
         next_prune = time.monotonic() + PRUNE_INTERVAL_S
         while True:
