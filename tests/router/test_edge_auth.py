@@ -5,7 +5,10 @@ per-IP limits."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,7 +29,7 @@ from libs.graphql.schema import build_schema
 from libs.redis import create_redis
 from libs.testing import running_app
 from libs.testing.graphql import from_router
-from libs.testing.router import router_process
+from libs.testing.router import ROOT, router_process
 
 SEEN: list[str] = []  # requests that reached the subgraph
 
@@ -187,3 +190,16 @@ async def test_the_router_ends_streams_of_a_revoked_session_itself(
         assert time.monotonic() - started < 1.0
         assert msg["type"] == "error" and msg["id"] == "1"
         assert msg["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_prod_router_without_the_subgraph_secret_refuses_to_start() -> None:
+    """Unsigned, every caller would count as the router's own address in the subgraphs' per-address limits."""
+    env = {k: v for k, v in os.environ.items() if k != "ROUTER_SUBGRAPH_SECRET"} | {"MANPASIK_ENV": "prod"}
+    for secret in (None, "too-short"):
+        run_env = env if secret is None else env | {"ROUTER_SUBGRAPH_SECRET": secret}
+        done = subprocess.run(
+            [sys.executable, "-m", "manpasik", "router", "serve", "--supergraph", "unused.graphql"],
+            cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "ROUTER_SUBGRAPH_SECRET must be a random secret" in done.stderr
