@@ -67,3 +67,13 @@ def test_the_signature_is_checked_in_full() -> None:
     assert not credential.valid(f"v2.{ts}.{mac}", now)
     assert not credential.valid("", now) and not credential.valid("garbage", now)
     assert not RouterCredential(None).valid(good, now)  # no secret configured: nobody is the router
+
+
+def test_what_the_router_signs_is_what_subgraphs_accept() -> None:
+    """Two implementations (the router imports nothing of ours): they must agree, byte for byte."""
+    from router.gateway.credential import SubgraphCredential
+
+    secret = secrets.token_urlsafe(32)
+    value = SubgraphCredential(secret).value()
+    assert RouterCredential(secret).valid(value)
+    assert not RouterCredential(secret + "x").valid(value)
