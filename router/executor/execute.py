@@ -7,8 +7,9 @@ from typing import Any
 
 import orjson
 
+from router.executor.fetch_errors import HTTP_ERROR, SubgraphFetchError
 from router.executor.merge import extract, merge_into, objects_at, objects_with_paths
-from router.executor.transport import SubgraphFetchError, Transport
+from router.executor.transport import Transport
 from router.planner.plan import FetchNode, QueryPlan
 from router.supergraph.model import Supergraph
 
@@ -46,8 +47,9 @@ class PlanExecutor:
         nodes = [n for n in plan.nodes if not (skip_root and n.kind == "root")]
         if not nodes:
             return
+        retry = plan.operation_type != "mutation"  # a mutation's fetches are never retried
         if len(nodes) == 1:  # its only possible dependency is the (skipped) root
-            await self.fetch(nodes[0], variables, headers, data, errors)
+            await self.fetch(nodes[0], variables, headers, data, errors, retry)
             return
         if id(data) in self._reps:  # the same tree run twice at once: nothing shared
             await self._run(plan, nodes, variables, headers, data, errors, skip_root)
@@ -68,6 +70,7 @@ class PlanExecutor:
         errors: list[dict[str, Any]],
         skip_root: bool,
     ) -> None:
+        retry = plan.operation_type != "mutation"
         tasks: dict[int, asyncio.Future[None]] = {}
         if skip_root:
             for n in plan.nodes:
@@ -79,7 +82,7 @@ class PlanExecutor:
         async def run_node(node: FetchNode) -> None:
             if node.depends:
                 await asyncio.gather(*(tasks[d.id] for d in node.depends))
-            await self.fetch(node, variables, headers, data, errors)
+            await self.fetch(node, variables, headers, data, errors, retry)
 
         for node in nodes:
             tasks[node.id] = asyncio.create_task(run_node(node))
@@ -92,7 +95,9 @@ class PlanExecutor:
         headers: dict[str, str],
         data: dict[str, Any],
         errors: list[dict[str, Any]],
+        retry: bool = False,
     ) -> None:
+        """`retry`: the fetch may be retried (it belongs to a query or subscription)."""
         vars_out = {v: variables[v] for v in node.variables if v in variables}
         groups: list[list[dict[str, Any]]] = []
         shared = self._reps.get(id(data))
@@ -109,17 +114,19 @@ class PlanExecutor:
             vars_out["representations"] = reps
         body = orjson.dumps({"query": node.query, "variables": vars_out})
         try:
+            query = node.operation_type == "query"
             raw = await self.transport.post(
-                node.service, self.urls[node.graph], body, headers, node.operation_type == "query"
+                node.service, self.urls[node.graph], body, headers, query, retry and query
             )
             resp = orjson.loads(raw)
             if not isinstance(resp, dict):
-                raise SubgraphFetchError(node.service, "response is not a JSON object")
+                raise SubgraphFetchError(node.service, "response is not a JSON object", "BAD_RESPONSE")
         except SubgraphFetchError as exc:
-            errors.extend(self.fetch_errors(node, str(exc), data, groups))
+            errors.extend(self.fetch_errors(node, exc, data, groups))
             return
         except orjson.JSONDecodeError:
-            errors.extend(self.fetch_errors(node, "invalid JSON in response", data, groups))
+            bad = SubgraphFetchError(node.service, "invalid JSON in response", "BAD_RESPONSE")
+            errors.extend(self.fetch_errors(node, bad, data, groups))
             return
         rdata = resp.get("data")
         if shared is not None:
@@ -176,13 +183,20 @@ class PlanExecutor:
         return reps, groups
 
     def fetch_errors(
-        self, node: FetchNode, message: str, data: dict[str, Any], groups: list[list[dict[str, Any]]]
+        self,
+        node: FetchNode,
+        exc: SubgraphFetchError,
+        data: dict[str, Any],
+        groups: list[list[dict[str, Any]]],
     ) -> list[dict[str, Any]]:
-        """One error per field the failed fetch should have filled, at that field's path."""
-        error = {
-            "message": f'Failed to fetch from subgraph "{node.service}": {message}',
-            "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": node.service},
-        }
+        """One error per field the failed fetch should have filled, at that field's path: SUBGRAPH_UNAVAILABLE
+        (with `reason` and, for an open breaker, `retryAfter` seconds) or SUBREQUEST_HTTP_ERROR."""
+        ext: dict[str, Any] = {"code": exc.code, "serviceName": node.service}
+        if exc.code != HTTP_ERROR:
+            ext["reason"] = exc.reason
+        if exc.retry_after_s is not None:
+            ext["retryAfter"] = round(exc.retry_after_s, 1)
+        error = {"message": f'Failed to fetch from subgraph "{node.service}": {exc}', "extensions": ext}
         sel = node.selection
         keys = [k for k in sel.fields if k != "__typename"]
         for frag in sel.fragments.values():
