@@ -51,8 +51,14 @@ class Settings(BaseSettings):
     jwt_private_key: str | None = Field(None, alias="JWT_PRIVATE_KEY")
     jwt_previous_public_keys: str = Field("", alias="JWT_PREVIOUS_PUBLIC_KEYS")  # JWKS JSON of retired keys
     jwt_jwks_url: str | None = Field(None, alias="JWT_JWKS_URL")  # default: the auth subgraph's JWKS
-    # Subgraphs sit behind the router, which appends the caller's address to X-Forwarded-For.
+    # A process's local revocation view is trusted only while Redis answered its pings within this many
+    # seconds; when stale, every token check asks Redis (libs.auth.revocation_view).
+    revocation_stale_after_s: float = Field(3.0, alias="REVOCATION_STALE_AFTER_S", gt=0)
+    # Subgraphs sit behind the router, which appends the caller's address to X-Forwarded-For; they believe it
+    # (and X-Request-Id) only from requests the router signed with this shared secret
+    # (libs.graphql.router_credential). Required in prod; `make run` makes one per run.
     trust_forwarded_for: bool = Field(True, alias="TRUST_FORWARDED_FOR")
+    router_subgraph_secret: str | None = Field(None, alias="ROUTER_SUBGRAPH_SECRET")
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_json: bool = Field(True, alias="LOG_JSON")
@@ -90,6 +96,15 @@ class Settings(BaseSettings):
         if problems:
             raise SettingsError("refusing to start in prod: " + "; ".join(problems))
         return self
+
+    def require_router_secret(self) -> None:
+        """Every process that serves a subgraph calls this: prod refuses one without the router's secret."""
+        secret = self.router_subgraph_secret
+        if self.env == "prod" and (not secret or len(secret) < MIN_SECRET_LENGTH):
+            raise SettingsError(
+                "refusing to start in prod: ROUTER_SUBGRAPH_SECRET must be a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters (the router signs its requests with it)"
+            )
 
     def database_name(self, database: str) -> str:
         """A subgraph's database (its settings' `database`) as named on the server: with DB_SUFFIX."""

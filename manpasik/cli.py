@@ -29,6 +29,9 @@ def _run_subgraph(args: argparse.Namespace) -> int:
         lifespan="on",
         ws="websockets-sansio",
         timeout_graceful_shutdown=5,
+        # The peer address stays the socket's: X-Forwarded-For counts only when the router signed the
+        # request (libs.graphql.router_credential), not whenever the peer is 127.0.0.1 (uvicorn's default).
+        proxy_headers=False,
     )
     return 0
 
@@ -120,17 +123,36 @@ def _run_router(argv: list[str]) -> int:
     from manpasik.edge import platform_token_verifier
     from router.cli import main as router_main
 
-    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ:
-        from libs.config import get_settings
-
-        # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
-        try:
-            prod = get_settings().env == "prod"
-        except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
-            prod = True
-        if prod:
-            os.environ["ROUTER_GRAPHIQL"] = "off"
+    # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
+    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ and _is_prod():
+        os.environ["ROUTER_GRAPHIQL"] = "off"
+    refusal = _router_secret_refusal(argv)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     return router_main(argv, verifier=platform_token_verifier)
+
+
+def _is_prod() -> bool:
+    from libs.config import get_settings
+
+    try:
+        return get_settings().env == "prod"
+    except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
+        return True
+
+
+def _router_secret_refusal(argv: list[str]) -> str | None:
+    """A prod router must sign its subgraph requests: unsigned, every caller would count as the router's
+    own address in the subgraphs' per-address limits (libs.graphql.router_credential)."""
+    from libs.config import MIN_SECRET_LENGTH
+
+    if argv[:1] in (["compose"], ["explain"]):
+        return None
+    if len(os.environ.get("ROUTER_SUBGRAPH_SECRET", "")) >= MIN_SECRET_LENGTH or not _is_prod():
+        return None
+    return (f"router: refusing to start in prod: ROUTER_SUBGRAPH_SECRET must be a random secret of at least "
+            f"{MIN_SECRET_LENGTH} characters, the same the subgraphs have")
 
 
 def main(argv: list[str] | None = None) -> int:

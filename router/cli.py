@@ -204,6 +204,8 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         ),
         resilience=cli_resilience.settings_from(args),
         drain_timeout=args.drain_timeout,
+        # From the environment only (an argument would show in `ps`): signs every subgraph request.
+        subgraph_secret=os.environ.get("ROUTER_SUBGRAPH_SECRET") or None,
     )
     try:
         import uvloop

@@ -26,6 +26,7 @@ def router_env(settings: Settings) -> dict[str, str]:
         "JWT_SECRET": settings.jwt_secret,
         "REDIS_URL": settings.redis_url,
         "REDIS_PREFIX": settings.redis_prefix,
+        "ROUTER_SUBGRAPH_SECRET": settings.router_subgraph_secret or "",
     }
 
 

@@ -30,6 +30,12 @@ class TokenVerifier:
     # Who a token the check accepted speaks for (its scopes and policies, e.g. the user's roles): with it the
     # router enforces the supergraph's @authenticated / @requiresScopes / @policy.
     principal: Callable[[str], Awaitable[Principal]] | None = None
+    # Ending sessions: `grants(authorization header)` names what an accepted token stands on (opaque names,
+    # e.g. its id and its session), None when it is refused; `watch(on_revoked)` starts calling
+    # `on_revoked(names)` whenever some are revoked, and the router ends the streams opened with those tokens
+    # (router.subscriptions.sessions). Both or neither.
+    grants: Callable[[str], Awaitable[frozenset[str] | None]] | None = None
+    watch: Callable[[Callable[[frozenset[str]], None]], Awaitable[None]] | None = None
 
 
 class EdgeAuth:

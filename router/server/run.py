@@ -14,10 +14,12 @@ from aiohttp import web
 from router.executor import AiohttpTransport, Transport
 from router.executor.resilience import FetchPolicy, ResilienceSettings
 from router.gateway import Gateway
+from router.gateway.credential import SubgraphCredential
 from router.server.app import RouterApp
 from router.server.edge_auth import EdgeAuth, TokenVerifier
 from router.server.settings import HttpSettings
 from router.subscriptions import SubscriptionHandler
+from router.subscriptions.sessions import OpenStreams
 from router.subscriptions.settings import StreamSettings
 from router.supergraph import load_supergraph
 from router.telemetry import Telemetry
@@ -38,8 +40,10 @@ async def serve(
     stream_settings: StreamSettings | None = None,
     resilience: ResilienceSettings | None = None,
     drain_timeout: float = 10.0,
+    subgraph_secret: str | None = None,
 ) -> int:
-    """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked.
+    """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked (and end
+    streams whose session it reports revoked); `subgraph_secret`: sign every subgraph request with it.
     On SIGTERM/SIGINT: stop listening, end subscriptions cleanly, give in-flight requests `drain_timeout`."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -58,6 +62,10 @@ async def serve(
     router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
+        if verify_tokens.grants is not None and verify_tokens.watch is not None:
+            streams = OpenStreams(verify_tokens.grants)
+            router_app.ws_handler.sessions = streams
+            await verify_tokens.watch(streams.revoked)
     runner = web.AppRunner(
         router_app.app, access_log=None, handle_signals=False, shutdown_timeout=drain_timeout
     )
@@ -91,7 +99,8 @@ async def serve(
             return code
         edge = router_app.edge_auth
         principal = edge.principal if edge is not None and edge.verifier.principal is not None else None
-        router_app.gateway = Gateway(supergraph, transport, principal=principal)
+        credential = SubgraphCredential(subgraph_secret) if subgraph_secret else None
+        router_app.gateway = Gateway(supergraph, transport, principal=principal, credential=credential)
         # Responses allocate many short-lived dicts: move startup objects out of the collector's view and
         # collect the young generation less often, which cuts GC pauses from the latency tail.
         gc.collect()

@@ -13,6 +13,7 @@ from aiohttp import web
 from router.gateway import Gateway
 from router.subscriptions.http_streams import SingleConnections, stream_multipart, stream_sse
 from router.subscriptions.results import open_results
+from router.subscriptions.sessions import OpenStreams
 from router.subscriptions.settings import StreamSettings
 from router.subscriptions.shutdown import until_stopped
 from router.subscriptions.websocket import (
@@ -32,6 +33,7 @@ class SubscriptionHandler:
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self.single = SingleConnections()
+        self.sessions: OpenStreams | None = None  # with a token check that reports revocations
         self.stopping = asyncio.Event()  # set on shutdown: HTTP streams end with SHUTTING_DOWN
 
     def session(self) -> aiohttp.ClientSession:
@@ -62,8 +64,13 @@ class SubscriptionHandler:
     async def results(
         self, payload: dict[str, Any], headers: Any, init: dict[str, Any] | None, allow_mutation: bool = True
     ) -> AsyncIterator[dict[str, Any]]:
-        """Raises RequestError when the operation cannot run; else its results."""
-        return await open_results(self.gateway, self.session(), payload, headers, init, allow_mutation)
+        """Raises RequestError when the operation cannot run; else its results (which end when the session
+        of the token they were opened with ends)."""
+        if self.sessions is None:
+            return await open_results(self.gateway, self.session(), payload, headers, init, allow_mutation)
+        names = await self.sessions.check(headers.get("authorization"))
+        results = await open_results(self.gateway, self.session(), payload, headers, init, allow_mutation)
+        return self.sessions.bind(names, results)
 
     # -- WebSocket -------------------------------------------------------------------------------------
     async def websocket(self, request: web.Request) -> web.StreamResponse:

@@ -49,6 +49,7 @@ def test_environment_names_are_settings_the_code_reads() -> None:
     env = compose["x-service"]["environment"]
     assert set(env) <= known, set(env) - known
     assert env["MANPASIK_ENV"] == "prod"
+    assert "ROUTER_SUBGRAPH_SECRET" in env  # the router and every subgraph share it (prod refuses without)
     for row in registry.SUBGRAPHS:  # a service's own environment: shared names plus its subgraph's
         own = set(compose["services"][row.name].get("environment", {}))
         assert own <= known | _own_names(row), own - known - _own_names(row)

@@ -89,7 +89,7 @@ class AccountService:
             raise BadUserInput("password is required", field="password")
         # Per IP only with the caller's own address: behind a router that does not report it, every client
         # would share the router's address and one attacker could lock everyone out.
-        ip = client.ip if client.ip_from_proxy else None
+        ip = client.ip if client.ip_is_callers else None
         await self.deps.throttle.check(normalized, ip)
         user = await self.repo.user_by_email(normalized)
         # Unknown email: verify against a dummy hash anyway, so timing does not tell the two apart.
