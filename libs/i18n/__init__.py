@@ -17,7 +17,7 @@ translation subgraph publishes `translation.template_updated` with a higher vers
 from libs.i18n.catalogue import Catalogue, Template, UnknownMessage, localize
 from libs.i18n.feed import TemplateFeed, save_snapshot, snapshot_key, template_from_event
 from libs.i18n.icu import TemplateError, compile_message, format_message
-from libs.i18n.locales import FALLBACK, SUPPORTED, chain, resolve
+from libs.i18n.locales import FALLBACK, SUPPORTED, chain, known, resolve
 
 __all__ = [
     "FALLBACK",
@@ -30,6 +30,7 @@ __all__ = [
     "chain",
     "compile_message",
     "format_message",
+    "known",
     "localize",
     "resolve",
     "save_snapshot",

@@ -181,7 +181,7 @@ def _when(value: Any, kind: str, style: Any, locale: str) -> str:
     loc = babel_locale(locale)
     tz = value.tzinfo if isinstance(value, datetime | time) else None
     if isinstance(style, str) and style.startswith("::"):
-        return dates.format_skeleton(style[2:].strip(), value, tzinfo=tz, locale=loc)
+        return _skeleton(style[2:].strip(), value, tz, loc)
     fmt = style or "medium"
     if kind == "date":
         return dates.format_date(value if isinstance(value, date) else None, fmt, locale=loc)
@@ -190,3 +190,21 @@ def _when(value: Any, kind: str, style: Any, locale: str) -> str:
             return ""  # a date has no time of day
         return dates.format_time(value, fmt, tzinfo=tz, locale=loc)
     return dates.format_datetime(value, fmt, tzinfo=tz, locale=loc)
+
+
+_DATE_FIELDS = set("GyYuUrQqMLlwWdDFgEec")
+
+
+def _skeleton(skeleton: str, value: date | time, tz: Any, loc: Any) -> str:
+    """An ICU skeleton (`yMMMdjmm`): CLDR's best pattern for the date part and for the time part, joined by
+    the locale's date-time pattern, as ICU does; `j` is the locale's preferred hour (h or H)."""
+    hour = "h" if "h" in loc.time_formats["short"].pattern else "H"
+    skeleton = skeleton.replace("j", hour)
+    date_part = "".join(c for c in skeleton if c in _DATE_FIELDS)
+    time_part = "".join(c for c in skeleton if c not in _DATE_FIELDS)
+    if not (date_part and time_part):
+        return dates.format_skeleton(skeleton, value, tzinfo=tz, locale=loc)
+    day = dates.format_skeleton(date_part, value, locale=loc)
+    clock = dates.format_skeleton(time_part, value, tzinfo=tz, locale=loc)
+    pattern = str(loc.datetime_formats["long" if "MMMM" in date_part else "medium"])
+    return pattern.replace("{1}", day).replace("{0}", clock)

@@ -27,6 +27,15 @@ def resolve(tag: str | None) -> str | None:
     return parsed.language if parsed.language in SUPPORTED else None
 
 
+def known(tag: str) -> bool:
+    """A tag CLDR knows (`fr-FR` yes, `qq-ZZ` no), whether or not we write its language yet."""
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
+
+
 def chain(tag: str | None) -> tuple[str, ...]:
     """Where a message is looked for, in order: the user's locale, then en, then ko."""
     first = resolve(tag)

@@ -10,20 +10,17 @@ from sqlmodel import col
 
 from libs.db.uow import SessionRepository
 from libs.events.ledger import EventLedger
-from libs.templates import TemplateOverrides
 from subgraphs.coaching.models import (
     CoachingOutbox,
     CoachingProcessedEvent,
     CoachingProfileRow,
-    CoachingTemplateRow,
     InsightRow,
     ReadingRow,
 )
 
 
-class CoachingRepository(SessionRepository, EventLedger, TemplateOverrides):
+class CoachingRepository(SessionRepository, EventLedger):
     processed_model, outbox_model = CoachingProcessedEvent, CoachingOutbox
-    template_model = CoachingTemplateRow
 
     # -- profiles -------------------------------------------------------------------------------------------
 

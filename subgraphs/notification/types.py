@@ -13,10 +13,9 @@ from libs.graphql.cursor import encode_cursor
 from libs.time import as_utc
 from subgraphs.notification import loaders
 from subgraphs.notification.context import Info
-from subgraphs.notification.domain import Channel, Priority
+from subgraphs.notification.domain import Channel, NotificationType, Priority
 from subgraphs.notification.models import NotificationRow
 from subgraphs.notification.service import NotificationService, UserNotificationSettings
-from subgraphs.notification.templates import NotificationType
 
 # The domain enums become GraphQL enums in place (strawberry.enum registers and returns the same class).
 strawberry.enum(NotificationType, name="NotificationType")
