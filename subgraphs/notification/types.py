@@ -109,7 +109,8 @@ class NotificationPreference:
 @strawberry.type(name="NotificationSettings")
 class NotificationSettingsType:
     time_zone: str
-    locale: str | None
+    locale: str | None = strawberry.field(description="the user's language as auth holds it (User.locale), "
+                                                      "learned from its events")
     quiet_hours: QuietHours | None
     preferences: list[NotificationPreference]
 
@@ -165,7 +166,8 @@ class RegisterPushTokenInput:
 @strawberry.input
 class NotificationSettingsInput:
     time_zone: str | None = strawberry.field(default=None, description="IANA name, e.g. Asia/Seoul")
-    locale: str | None = None
+    locale: str | None = strawberry.field(default=None, deprecation_reason="User.locale is auth's: use "
+                                          "setLanguagePreference, which reaches notification too")
     quiet_hours_start: str | None = strawberry.field(default=None, description="HH:MM, local time")
     quiet_hours_end: str | None = None
     clear_quiet_hours: bool = False
