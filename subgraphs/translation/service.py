@@ -119,7 +119,10 @@ class TranslationService:
             message: Message = compile_message(body)
         except TemplateError as e:
             raise MalformedTemplate(str(e)) from None
-        known = set().union(*(argument_names(t.message.nodes) for t in shipped))
+        # The values a message is rendered with are its family's (title and body/message get the same).
+        family = key.rpartition(".")[0] + "."
+        known = set().union(*(argument_names(t.message.nodes) for t in self.deps.catalogue
+                              if t.key.startswith(family)))
         unknown = sorted(argument_names(message.nodes) - known)
         if unknown:
             raise BadUserInput(f"{key} knows no value {', '.join(unknown)}; it has: "
