@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (expected texts read better unwrapped)
+# ruff: noqa: E501, RUF001  (expected texts read better unwrapped; Japanese uses full-width brackets)
 """Every message in the user's language, end to end through the router: the same high glucose reading for a
 Korean, an English, a Japanese user and one who switched language after signing up (SetLanguage); an admin's
 template change reaching the next notification with no restart; the admin operations' permissions.
