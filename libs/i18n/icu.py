@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from babel import dates, numbers, units
@@ -167,7 +168,12 @@ def _number(value: Any, style: Any, locale: str) -> str:
     # A plain number keeps the fraction digits it was given ("26.0" stays 26.0), in the locale's symbols.
     exponent = n.as_tuple().exponent
     digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return numbers.format_decimal(n, format="#,##0" + ("." + "0" * digits if digits else ""), locale=loc)
+    return str(_decimal_pattern(digits).apply(n, loc))
+
+
+@lru_cache(maxsize=16)
+def _decimal_pattern(digits: int) -> Any:
+    return numbers.parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def _when(value: Any, kind: str, style: Any, locale: str) -> str:
@@ -195,16 +201,34 @@ def _when(value: Any, kind: str, style: Any, locale: str) -> str:
 _DATE_FIELDS = set("GyYuUrQqMLlwWdDFgEec")
 
 
-def _skeleton(skeleton: str, value: date | time, tz: Any, loc: Any) -> str:
-    """An ICU skeleton (`yMMMdjmm`): CLDR's best pattern for the date part and for the time part, joined by
-    the locale's date-time pattern, as ICU does; `j` is the locale's preferred hour (h or H)."""
+@lru_cache(maxsize=256)
+def _skeleton_pattern(skeleton: str, code: str) -> str:
+    """The CLDR pattern an ICU skeleton (`yMMMdjmm`) stands for in a locale: the best pattern for its date
+    part and for its time part, joined by the locale's date-time pattern, as ICU does; `j` is the locale's
+    preferred hour (h or H). Matching is slow, so each (skeleton, locale) is matched once."""
+    loc = babel_locale(code)
     hour = "h" if "h" in loc.time_formats["short"].pattern else "H"
     skeleton = skeleton.replace("j", hour)
+
+    def best(part: str) -> str:
+        match = dates.match_skeleton(part, loc.datetime_skeletons)
+        if match is None:
+            raise TemplateError(f"no CLDR pattern for the skeleton {part!r}")
+        return str(loc.datetime_skeletons[match].pattern)
+
     date_part = "".join(c for c in skeleton if c in _DATE_FIELDS)
     time_part = "".join(c for c in skeleton if c not in _DATE_FIELDS)
     if not (date_part and time_part):
-        return dates.format_skeleton(skeleton, value, tzinfo=tz, locale=loc)
-    day = dates.format_skeleton(date_part, value, locale=loc)
-    clock = dates.format_skeleton(time_part, value, tzinfo=tz, locale=loc)
-    pattern = str(loc.datetime_formats["long" if "MMMM" in date_part else "medium"])
-    return pattern.replace("{1}", day).replace("{0}", clock)
+        return best(skeleton)
+    glue = str(loc.datetime_formats["long" if "MMMM" in date_part else "medium"])
+    # CLDR's {1} (date) and {0} (time) placeholders; the parts are patterns, quoted text and all.
+    return glue.replace("{1}", best(date_part)).replace("{0}", best(time_part))
+
+
+def _skeleton(skeleton: str, value: date | time, tz: Any, loc: Any) -> str:
+    pattern = _skeleton_pattern(skeleton, str(loc).replace("_", "-"))
+    if isinstance(value, datetime):
+        return dates.format_datetime(value, pattern, tzinfo=tz, locale=loc)
+    if isinstance(value, date):
+        return dates.format_date(value, pattern, locale=loc)
+    return dates.format_time(value, pattern, tzinfo=tz, locale=loc)
