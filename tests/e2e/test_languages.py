@@ -148,6 +148,11 @@ async def test_an_admins_template_change_reaches_the_next_notification(stack: St
             return any(e["node"]["title"] == "Glucose over 250: 320 mg/dL"
                        for e in r["data"]["me"]["notifications"]["edges"])
         await _until("the new text in a notification", changed, tries=40)
+
+        async def listed() -> bool:  # the console lists the admin's action, as it does every subgraph's
+            r = await gql(stack.url, contract_operation("AdminActions", "admin.graphql"), {"first": 50}, token=admin)
+            return any(e["node"]["action"] == "TEMPLATE_UPDATED" for e in r["data"]["adminActions"]["edges"])
+        await _until("the template change in adminActions", listed)
     finally:  # the catalogue lives on in Redis for the session: the shipped text again, as a newer version
         restored = await gql(stack.url, upsert, {"input": {"key": LEVEL2_EN, "locale": "en", "body": before["body"]}},
                              token=admin)
