@@ -172,7 +172,8 @@ async def test_set_language_preference(auth_url: str, settings: Settings, redis:
     for _ in range(100):
         entries = await redis.xrange(stream_key(settings, AUTH_STREAM))
         events = [json.loads(fields["event"]) for _, fields in entries]
-        mine = [e for e in events if e["type"] == "user.locale_changed" and e["subject"] == user["user"]["id"]]
+        mine = [e for e in events
+                if e["type"] == "user.locale_changed" and e["subject"] == user["user"]["id"]]
         if mine:
             break
         await asyncio.sleep(0.05)
