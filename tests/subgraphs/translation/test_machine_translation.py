@@ -91,3 +91,23 @@ async def test_machine_translation_is_off_by_default_and_admin_only(translation_
                                         ("", "en", "ja", "text")]:
         bad = await _suggest(mt_url, admin, text, source, target)
         assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == field
+
+
+async def test_provider_failures_are_clear_and_deepl_needs_a_key(deepl: tuple[FakeDeepL, str]) -> None:
+    import httpx
+    import pytest
+    from pydantic import ValidationError
+
+    from subgraphs.translation.deepl import DeepL
+    from subgraphs.translation.errors import MachineTranslationFailed
+    from subgraphs.translation.settings import TranslationSettings
+
+    _, base = deepl
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(MachineTranslationFailed, match="API key was refused"):
+            await DeepL(http, base, "not-the-key", 5.0).translate("Hello", "en", "ja", [])
+        with pytest.raises(MachineTranslationFailed, match="ConnectError"):
+            await DeepL(http, "http://127.0.0.1:9", "k", 1.0).translate("Hello", "en", "ja", [])
+    with pytest.raises(ValidationError, match="TRANSLATION_DEEPL_API_KEY"):
+        TranslationSettings(mt_provider="deepl")
+    assert TranslationSettings().mt_provider == "off"  # off unless asked for
