@@ -118,7 +118,7 @@ class NotificationService:
             # The owner's own settings win over what the event says, which wins over the defaults.
             locale = (settings.locale if settings else None) or draft.locale or self.deps.default_locale
             tz = zone(settings.time_zone if settings else None, draft.time_zone, self.deps.default_time_zone)
-            title, body, _ = render(self.deps.catalogue, draft.type, locale,
+            title, body = render(self.deps.catalogue, draft.type, locale,
                                     localised(draft.params, locale, tz))
             row = NotificationRow(
                 id=str(uuid.uuid4()), user_id=uid, type=draft.type.value,

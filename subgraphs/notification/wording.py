@@ -21,8 +21,8 @@ def keys(type_: NotificationType) -> tuple[str, str]:
 
 
 def render(catalogue: Catalogue, type_: NotificationType, locale: str | None,
-           params: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(title, body, the locale they are written in) for the owner's locale, through its fallbacks."""
+           params: Mapping[str, Any]) -> tuple[str, str]:
+    """(title, body) for the owner's locale, through its fallbacks, both in the same language."""
     title_key, body_key = keys(type_)
     if type_ is NotificationType.COACHING_INSIGHT and not params.get("message"):
         title_key, body_key = "notification.insight.title", "notification.insight.message"
@@ -30,4 +30,4 @@ def render(catalogue: Catalogue, type_: NotificationType, locale: str | None,
     values: dict[str, Any] = {name: catalogue.localize(f"notification.default.{name}", code)
                               for name in DEFAULTED if catalogue.get(f"notification.default.{name}", code)}
     values |= {k: v for k, v in params.items() if v is not None and v != ""}
-    return catalogue.localize(title_key, code, values), catalogue.localize(body_key, code, values), code
+    return catalogue.localize(title_key, code, values), catalogue.localize(body_key, code, values)
