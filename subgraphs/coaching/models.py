@@ -31,7 +31,7 @@ class InsightRow(SQLModel, table=True):
     rule_source_key: str = Field(max_length=60)
     rule_source: str = Field(max_length=1000)  # the citation
     ruleset: str = Field(max_length=10)  # KR | INTL
-    locale: str = Field(max_length=35)  # the owner's language when it was written
+    locale: str = Field(max_length=35)  # the owner's language: when written, or the one chosen since
     texts: dict[str, Any] = Field(sa_type=JSON)  # {"ko": {"title", "message"}, "en", "ja", "zh-Hans": ...}
     params: dict[str, Any] = Field(sa_type=JSON)
     source_event_id: str = Field(max_length=200)

@@ -155,6 +155,8 @@ class CoachingService:
             return False
         row.locale, row.updated_at = locale, utcnow()
         self.repo.save_profile(row)
+        if event.type == USER_LOCALE_CHANGED:  # what they were told before reads in the new language too
+            await self.repo.relabel_insights(user_id, locale)
         return True
 
     async def handle_events(self, events: Sequence[CloudEvent]) -> Handled[InsightRow]:

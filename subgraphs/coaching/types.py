@@ -99,7 +99,8 @@ class Insight:
     def kind(self) -> InsightKind:
         return InsightKind(self.row.kind)
 
-    @strawberry.field(description="the owner's locale when the insight was written (ko-KR, en-US...)",
+    @strawberry.field(description="the owner's locale (ko-KR, en-US...): when it was written, or the one "
+                                  "they chose since",
                       extensions=owner_only())
     def locale(self) -> str:
         return self.row.locale

@@ -114,6 +114,14 @@ async def test_the_same_high_reading_reaches_each_user_in_their_own_language(sta
         assert sorted(i["title"] for i in insights) == sorted([expected[lang][0], fasting[lang]])
         notes = await _notifications(stack, user, 3)
         assert fasting[lang] in [n["title"] for n in notes if n["type"] == "COACHING_INSIGHT"]
+    # The Korean user switches to English: the insights already written now read in English too.
+    await gql(stack.url, contract_operation("SetLanguage"), {"locale": "en-US"}, token=korean["token"])
+
+    async def in_english() -> bool:
+        r = await gql(stack.url, INSIGHTS, token=korean["token"])
+        return sorted(i["title"] for i in r["data"]["me"]["coachingInsights"]) == sorted(
+            ["Very high blood glucose", "High fasting glucose"])
+    await _until("the Korean user's insights in English", in_english)
 
 
 async def _admin(stack: Stack, settings: Settings) -> str:

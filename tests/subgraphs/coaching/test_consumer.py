@@ -246,3 +246,10 @@ async def test_insights_are_worded_in_the_language_auth_announced(coaching: Coac
     assert en_row.locale == "en-US" and ja_row.locale == "ja-JP"
     assert en_row.texts["en"]["title"] == "Very high blood glucose"
     assert ja_row.texts["ja"]["title"] == "非常に高い血糖値" and ja_row.texts["ja"]["locale"] == "ja"
+    # Switching language later: the insights already written read in the new one (they hold every locale).
+    async with service(coaching) as s:
+        assert await s.handle_account(CloudEvent.new(USER_LOCALE_CHANGED, "/subgraphs/auth", japanese,
+                                                     {"userId": japanese, "locale": "ko-KR"}))
+    async with service(coaching) as s:
+        [row] = (await s.latest_insights([japanese], 5))[japanese]
+    assert row.locale == "ko-KR" and row.texts["ko"]["title"] == "매우 높은 혈당"
