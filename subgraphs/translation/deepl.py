@@ -39,6 +39,11 @@ def violations(source_text: str, draft: str, entries: Entries) -> tuple[str, ...
     return tuple(src for src, tgt in entries if src.casefold() in lowered and tgt.casefold() not in out)
 
 
+class _GlossaryGone(MachineTranslationFailed):
+    def __init__(self) -> None:
+        super().__init__("the glossary is gone")
+
+
 class DeepL:
     name = "DEEPL"
 
@@ -61,6 +66,8 @@ class DeepL:
             raise MachineTranslationFailed("the character quota is used up")
         if r.status_code == 429:
             raise MachineTranslationFailed("too many requests")
+        if r.status_code == 404 and path == "/v2/translate":
+            raise _GlossaryGone()
         if r.status_code >= 300:
             raise MachineTranslationFailed(f"HTTP {r.status_code}")
         data = r.json()
@@ -92,7 +99,14 @@ class DeepL:
         glossary = await self.glossary_id(source, target, entries)
         if glossary is not None:
             body["glossary_id"] = glossary
-        answer = await self._post("/v2/translate", body)
+        try:
+            answer = await self._post("/v2/translate", body)
+        except _GlossaryGone:  # deleted on DeepL's side since we made it: make it again, once
+            if glossary is None:
+                raise MachineTranslationFailed("HTTP 404 (is TRANSLATION_DEEPL_API_URL right?)") from None
+            self._glossaries = {k: v for k, v in self._glossaries.items() if v != glossary}
+            body["glossary_id"] = await self.glossary_id(source, target, entries)
+            answer = await self._post("/v2/translate", body)
         translations = answer.get("translations")
         if not (isinstance(translations, list) and translations and isinstance(translations[0], dict)
                 and isinstance(translations[0].get("text"), str)):

@@ -44,6 +44,10 @@ async def test_machine_drafts_keep_to_the_glossary(mt_url: str, deepl: tuple[Fak
     call = fake.translate_calls[-1]
     assert (call["source_lang"], call["target_lang"]) == ("EN", "JA")
     assert fake.glossaries[call["glossary_id"]]["entries"] == {"blood glucose": "血糖値"}
+    # A glossary deleted on DeepL's side is made again.
+    fake.glossaries.clear()
+    other = (await _suggest(mt_url, admin, "Recheck your blood glucose."))["data"]["suggestTranslation"]
+    assert other["text"] == "再検査 あなたの血糖値." and fake.glossaries
     # Asked again: the remembered draft, still a draft, and no second call to the provider.
     calls = len(fake.translate_calls)
     again = (await _suggest(mt_url, admin, text))["data"]["suggestTranslation"]
