@@ -183,6 +183,24 @@ class TranslationService:
         self.repo.add_event(TRANSLATION_STREAM, glossary_changed_by(actor_id, row.id))
         return row, await self.repo.translations_of([row.id])
 
+    async def seed_glossary(self) -> int:
+        """The measurement names the app already uses (`coaching.type.*`, en -> the locales that word them)
+        as glossary terms, so machine drafts say them the app's way from the start. An existing term is never
+        changed (an admin's choice stays). Returns how many were added."""
+        added = 0
+        for en in [t for t in self.deps.catalogue if t.key.startswith("coaching.type.") and t.locale == "en"]:
+            if await self.repo.term_by_source("en", en.body.casefold()) is not None:
+                continue
+            texts = {t.locale: t.body for t in self._shipped(en.key) if t.locale != "en"}
+            if not texts:
+                continue
+            row = GlossaryTermRow(id=str(uuid.uuid4()), source=en.body, source_key=en.body.casefold(),
+                                  source_locale="en")
+            self.repo.add_term(row)
+            await self.repo.set_translations(row.id, texts)
+            added += 1
+        return added
+
     async def glossary(self, source_locale: str | None) -> list[GlossaryTermRow]:
         return await self.repo.terms(parse_locale(source_locale, "sourceLocale") if source_locale else None)
 

@@ -1,6 +1,7 @@
 """The translation subgraph's background work: the outbox relay (template versions reach the stream), and the
 snapshot every renderer's libs.i18n.TemplateFeed loads at start (the newest version of every changed
 template, in Redis), rebuilt from the database when the workers start and kept by a consumer of the stream.
+At start they also add the app's measurement names to the glossary (terms that are not there yet).
 
 Runs inside the subgraph process by default (TRANSLATION_WORKERS=true) or as its own process (`manpasik worker
 translation`); any number of copies may run.
@@ -31,6 +32,8 @@ class TranslationWorkers(EventWorkers):
     async def prepare(self) -> None:
         await super().prepare()
         await self.rebuild_snapshot()
+        async with self.res.db.write() as repo:
+            await TranslationService(repo, self.res.deps).seed_glossary()
 
     async def rebuild_snapshot(self) -> int:
         """Writes the newest version of every template an admin changed (a flushed Redis loses nothing)."""

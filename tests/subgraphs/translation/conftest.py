@@ -55,7 +55,8 @@ async def deepl() -> AsyncIterator[tuple[FakeDeepL, str]]:
 async def mt_url(translation_settings: Settings, translation: TranslationResources,
                  deepl: tuple[FakeDeepL, str]) -> AsyncIterator[str]:
     fake, base = deepl
-    own = TranslationSettings(workers=False, database="mps_translation_suite", mt_provider="deepl",
+    # A database of its own: the glossary the workers seed elsewhere must not change what the fake answers.
+    own = TranslationSettings(workers=False, database="mps_translation_mt", mt_provider="deepl",
                               deepl_api_key=fake.api_key, deepl_api_url=base)  # type: ignore[arg-type]
     async with running_app(create_app(translation_settings, own)) as url:
         yield url + "/graphql"

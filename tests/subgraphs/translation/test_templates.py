@@ -139,6 +139,28 @@ async def test_glossary_terms_are_upserted_by_their_source(translation_url: str,
     assert error_codes(user) == ["FORBIDDEN"]
 
 
+async def test_the_workers_seed_the_glossary_with_the_apps_measurement_names(
+    translation_url: str, translation: TranslationResources, translation_settings: Settings,
+) -> None:
+    async with TranslationWorkers(translation, block_ms=50).running():
+        pass
+    admin = token_for(translation_settings, ["ADMIN"])
+    query = "{ glossary(sourceLocale: \"en\") { source translations { locale text } } }"
+    terms = {t["source"]: t["translations"] for t in (await gql(translation_url, query, token=admin))["data"]["glossary"]}
+    assert terms["blood glucose"] == [{"locale": "ja", "text": "血糖値"}, {"locale": "ko", "text": "혈당"}]
+    assert terms["HbA1c"] == [{"locale": "ko", "text": "당화혈색소"}]
+    # Started again: nothing added twice, nothing an admin changed is overwritten.
+    await gql(translation_url, UPSERT_TERM, {"input": {"source": "HbA1c", "sourceLocale": "en",
+                                                       "translations": [{"locale": "ko", "text": "HbA1c"}]}}, token=admin)
+    async with TranslationWorkers(translation, block_ms=50).running():
+        pass
+    again = {t["source"]: t["translations"] for t in (await gql(translation_url, query, token=admin))["data"]["glossary"]}
+    assert len(again) == len(terms) and again["HbA1c"] == [{"locale": "ko", "text": "HbA1c"}]
+    support = await gql(translation_url, query, token=token_for(translation_settings, ["SUPPORT"]))
+    assert "errors" not in support and error_codes(await gql(translation_url, query, token=token_for(
+        translation_settings))) == ["FORBIDDEN"]
+
+
 async def test_supported_locales_are_public(translation_url: str) -> None:
     result = await gql(translation_url, "{ supportedLocales { code name fallbacks } }")
     assert result["data"]["supportedLocales"] == [
