@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     default_locale: str = Field("ko-KR", alias="DEFAULT_LOCALE")
     default_time_zone: str = Field("Asia/Seoul", alias="DEFAULT_TIME_ZONE")
 
+    # Circuit breakers around external providers (FCM, Toss, Twilio, SMTP; libs.resilience), the seed's
+    # values: open at 50 % failed calls (of at least 10 in 10 s), half-open after 30 s.
+    provider_breaker_failure_rate: float = Field(0.5, alias="PROVIDER_BREAKER_FAILURE_RATE", gt=0, le=1)
+    provider_breaker_minimum_calls: int = Field(10, alias="PROVIDER_BREAKER_MINIMUM_CALLS", ge=1)
+    provider_breaker_window_s: float = Field(10.0, alias="PROVIDER_BREAKER_WINDOW_S", gt=0)
+    provider_breaker_reset_s: float = Field(30.0, alias="PROVIDER_BREAKER_RESET_S", ge=0)
+
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
         if self.env != "prod":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from router import cli_resilience
 from router.compose import CompositionError
 from router.server.settings import DEFAULT_CSRF_HEADERS
 from router.sources import (
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _transport_args(s)
+    cli_resilience.add_arguments(s)
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
@@ -195,6 +197,8 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
             ws_ping_seconds=args.ws_ping_interval,
             ws_pong_timeout_seconds=args.ws_pong_timeout,
         ),
+        resilience=cli_resilience.settings_from(args),
+        drain_timeout=args.drain_timeout,
     )
     try:
         import uvloop

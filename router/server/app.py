@@ -62,14 +62,21 @@ class RouterApp:
             graphiql.add_routes(self.app)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
+        self.breakers: Any = None  # resilience.Breakers of the subgraphs; read-only (`statuses()`)
+        self.draining = False  # shutting down: /ready answers 503
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
 
     async def ready(self, request: web.Request) -> web.Response:
+        if self.draining:
+            return _json(503, {"status": "draining"})
         if self.gateway is None:
             return _json(503, {"status": "starting"})
-        return _json(200, {"status": "ready"})
+        body: dict[str, Any] = {"status": "ready"}
+        if self.breakers is not None:  # ready with an open breaker too: the other subgraphs still answer
+            body["breakers"] = {b.name: b.state.value for b in self.breakers.statuses()}
+        return _json(200, body)
 
     # -- POST ----------------------------------------------------------------------------------------------
     async def post_graphql(self, request: web.Request) -> web.StreamResponse:

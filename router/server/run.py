@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from router.executor import AiohttpTransport
+from router.executor.resilience import FetchPolicy, ResilienceSettings
 from router.gateway import Gateway
 from router.server.app import RouterApp
 from router.server.edge_auth import EdgeAuth, TokenVerifier
@@ -33,19 +34,25 @@ async def serve(
     verify_tokens: TokenVerifier | None = None,
     http_settings: HttpSettings | None = None,
     stream_settings: StreamSettings | None = None,
+    resilience: ResilienceSettings | None = None,
+    drain_timeout: float = 10.0,
 ) -> int:
-    """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked."""
+    """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked.
+    On SIGTERM/SIGINT: stop listening, end subscriptions cleanly, give in-flight requests `drain_timeout`."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
     router_app = RouterApp(http_settings)
-    transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup)
+    transport = AiohttpTransport(timeout=fetch_timeout, dedup=dedup, policy=FetchPolicy(resilience))
+    router_app.breakers = transport.breakers
     router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
-    runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        router_app.app, access_log=None, handle_signals=False, shutdown_timeout=drain_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
     try:
@@ -86,9 +93,14 @@ async def serve(
         await stop.wait()
         return code
     finally:
+        router_app.draining = True  # /ready: 503, so a balancer stops sending here
+        for s in list(runner.sites):
+            await s.stop()  # no new connections: they are refused and go elsewhere
+        if router_app.ws_handler is not None:
+            await router_app.ws_handler.shutdown()
+        await runner.cleanup()  # waits up to drain_timeout for in-flight requests, then cuts them
         if router_app.ws_handler is not None:
             await router_app.ws_handler.close()
-        await runner.cleanup()
         await transport.close()
         if router_app.edge_auth is not None:
             await router_app.edge_auth.aclose()

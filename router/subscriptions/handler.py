@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +14,7 @@ from router.gateway import Gateway
 from router.subscriptions.http_streams import SingleConnections, stream_multipart, stream_sse
 from router.subscriptions.results import open_results
 from router.subscriptions.settings import StreamSettings
+from router.subscriptions.shutdown import until_stopped
 from router.subscriptions.websocket import (
     TRANSPORT_WS,
     Connection,
@@ -30,17 +32,25 @@ class SubscriptionHandler:
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self.single = SingleConnections()
+        self.stopping = asyncio.Event()  # set on shutdown: HTTP streams end with SHUTTING_DOWN
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         return self._session
 
-    async def close(self) -> None:
+    async def shutdown(self) -> None:
+        """Ends every subscription cleanly: WebSockets close with 1001 (going away; graphql-ws clients
+        reconnect and subscribe again: a `complete` would end the subscription for good), HTTP streams send
+        SHUTTING_DOWN and their normal end."""
+        self.stopping.set()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close(code=1001, message=b"router shutting down")
         await self.single.close()
+
+    async def close(self) -> None:
+        await self.shutdown()
         if self._session is not None:
             await self._session.close()
 
@@ -84,9 +94,11 @@ class SubscriptionHandler:
     async def multipart(
         self, request: web.Request, results: AsyncIterator[dict[str, Any]]
     ) -> web.StreamResponse:
+        results = until_stopped(results, self.stopping)
         return await stream_multipart(request, results, self.settings.heartbeat_seconds)
 
     async def sse(self, request: web.Request, results: AsyncIterator[dict[str, Any]]) -> web.StreamResponse:
+        results = until_stopped(results, self.stopping)
         return await stream_sse(request, results, self.settings.heartbeat_seconds)
 
     async def sse_connect(self, request: web.Request, token: str) -> web.StreamResponse:

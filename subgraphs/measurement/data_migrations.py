@@ -10,6 +10,11 @@ in whole blood); their readings, and typed-in lipid panels, take the codes of th
 "body temperature" becomes SKIN_TEMPERATURE (39106-0). Values, units, times, ids and everything else stay.
 Each rewritten reading is published again (`measurement.recorded`, a new event id, through its outbox
 marker) so the data subgraph chains its new digest; coaching knows the reading and ignores it.
+
+`latest-per-type` (issue 17): Home's newest reading of each type is a document of its own
+(`measurement_latest`), kept by each write; this builds them for the readings stored before. It runs after
+`codes-per-method`, so the types are already the corrected ones. A write racing it is safe: both apply the
+same "only if newer" update (`Measurements.keep_latest`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from subgraphs.measurement.validation import coded
 log = logging.getLogger("manpasik.measurement.migrations")
 
 CODES_PER_METHOD = "0001-codes-per-method"
+LATEST_PER_TYPE = "0002-latest-per-type"
 PAGE = 500
 
 
@@ -73,8 +79,17 @@ async def migrate_codes(repo: MeasurementRepository) -> int:
     return changed
 
 
+async def build_latest(repo: MeasurementRepository) -> int:
+    """Writes the latest-per-type documents of every stored reading; returns how many (user, type) pairs."""
+    newest = await repo.migrations.newest_per_type()
+    for k in range(0, len(newest), PAGE):
+        await repo.measurements.keep_latest(newest[k : k + PAGE])
+    return len(newest)
+
+
 MIGRATIONS: list[tuple[str, Callable[[MeasurementRepository], Awaitable[int]]]] = [
     (CODES_PER_METHOD, migrate_codes),
+    (LATEST_PER_TYPE, build_latest),
 ]
 
 

@@ -64,10 +64,12 @@ async def answer_check(repo: MeasurementRepository, publisher: EventPublisher, e
     check_id = event.data.get("checkId")
     if event.type != DATA_INTEGRITY_CHECK_REQUESTED or DOMAIN not in (event.data.get("domains") or []):
         return 0
-    after, total, page = None, 0, 0
+    total, page = 0, 0
+    pages = repo.protection.pages(PAGE)
+    rows: list[Measurement] = await anext(pages, [])
     while True:
-        rows = await repo.protection.page(after, PAGE)
-        last = len(rows) < PAGE
+        following = await anext(pages, None)  # one page ahead, to flag the last one
+        last = following is None
         data = {
             "checkId": check_id,
             "domain": DOMAIN,
@@ -83,9 +85,9 @@ async def answer_check(repo: MeasurementRepository, publisher: EventPublisher, e
         )
         total += len(rows)
         page += 1
-        if last:
+        if following is None:
             return total
-        after = rows[-1].id
+        rows = following
 
 
 async def erase(repo: MeasurementRepository, event: CloudEvent) -> bool:

@@ -48,7 +48,7 @@ def latest_by_user(info: Info) -> DataLoader[str, list[Measurement]]:
     async def load(user_ids: Sequence[str]) -> list[list[Measurement]]:
         async with info.context.read() as repo:
             service = MeasurementService(repo, info.context.resources.deps)
-            # One aggregation per user, shaped for an index DISTINCT_SCAN on MongoDB (see the repository).
+            # One find per user of their latest-per-type documents (one per type: see the repository).
             return list(await asyncio.gather(*(service.latest(u) for u in user_ids)))
 
     return info.context.loader("latest_by_user", lambda: DataLoader(load_fn=load))

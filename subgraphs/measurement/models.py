@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from beanie import Document
 from pydantic import BaseModel
@@ -42,9 +43,10 @@ class MeasurementDocument(Document):
         keep_nulls = False  # absent fields stay absent: the sparse outbox index then holds only pending ones
         indexes = [
             # History pages (sorted by taken_at, client_id: the whole sort is in the index, so a page reads
-            # `first` entries however long the history), range queries, summaries and the latest-per-type
-            # scan all use this one. client_id, not _id, breaks ties: nx-27017 0.8 fails inserts when `_id`
-            # is part of an index key.
+            # `first` entries however long the history), range queries and summaries use this one; erasure,
+            # counts and idempotency lookups use its user_id prefix or the next index. client_id, not _id,
+            # breaks ties: nx-27017 0.8 fails inserts when `_id` is part of an index key. Queries name
+            # user_id and type with `$eq` (repository.py), or nx-27017 cannot use this index at all.
             IndexModel(
                 [
                     ("user_id", ASCENDING),
@@ -60,6 +62,21 @@ class MeasurementDocument(Document):
             # Sparse, not partial: nx-27017 takes both, but sparse keeps index and query plain everywhere.
             IndexModel([("pending_event_id", ASCENDING)], sparse=True, name="pending_events"),
         ]
+
+
+class LatestMeasurementDocument(Document):
+    """The newest measurement of one type of one user, kept by every write of a measurement (Home reads these
+    instead of grouping the history). `_id` is `<user_id>:<type>`; `sort_key` orders like the history."""
+
+    id: str  # type: ignore[assignment]
+    user_id: str
+    type: str
+    sort_key: str
+    measurement: dict[str, Any]  # the measurement document as stored in `measurements`, `_id` included
+
+    class Settings:
+        name = "measurement_latest"
+        indexes = [IndexModel([("user_id", ASCENDING), ("type", ASCENDING)], unique=True, name="user_type")]
 
 
 class DeviceDocument(Document):
@@ -155,6 +172,7 @@ class AccessLogDocument(Document):
 
 DOCUMENTS = [
     MeasurementDocument,
+    LatestMeasurementDocument,
     DeviceDocument,
     CartridgeLotDocument,
     CartridgeUseDocument,

@@ -5,12 +5,19 @@
 `repo.cartridges`, `repo.leases`). MongoDB here (a standalone server) has no multi-document transactions,
 so `res.db` is a `libs.db.uow.NoTransactions` over one stateless repository: each write is atomic on its
 own, and a measurement's event waits in an outbox marker on the measurement document itself (events.py).
+
+Every read of one person's measurements costs in proportion to that person's data, on MongoDB and on the
+nx-27017 wire server alike (docs/MEASUREMENTS.md): the newest reading per type is a document of its own
+(`measurement_latest`, kept by each write), queries bound user_id and type with `$eq` (`equals`),
+summaries and history pages are index-bounded finds, counts are per-user index-bounded branches, and
+nothing groups or counts the whole collection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +27,7 @@ from bson.errors import InvalidId
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from libs.time import as_utc
 from subgraphs.measurement.catalogue import AssayMethod, MeasurementSource, MeasurementType, ReadingContext
 from subgraphs.measurement.domain import (
     CartridgeLot,
@@ -37,6 +45,7 @@ from subgraphs.measurement.models import (
     ComponentDoc,
     DataMigrationDocument,
     DeviceDocument,
+    LatestMeasurementDocument,
     MeasurementDocument,
 )
 
@@ -51,6 +60,23 @@ class AlreadyExists(Exception):
 
 def new_id() -> str:
     return str(ObjectId())
+
+
+def equals(value: str) -> dict[str, str]:
+    """Equality spelled `{"$eq": v}`: the same query as a bare value on MongoDB (an array holding `v` matches
+    too), but nx-27017 0.8 compiles a bare value on a field it believes unindexed into an OR with an array
+    scan that no SQLite index can serve, and it decides "indexed" by index *name* suffix, which our compound
+    indexes fail for user_id and type. With `$eq` it emits a plain `json_extract(...) = ?` that the
+    compound indexes' leading columns answer."""
+    return {"$eq": value}
+
+
+def sort_key(m: Measurement) -> str:
+    """Orders readings as the history does (takenAt, then clientId, both descending when read newest first):
+    zero-padded epoch milliseconds, then the clientId. Compared as a plain string on both stores; it must not
+    look like a date, or nx-27017 0.8 compares it as one."""
+    millis = int(as_utc(m.taken_at).timestamp() * 1000)
+    return f"{millis:015d}|{m.client_id}"
 
 
 def _oid(id_: str) -> ObjectId | None:
@@ -82,6 +108,60 @@ def _to_measurement(d: MeasurementDocument) -> Measurement:
     )
 
 
+def _from_raw(d: dict[str, Any]) -> Measurement:
+    """A stored measurement document as PyMongo returns it, without a Beanie model in between (Home reads
+    these on every request; pydantic validation was a fifth of the latest-per-type read)."""
+    context, recorded_at = d.get("context"), d.get("recorded_at")
+    value, entered = d.get("value"), d.get("entered_value")
+    return Measurement(
+        id=str(d["_id"]),
+        user_id=d["user_id"],
+        type=MeasurementType(d["type"]),
+        loinc=d["loinc"],
+        source=MeasurementSource(d["source"]),
+        taken_at=as_utc(d["taken_at"]),
+        client_id=d["client_id"],
+        value=None if value is None else float(value),  # as the model reads it: digests hash floats
+        unit=d.get("unit"),
+        components=tuple(
+            Component(c["code"], c["loinc"], float(c["value"]), c["unit"]) for c in d.get("components") or ()
+        ),
+        entered_value=None if entered is None else float(entered),
+        entered_unit=d.get("entered_unit"),
+        context=ReadingContext(context) if context else None,
+        device_id=d.get("device_id"),
+        cartridge_uid=d.get("cartridge_uid"),
+        cartridge_lot=d.get("cartridge_lot"),
+        recorded_at=as_utc(recorded_at) if recorded_at else None,
+    )
+
+
+def _to_raw(m: Measurement) -> dict[str, Any]:
+    """`m` as its stored document (absent fields left out, as `keep_nulls = False` stores it)."""
+    doc: dict[str, Any] = {
+        "_id": ObjectId(m.id),
+        "user_id": m.user_id,
+        "client_id": m.client_id,
+        "type": m.type.value,
+        "loinc": m.loinc,
+        "source": m.source.value,
+        "taken_at": m.taken_at,
+        "recorded_at": m.recorded_at or m.taken_at,
+        "value": m.value,
+        "unit": m.unit,
+        "components": [
+            {"code": c.code, "loinc": c.loinc, "value": c.value, "unit": c.unit} for c in m.components
+        ],
+        "entered_value": m.entered_value,
+        "entered_unit": m.entered_unit,
+        "context": m.context.value if m.context else None,
+        "device_id": m.device_id,
+        "cartridge_uid": m.cartridge_uid,
+        "cartridge_lot": m.cartridge_lot,
+    }
+    return {k: v for k, v in doc.items() if v is not None}
+
+
 def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> MeasurementDocument:
     return MeasurementDocument(
         id=ObjectId(id_),
@@ -107,18 +187,24 @@ def _to_document(m: Measurement, id_: str, pending_event_id: str | None) -> Meas
     )
 
 
+# Measurements whose event still waits (an outbox marker is a non-empty event id): a range over the sparse
+# index on both stores. `$exists` means the same on MongoDB, but nx-27017 0.8 turns it into `IS NOT NULL`,
+# which SQLite answers by scanning the collection (on every relay round).
+_PENDING = {"$gt": ""}
+
+
 class Measurements:
     """The `measurements` collection."""
 
     async def by_client_id(self, user_id: str, client_id: str) -> Measurement | None:
-        doc = await MeasurementDocument.find_one({"user_id": user_id, "client_id": client_id})
+        doc = await MeasurementDocument.find_one({"user_id": equals(user_id), "client_id": equals(client_id)})
         return _to_measurement(doc) if doc else None
 
     async def by_client_ids(self, user_id: str, client_ids: Sequence[str]) -> dict[str, Measurement]:
         if not client_ids:
             return {}
         docs = await MeasurementDocument.find(
-            {"user_id": user_id, "client_id": {"$in": list(client_ids)}}
+            {"user_id": equals(user_id), "client_id": {"$in": list(client_ids)}}
         ).to_list()
         return {d.client_id: _to_measurement(d) for d in docs}
 
@@ -159,27 +245,53 @@ class Measurements:
         return {str(d.id): _to_measurement(d) for d in docs}
 
     async def count_by_user(self, user_ids: Sequence[str]) -> dict[str, int]:
-        # $in inside $and, like the summary's range: the form both nx-27017 0.8 and MongoDB read alike.
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"$and": [{"user_id": {"$in": list(user_ids)}}]}},
-            {"$group": {"_id": "$user_id", "count": {"$sum": 1}}},
-        ]
-        rows = await MeasurementDocument.aggregate(pipeline).to_list()
+        # One aggregation whatever the number of users (a page of 50 costs what a page of 5 costs), each
+        # user's count its own index-bounded branch (`_count_branches`). Not `$match: {user_id: {$in}}`,
+        # which MongoDB answers the same way but nx-27017 0.8 compiles into a scan of the collection.
+        unique = list(dict.fromkeys(user_ids))
+        if not unique:
+            return {}
+        rows = await MeasurementDocument.aggregate(_count_branches(unique)).to_list()
         return {str(r["_id"]): int(r["count"]) for r in rows}
 
     async def latest_per_type(self, user_id: str) -> list[Measurement]:
-        # The $sort is a prefix of the history index and the group key its next field, with $first only:
-        # the shape MongoDB can serve with a DISTINCT_SCAN (one index seek per type) however long the history
-        # (not measured here: no MongoDB on this machine). `_id: "$type"`, not a compound key: nx-27017 0.8
-        # does not evaluate object expressions as $group keys.
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"user_id": user_id}},
-            {"$sort": {"user_id": 1, "type": 1, "taken_at": -1}},
-            {"$group": {"_id": "$type", "doc": {"$first": "$$ROOT"}}},
-        ]
-        rows = await MeasurementDocument.aggregate(pipeline).to_list()
-        out = [_to_measurement(MeasurementDocument.model_validate(r["doc"])) for r in rows]
-        return sorted(out, key=lambda m: m.taken_at, reverse=True)
+        """The user's newest measurement of each type: their `measurement_latest` documents, one per type."""
+        latest = LatestMeasurementDocument.get_pymongo_collection()
+        docs = await latest.find({"user_id": equals(user_id)}).to_list()
+        out = [_from_raw(d["measurement"]) for d in docs]
+        return sorted(out, key=lambda m: (m.taken_at, m.client_id), reverse=True)
+
+    async def keep_latest(self, stored: Sequence[Measurement]) -> None:
+        """Makes each (user, type) latest document name the newest of `stored` if it is newer than what the
+        document names. Called by every write after its insert (and by the outbox relay for readings whose
+        write may have stopped before this step), so re-applying is harmless. One conditional upsert per
+        document, atomic on its own: concurrent writers leave the newest, whatever their order."""
+        newest: dict[tuple[str, str], Measurement] = {}
+        for m in stored:
+            key = (m.user_id, m.type.value)
+            if key not in newest or sort_key(m) > sort_key(newest[key]):
+                newest[key] = m
+        await asyncio.gather(*(self._keep(m) for m in newest.values()))
+
+    async def _keep(self, m: Measurement) -> None:
+        coll = LatestMeasurementDocument.get_pymongo_collection()
+        key = sort_key(m)
+        snapshot = _to_raw(m)
+        update = {
+            "$set": {"user_id": m.user_id, "type": m.type.value, "sort_key": key, "measurement": snapshot}
+        }
+        # Updates an older document, or inserts the first one. When a document exists and is not older, the
+        # filter misses and the upsert collides on _id: the newer one stays. A collision can also be a
+        # concurrent first insert (which may be older than ours), so the update is tried once more; the
+        # second collision can only mean "not older".
+        for _ in range(2):
+            try:
+                await coll.update_one(
+                    {"_id": f"{m.user_id}:{m.type.value}", "sort_key": {"$lt": key}}, update, upsert=True
+                )
+                return
+            except DuplicateKeyError:
+                continue
 
     async def page(
         self,
@@ -190,16 +302,24 @@ class Measurements:
         first: int,
         after: Cursor | None,
     ) -> Page:
-        query = _range(user_id, type_, since, until)
+        # After a cursor the page is the rest of the cursor's millisecond (same takenAt, smaller clientId),
+        # then what is older: two index ranges, each a plain AND. (A top-level `$or` is the same query on
+        # MongoDB, but nx-27017 0.8 drops its parentheses: `user AND type AND a OR b` would also match
+        # other people's readings of that millisecond, and scan the whole collection.)
+        coll = MeasurementDocument.get_pymongo_collection()
+        docs: list[dict[str, Any]] = []
+        if after is not None and _within(after.taken_at, since, until):
+            query = _range(user_id, type_, since, until)
+            query["taken_at"] = after.taken_at
+            query["client_id"] = {"$lt": after.client_id}
+            docs = await coll.find(query).sort("client_id", -1).limit(first + 1).to_list()
         if after is not None:
-            query["$or"] = [
-                {"taken_at": {"$lt": after.taken_at}},
-                {"taken_at": after.taken_at, "client_id": {"$lt": after.client_id}},
-            ]
-        docs = (
-            await MeasurementDocument.find(query).sort("-taken_at", "-client_id").limit(first + 1).to_list()
-        )
-        return Page(items=[_to_measurement(d) for d in docs[:first]], has_next=len(docs) > first)
+            until = after.taken_at if until is None else min(as_utc(until), as_utc(after.taken_at))
+        if len(docs) <= first:
+            query = _range(user_id, type_, since, until)
+            newest_first = [("taken_at", -1), ("client_id", -1)]
+            docs += await coll.find(query).sort(newest_first).limit(first + 1 - len(docs)).to_list()
+        return Page(items=[_from_raw(d) for d in docs[:first]], has_next=len(docs) > first)
 
     async def summary(
         self,
@@ -209,36 +329,37 @@ class Measurements:
         until: datetime | None,
         component: str | None,
     ) -> Summary:
-        field = "$value"
-        # The range sits inside $and: nx-27017 0.8 ignores date comparisons at the top level of an aggregation
-        # $match (find is fine). MongoDB reads both forms the same and still uses the history index.
-        match = _range(user_id, type_, since, until)
-        pipeline: list[dict[str, Any]] = [{"$match": {"$and": [{k: v} for k, v in match.items()]}}]
-        if component is not None:
-            pipeline += [{"$unwind": "$components"}, {"$match": {"components.code": component}}]
-            field = "$components.value"
-        pipeline.append(
-            {
-                "$group": {
-                    "_id": None,
-                    "count": {"$sum": 1},
-                    "average": {"$avg": field},
-                    "min": {"$min": field},
-                    "max": {"$max": field},
-                }
-            }
-        )
-        rows = await MeasurementDocument.aggregate(pipeline).to_list()
-        if not rows:
-            return Summary(count=0, average=None, min=None, max=None)
-        r = rows[0]
-        return Summary(count=int(r["count"]), average=r.get("average"), min=r.get("min"), max=r.get("max"))
+        # An index-bounded find of the range's values, reduced here: what the user has in the range, on both
+        # stores. (nx-27017 0.8 runs an aggregation's $match either over a copy of the whole collection or,
+        # in its fast tier, with date bounds compared as text, which is wrong.)
+        query = _range(user_id, type_, since, until)
+        projection = {"_id": 0, "value": 1} if component is None else {"_id": 0, "components": 1}
+        rows = await MeasurementDocument.get_pymongo_collection().find(query, projection).to_list()
+        if component is None:
+            count = len(rows)
+            values = [float(r["value"]) for r in rows if isinstance(r.get("value"), int | float)]
+        else:
+            values = [
+                float(c["value"])
+                for r in rows
+                for c in r.get("components") or []
+                if c.get("code") == component
+            ]
+            count = len(values)
+        if not values:
+            return Summary(count=count, average=None, min=None, max=None)
+        return Summary(count=count, average=sum(values) / len(values), min=min(values), max=max(values))
 
     async def clear_pending_events(self, marked: Sequence[tuple[str, str]]) -> None:
         """Clears the markers of (measurement id, event id) pairs whose events are on the stream."""
+        # Two `$in`s, not an `$or` of pairs: event ids are fresh per measurement, so a marker can only match
+        # its own pair, and nx-27017 0.8 answers `_id $in` from its id index but scans for an `$or`.
         if marked:
             await MeasurementDocument.get_pymongo_collection().update_many(
-                {"$or": [{"_id": ObjectId(mid), "pending_event_id": eid} for mid, eid in marked]},
+                {
+                    "_id": {"$in": [ObjectId(mid) for mid, _ in marked]},
+                    "pending_event_id": {"$in": [eid for _, eid in marked]},
+                },
                 {"$unset": {"pending_event_id": ""}},
             )
 
@@ -252,9 +373,7 @@ class Measurements:
         self, recorded_before: datetime, limit: int
     ) -> list[tuple[Measurement, str]]:
         docs = await (
-            MeasurementDocument.find(
-                {"pending_event_id": {"$exists": True}, "recorded_at": {"$lt": recorded_before}}
-            )
+            MeasurementDocument.find({"pending_event_id": _PENDING, "recorded_at": {"$lt": recorded_before}})
             .sort("+recorded_at")
             .limit(limit)
             .to_list()
@@ -262,13 +381,40 @@ class Measurements:
         return [(_to_measurement(d), d.pending_event_id) for d in docs if d.pending_event_id]
 
     async def count_pending_events(self) -> int:
-        return await MeasurementDocument.find({"pending_event_id": {"$exists": True}}).count()
+        # A `count` command over the sparse outbox index, not `count_documents` (see count_by_user).
+        coll = MeasurementDocument.get_pymongo_collection()
+        query = {"pending_event_id": _PENDING}
+        reply = await coll.database.command("count", coll.name, query=query)
+        return int(reply["n"])
+
+
+_BRANCHES = 40  # nx-27017 0.8 compiles pipelines of at most 50 stages into one SQL statement
+
+
+def _count_branches(user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """A pipeline counting each user's measurements: the first user's `$match` + `$group`, then one
+    `$unionWith` per further group of users, nested so that no pipeline has more than ~40 stages. Every
+    branch starts with an equality on the index prefix: an index range on MongoDB and on nx-27017."""
+    first, rest = user_ids[0], list(user_ids[1:])
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"user_id": equals(first)}},
+        {"$group": {"_id": "$user_id", "count": {"$sum": 1}}},
+    ]
+    size = max(1, -(-len(rest) // _BRANCHES))  # ceil: at most _BRANCHES groups
+    for k in range(0, len(rest), size):
+        sub = _count_branches(rest[k : k + size])
+        pipeline.append({"$unionWith": {"coll": MeasurementDocument.get_collection_name(), "pipeline": sub}})
+    return pipeline
+
+
+def _within(at: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or as_utc(at) >= as_utc(since)) and (until is None or as_utc(at) < as_utc(until))
 
 
 def _range(
     user_id: str, type_: MeasurementType, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    query: dict[str, Any] = {"user_id": user_id, "type": type_.value}
+    query: dict[str, Any] = {"user_id": equals(user_id), "type": equals(type_.value)}
     bounds: dict[str, datetime] = {}
     if since is not None:
         bounds["$gte"] = since
@@ -445,6 +591,17 @@ class DataMigrations:
         docs = await MeasurementDocument.find(query).sort("+_id").limit(limit).to_list()
         return [_to_measurement(d) for d in docs]
 
+    async def newest_per_type(self) -> list[Measurement]:
+        """Each user's newest measurement of each type, from one pass over the collection (one cursor read in
+        batches, no page query to repeat: nx-27017 0.8 would answer each one by scanning everything)."""
+        newest: dict[tuple[str, str], tuple[str, Measurement]] = {}
+        async for doc in MeasurementDocument.get_pymongo_collection().find({}, batch_size=1000):
+            m = _from_raw(doc)
+            key, order = (m.user_id, m.type.value), sort_key(m)
+            if key not in newest or order > newest[key][0]:
+                newest[key] = (order, m)
+        return [m for _, m in newest.values()]
+
     async def recode(self, before: Measurement, after: Measurement, event_id: str) -> bool:
         """Rewrites the type and codes of a stored measurement, only if they are still `before`'s: no
         value, time or other field is touched. False when someone changed it meanwhile. The same write sets
@@ -470,19 +627,31 @@ class DataMigrations:
 class Protection:
     """The reads and writes of health-data protection (issue 12): integrity re-hashing, erasure."""
 
-    async def page(self, after_id: str | None, limit: int) -> list[Measurement]:
-        """Every measurement, one page at a time in `_id` order (an integrity check re-hashes them all)."""
-        query: dict[str, Any] = {} if after_id is None else {"_id": {"$gt": ObjectId(after_id)}}
-        docs = await MeasurementDocument.find(query).sort("+_id").limit(limit).to_list()
-        return [_to_measurement(d) for d in docs]
+    async def pages(self, size: int) -> AsyncIterator[list[Measurement]]:
+        """Every measurement in `_id` order, `size` at a time (an integrity check re-hashes them all): one
+        cursor, not a query per page, whose `_id > last` nx-27017 0.8 answers by scanning everything."""
+        page: list[Measurement] = []
+        async for doc in (
+            MeasurementDocument.get_pymongo_collection().find({}, batch_size=size).sort("_id", 1)
+        ):
+            page.append(_from_raw(doc))
+            if len(page) == size:
+                yield page
+                page = []
+        if page:
+            yield page
 
     async def erase_user(self, user_id: str) -> tuple[int, int]:
         """Deletes the person's measurements and readers; their used cartridges stay used (single use is
         about the cartridge) but no longer name them. Returns (measurements, devices) deleted."""
-        measurements = await MeasurementDocument.get_pymongo_collection().delete_many({"user_id": user_id})
-        devices = await DeviceDocument.get_pymongo_collection().delete_many({"user_id": user_id})
+        measurements = await MeasurementDocument.get_pymongo_collection().delete_many(
+            {"user_id": equals(user_id)}
+        )
+        await LatestMeasurementDocument.get_pymongo_collection().delete_many({"user_id": equals(user_id)})
+        devices = await DeviceDocument.get_pymongo_collection().delete_many({"user_id": equals(user_id)})
         await CartridgeUseDocument.get_pymongo_collection().update_many(
-            {"user_id": user_id}, {"$set": {"user_id": "erased", "client_id": ""}})
+            {"user_id": equals(user_id)}, {"$set": {"user_id": "erased", "client_id": ""}}
+        )
         return measurements.deleted_count, devices.deleted_count
 
 

@@ -223,6 +223,9 @@ class MeasurementService:
             raise
         # No release on other failures: the insert may have happened. A retry with the same clientId takes the
         # claim over (below), so a transient error never burns the user's cartridge.
+        # Then the latest-per-type document, before the event goes out: whoever reacts to it reads a Home that
+        # shows the reading. Should the process stop in between, the outbox relay does it (worker.py).
+        await self.measurements.keep_latest([stored])
         if await self.events.measurement_recorded(stored, event_id):
             await self.measurements.clear_pending_event(stored.id, event_id)
         return stored
@@ -236,6 +239,7 @@ class MeasurementService:
         fresh = [
             (m, event_id) for (m, inserted), (_, _, event_id) in zip(results, items, strict=True) if inserted
         ]
+        await self.measurements.keep_latest([m for m, _ in fresh])
         if fresh and await self.events.measurements_recorded(fresh):
             await self.measurements.clear_pending_events([(m.id, event_id) for m, event_id in fresh])
         return [m for m, _ in results]

@@ -61,6 +61,8 @@ class PendingEventRelay:
             if not await repo.leases.acquire(self.LEASE, self.owner, now, self.lease_ttl):
                 return 0
             pending = await repo.measurements.with_pending_event(now - self.grace, self.batch)
+            # A write that stopped after its insert may not have reached its latest-per-type document either.
+            await repo.measurements.keep_latest([m for m, _ in pending])
             if not pending or not await self.sink.measurements_recorded(pending):
                 return 0  # nothing to do, or Redis still down: next round
             await repo.measurements.clear_pending_events([(m.id, event_id) for m, event_id in pending])
@@ -88,15 +90,26 @@ class MeasurementWorkers(EventWorkers):
         # Health-data protection (integrity.py): integrity checks re-hash the stored measurements, account
         # deletions erase them. Redis-marker dedupe: a re-run of either is harmless anyway.
         publisher = EventPublisher(res.redis, res.settings)
-        self.checks = EventConsumer(res.redis, res.settings, stream=DATA_STREAM, group=CONSUMER_GROUP,
-                                    handler=lambda e: self._on_check(publisher, e))
-        self.accounts = EventConsumer(res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
-                                      handler=self._on_account)
+        self.checks = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=DATA_STREAM,
+            group=CONSUMER_GROUP,
+            handler=lambda e: self._on_check(publisher, e),
+        )
+        self.accounts = EventConsumer(
+            res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP, handler=self._on_account
+        )
         # Consultations with shared measurements (grants.py): idempotent upserts keyed by consultation.
         # Consumers read REDIS_URL like the others; `events_redis` is where this subgraph publishes, which
         # may be away while the API keeps storing (readings wait in the outbox).
-        self.grants = EventConsumer(res.redis, res.settings, stream=CONSULTATION_STREAM,
-                                    group=grants.CONSUMER_GROUP, handler=self._on_consultation)
+        self.grants = EventConsumer(
+            res.redis,
+            res.settings,
+            stream=CONSULTATION_STREAM,
+            group=grants.CONSUMER_GROUP,
+            handler=self._on_consultation,
+        )
         super().__init__(consumers=[self.checks, self.accounts, self.grants], loops=[self.relay.run])
 
     async def _on_check(self, publisher: EventPublisher, event: CloudEvent) -> None:

@@ -22,6 +22,7 @@ from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.i18n import Catalogue
 from libs.redis import create_redis
+from libs.resilience import provider_breaker
 from subgraphs.notification.events import LIVE_GROUP
 from subgraphs.notification.fcm import FcmClient, ServiceAccount
 from subgraphs.notification.repository import NotificationRepository
@@ -60,7 +61,8 @@ async def open_resources(settings: Settings,
     own = own or NotificationSettings()
     fcm = None
     if own.fcm_service_account_file is not None:
-        fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint)
+        fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint,
+                        breaker=provider_breaker(settings, "fcm"))
     redis = create_redis(settings.redis_url)
     live = LiveHub(redis, settings)
     try:
