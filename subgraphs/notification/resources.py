@@ -20,6 +20,7 @@ from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
+from libs.i18n import Catalogue
 from libs.redis import create_redis
 from libs.resilience import provider_breaker
 from subgraphs.notification.events import LIVE_GROUP
@@ -71,7 +72,8 @@ async def open_resources(settings: Settings,
                 settings=settings, own=own, engine=engine, sessions=sessions,
                 db=Transactions(sessions, NotificationRepository),
                 deps=NotificationDeps(default_locale=settings.default_locale,
-                                      default_time_zone=settings.default_time_zone),
+                                      default_time_zone=settings.default_time_zone,
+                                      catalogue=Catalogue.seeded()),
                 redis=redis, authenticator=Authenticator(settings, redis=redis),
                 publisher=EventPublisher(redis, settings), live=live, fcm=fcm,
             )

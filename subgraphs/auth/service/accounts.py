@@ -144,7 +144,10 @@ class AccountService:
         if not locale or not locale.strip():
             raise BadUserInput("locale is required", field="locale")
         user = await self._user(user_id)
-        user.locale = validation.locale(locale)
+        chosen = validation.locale(locale)
+        if chosen != user.locale:
+            user.locale = chosen
+            self.repo.publish(events.locale_changed(user.id, locale=chosen))
         return user
 
     async def request_deletion(self, user_id: str, password: str | None) -> UserRow:
