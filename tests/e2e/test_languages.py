@@ -159,6 +159,7 @@ async def test_an_admins_template_change_reaches_the_next_notification(stack: St
 
         async def listed() -> bool:  # the console lists the admin's action, as it does every subgraph's
             r = await gql(stack.url, contract_operation("AdminActions", "admin.graphql"), {"first": 50}, token=admin)
+            assert r.get("data"), r
             return any(e["node"]["action"] == "TEMPLATE_UPDATED" for e in r["data"]["adminActions"]["edges"])
         await _until("the template change in adminActions", listed)
     finally:  # the catalogue lives on in Redis for the session: the shipped text again, as a newer version
