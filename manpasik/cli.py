@@ -105,8 +105,10 @@ def _run_restore(args: argparse.Namespace) -> int:
 def _run_router(argv: list[str]) -> int:
     """The router's own CLI (`router.cli`), handed the platform's token check for `--verify-tokens`."""
     from manpasik.edge import platform_token_verifier
+    from manpasik.router_env import fill_router_env
     from router.cli import main as router_main
 
+    fill_router_env()
     return router_main(argv, verifier=platform_token_verifier)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from router.compose import CompositionError
+from router.edge.options import add_edge_args, edge_settings
 from router.server.settings import DEFAULT_CSRF_HEADERS
 from router.sources import (
     compose_from_subgraphs,
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _transport_args(s)
+    add_edge_args(s)
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
@@ -176,12 +178,16 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         fetch_timeout=args.timeout,
         dedup=not args.no_dedup,
         verify_tokens=verifier() if verifier is not None and args.verify_tokens else None,
-        http_settings=HttpSettings(csrf_required_headers=None if args.no_csrf_prevention else required),
+        http_settings=HttpSettings(
+            csrf_required_headers=None if args.no_csrf_prevention else required,
+            max_body_bytes=args.max_body_bytes,
+        ),
         stream_settings=StreamSettings(
             heartbeat_seconds=args.heartbeat_interval,
             ws_ping_seconds=args.ws_ping_interval,
             ws_pong_timeout_seconds=args.ws_pong_timeout,
         ),
+        edge_settings=edge_settings(args),
     )
     try:
         import uvloop

@@ -14,6 +14,7 @@ import orjson
 from aiohttp import web
 
 from router.defer import uses_defer
+from router.edge import Edge
 from router.gateway import Gateway, RequestError
 from router.server.defer_stream import serve_multipart
 from router.server.edge_auth import EdgeAuth, ForwardedFor, refused
@@ -60,6 +61,7 @@ class RouterApp:
         self.app.router.add_route("*", "/graphql", self.other_method)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
+        self.edge: Edge | None = None  # limits, safelist, persisted queries (router/edge)
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
@@ -91,6 +93,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]) and not headers.get(TOKEN_HEADER):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), True)
         if self.ws_handler is not None:
@@ -152,6 +157,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), False)
         if accepts.event_stream and self.ws_handler is not None:
@@ -181,6 +189,20 @@ class RouterApp:
             "METHOD_NOT_ALLOWED",
             headers={"Allow": "GET, POST, PUT, DELETE"},
         )
+
+    async def _admit(
+        self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str
+    ) -> web.Response | None:
+        """The edge's refusal of this request (router/edge), or None: it may run."""
+        if self.edge is None:
+            return None
+        headers = request.headers
+        try:
+            xff = ForwardedFor(request).get("x-forwarded-for")
+            await self.edge.admit(gw, params, xff, headers.get("authorization"))
+        except RequestError as exc:
+            return _request_error(exc, media)
+        return None
 
     # -- answers -------------------------------------------------------------------------------------------
     async def _execute(
@@ -248,7 +270,7 @@ class RouterApp:
 
 def _request_error(exc: RequestError, media: str, stream: bool = False) -> web.Response:
     status = exc.status if stream else request_error_status(media, exc.status, exc.errors)
-    headers = {"Allow": "POST"} if status == 405 else None
+    headers = {"Allow": "POST"} if status == 405 else getattr(exc, "headers", None)
     return web.Response(
         status=status, body=orjson.dumps({"errors": exc.errors}), content_type=media, headers=headers
     )

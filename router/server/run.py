@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from router.edge import Edge, EdgeSettings
+from router.edge.http import install as install_edge_headers
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.server.app import RouterApp
@@ -33,6 +35,7 @@ async def serve(
     verify_tokens: TokenVerifier | None = None,
     http_settings: HttpSettings | None = None,
     stream_settings: StreamSettings | None = None,
+    edge_settings: EdgeSettings | None = None,
 ) -> int:
     """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked."""
     loop = asyncio.get_running_loop()
@@ -45,6 +48,12 @@ async def serve(
     router_app.ws_handler = SubscriptionHandler(router_app, stream_settings)
     if verify_tokens is not None:
         router_app.edge_auth = EdgeAuth(verify_tokens)
+    guard = router_app.edge = Edge(edge_settings or EdgeSettings())
+    install_edge_headers(router_app.app, guard.settings)
+    if router_app.edge_auth is not None:
+        guard.tokens_verified = True
+        if verify_tokens is not None and verify_tokens.principal is not None:
+            guard.principal = router_app.edge_auth.principal
     runner = web.AppRunner(router_app.app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
@@ -92,3 +101,4 @@ async def serve(
         await transport.close()
         if router_app.edge_auth is not None:
             await router_app.edge_auth.aclose()
+        await guard.aclose()
