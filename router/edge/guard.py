@@ -8,6 +8,7 @@ hot path of a known document is a few comparisons and, with rate limits on, one 
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from router.gateway import Gateway, RequestError
 from router.gateway.cache import LRU
 from router.gateway.prepare import PreparedOperation, gql_error
 from router.supergraph.authorization import Principal
+
+log = logging.getLogger("router.edge")
 
 PrincipalSource = Callable[[str | None], Awaitable[Principal]]
 
@@ -55,6 +58,8 @@ class Edge:
         rl = settings.rate_limits
         self.redis = EdgeRedis(rl.redis_url, rl.redis_prefix) if rl.redis_url else None
         self.safelist = load_safelist(settings.safelist.path)
+        if settings.profile == "prod" and not settings.safelist.path:
+            log.warning("prod profile without --safelist: any operation within the limits is run")
         self.apq = PersistedQueries(settings.apq_cache_size, self.redis, self.safelist.by_hash)
         self.limiter = RateLimiter(self.redis) if rl.enabled else None
         self.rates: dict[str, Rate] = {"auth": rl.auth, "payment": rl.payment, "general": rl.general}

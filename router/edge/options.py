@@ -29,7 +29,11 @@ def switch(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
 
 
+ENV_NAMES: set[str] = set()  # every ROUTER_* name these options read (filled as the parser is built)
+
+
 def _env(name: str) -> str | None:
+    ENV_NAMES.add(name)
     return os.environ.get(name) or None
 
 
