@@ -113,7 +113,7 @@ async def test_cors_preflights_and_headers_in_prod(prod_router: str) -> None:
 
 
 async def test_dev_allows_any_origin_and_sends_no_hsts() -> None:
-    async with edge_router() as router, aiohttp.ClientSession() as http:
+    async with edge_router("--max-body-bytes", "2000") as router, aiohttp.ClientSession() as http:
         headers = {"origin": "http://localhost:3000", "access-control-request-method": "POST"}
         async with http.options(router.url, headers=headers) as r:
             assert r.status == 204 and r.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
@@ -121,6 +121,12 @@ async def test_dev_allows_any_origin_and_sends_no_hsts() -> None:
             _security_headers(r.headers, prod=False)
         async with http.options(router.url) as r:  # not a preflight: as before
             assert r.status == 405
+        big = {"query": "{ plans }", "variables": {"pad": "x" * 2000}}
+        before = router.subgraph_requests()
+        async with http.post(router.url, json=big) as r:
+            assert (r.status, _code(await r.json())) == (413, "PAYLOAD_TOO_LARGE")
+            _security_headers(r.headers, prod=False)
+        assert router.subgraph_requests() == before
 
 
 async def test_operations_over_websocket_are_checked_too() -> None:
