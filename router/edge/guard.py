@@ -79,7 +79,7 @@ class Edge:
         """Raises Refused (or the operation's RequestError) when the request may not run; resolves a
         persisted query into `params["query"]`."""
         ext = params.get("extensions")
-        if ext and "persistedQuery" in ext:
+        if ext and ext.get("persistedQuery") is not None:  # (`null` is sent by some clients: absent)
             if not self.settings.apq:
                 raise Refused([gql_error("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")])
             params["query"] = await self.apq.resolve(params.get("query"), ext["persistedQuery"])

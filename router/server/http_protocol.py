@@ -154,7 +154,7 @@ def check_params(payload: Any) -> dict[str, Any]:
 def _persisted(payload: dict[str, Any]) -> bool:
     """An automatic persisted query may come without `query` (router/edge/apq.py resolves it)."""
     ext = payload.get("extensions")
-    return isinstance(ext, dict) and "persistedQuery" in ext
+    return isinstance(ext, dict) and ext.get("persistedQuery") is not None
 
 
 def params_from_query_string(query: Any) -> dict[str, Any]:
