@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from graphql import FragmentDefinitionNode, OperationDefinitionNode
 
+from router.defer import deferred_operation, uses_defer
 from router.edge.analysis import Shape, cost_with, measure
 from router.edge.apq import PersistedQueries
 from router.edge.ratelimit import RateLimiter
@@ -23,7 +25,7 @@ from router.edge.settings import EdgeSettings, Rate
 from router.edge.store import EdgeRedis
 from router.gateway import Gateway, RequestError
 from router.gateway.cache import LRU
-from router.gateway.prepare import PreparedOperation, gql_error
+from router.gateway.prepare import gql_error
 from router.supergraph.authorization import Principal
 
 log = logging.getLogger("router.edge")
@@ -45,6 +47,8 @@ class Refused(RequestError):
 class Admission:
     """What the edge knows of one prepared operation."""
 
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
     shape: Shape
     klass: str  # auth | payment | general
     safelisted: bool
@@ -68,6 +72,8 @@ class Edge:
         self.tokens_verified = False
         self.principal: PrincipalSource | None = None
         self._subjects: LRU[str, str] = LRU(10_000)
+        # Documents using @defer are validated by the defer path (the API schema has no @defer).
+        self._deferred: LRU[tuple[str, str | None], Admission] = LRU(500)
 
     async def aclose(self) -> None:
         if self.redis is not None:
@@ -86,24 +92,38 @@ class Edge:
         query, name = params.get("query"), params.get("operationName")
         if not isinstance(query, str) or not query:
             return  # the gateway answers that
-        prep = gw.operations.prepare(query, name if isinstance(name, str) else None)
-        adm: Admission | None = prep.edge
+        op_name = name if isinstance(name, str) else None
+        adm = self._deferred_admission(gw, query, op_name) if uses_defer(query) else None
         if adm is None:
-            adm = prep.edge = self._admission(gw, prep)
+            prep = gw.operations.prepare(query, op_name)
+            adm = prep.edge
+            if adm is None:
+                adm = prep.edge = self._admission(gw, prep.operation, prep.fragments)
         if adm.refusal is not None:
             raise Refused(adm.refusal)
         s = self.settings
         if (adm.shape.introspection and not s.introspection) or (s.safelist.enforce and not adm.safelisted):
             await self._allowance(adm, auth)
         if adm.shape.variable_cost:
-            self._check_cost(gw, prep, params.get("variables"))
+            self._check_cost(gw, adm, params.get("variables"))
         if self.limiter is not None:
             await self._rate_limit(adm.klass, forwarded_for, auth)
 
     # -- per document --------------------------------------------------------------------------------------
-    def _admission(self, gw: Gateway, prep: PreparedOperation) -> Admission:
+    def _deferred_admission(self, gw: Gateway, query: str, name: str | None) -> Admission:
+        key = (query, name)
+        adm = self._deferred.get(key)
+        if adm is None:
+            op, fragments = deferred_operation(gw, query, name)
+            adm = self._admission(gw, op, fragments)
+            self._deferred.put(key, adm)
+        return adm
+
+    def _admission(
+        self, gw: Gateway, op: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+    ) -> Admission:
         lim = self.settings.limits
-        shape = measure(gw.supergraph.api_schema, prep.operation, prep.fragments, lim.default_list_size)
+        shape = measure(gw.supergraph.api_schema, op, fragments, lim.default_list_size)
         refusal: list[dict[str, Any]] | None = None
         if shape.depth > lim.max_depth:
             refusal = [
@@ -118,10 +138,11 @@ class Edge:
             refusal = [gql_error(message, "MAX_ROOT_FIELDS_LIMIT")]
         elif not shape.variable_cost and shape.static_cost > lim.max_cost:
             refusal = _cost_refusal(shape.static_cost, lim.max_cost).errors
-        return Admission(shape, self._class(gw, prep, shape), shape.canonical in self.safelist, refusal)
+        klass = self._class(gw, op.operation.value, shape)
+        return Admission(op, fragments, shape, klass, shape.canonical in self.safelist, refusal)
 
-    def _class(self, gw: Gateway, prep: PreparedOperation, shape: Shape) -> str:
-        if prep.operation_type != "mutation":
+    def _class(self, gw: Gateway, operation_type: str, shape: Shape) -> str:
+        if operation_type != "mutation":
             return "general"
         sg, rl = gw.supergraph, self.settings.rate_limits
         root = sg.root_types.get("mutation", "")
@@ -153,11 +174,11 @@ class Edge:
             "OPERATION_NOT_IN_SAFELIST",
         )
 
-    def _check_cost(self, gw: Gateway, prep: PreparedOperation, variables: Any) -> None:
+    def _check_cost(self, gw: Gateway, adm: Admission, variables: Any) -> None:
         lim = self.settings.limits
         values = variables if isinstance(variables, dict) else {}
         cost = cost_with(
-            gw.supergraph.api_schema, prep.operation, prep.fragments, lim.default_list_size, values
+            gw.supergraph.api_schema, adm.operation, adm.fragments, lim.default_list_size, values
         )
         if cost > lim.max_cost:
             raise _cost_refusal(cost, lim.max_cost)

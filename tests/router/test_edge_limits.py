@@ -68,6 +68,12 @@ async def test_depth_counts_through_fragments(dev: EdgeRouter) -> None:
     assert "4 levels" in out["errors"][0]["message"]
 
 
+async def test_deferred_fragments_count_too(dev: EdgeRouter) -> None:
+    deep = "{ users { ... @defer { best { best { best { id } } } } } }"
+    await refused(dev, deep, "MAX_DEPTH_LIMIT")
+    await refused(dev, "{ users { ... @defer { a: id b: id c: id d: id } } }", "MAX_ALIASES_LIMIT")
+
+
 async def test_fragment_cycles_are_refused_not_followed(dev: EdgeRouter) -> None:
     cycle = "{ users { ...A } } fragment A on User { best { ...B } } fragment B on User { best { ...A } }"
     await refused(dev, cycle, "GRAPHQL_VALIDATION_FAILED")
