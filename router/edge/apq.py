@@ -2,8 +2,9 @@
 
 A hash alone: the query registered under it (this process's LRU, then Redis), else PERSISTED_QUERY_NOT_FOUND
 so the client sends hash and query together; those are checked (the hash must be the query's sha256, else
-PERSISTED_QUERY_HASH_MISMATCH) and registered. GET and POST alike. The safelist's operations are registered
-from the start.
+PERSISTED_QUERY_HASH_MISMATCH) and registered once the edge has admitted the operation (refused documents
+are never stored; Redis keeps those up to 100 kB, for 7 days). GET and POST alike. The safelist's operations
+are registered from the start.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from router.gateway.cache import LRU
 from router.gateway.prepare import RequestError, gql_error
 
 TTL_S = 7 * 24 * 3600
+MAX_SHARED_BYTES = 100_000  # larger documents stay in this process's LRU only
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -26,8 +28,9 @@ class PersistedQueries:
         self.redis = redis
         self.preloaded = preloaded
 
-    async def resolve(self, query: Any, persisted: Any) -> str:
-        """The query text a request stands for, registering a new (hash, query) pair."""
+    async def resolve(self, query: Any, persisted: Any) -> tuple[str, str | None]:
+        """The query text a request stands for, and the hash to register it under once the edge has
+        admitted it (None: already known), so only documents that pass the checks are stored."""
         if not isinstance(persisted, dict):
             raise RequestError([gql_error("`extensions.persistedQuery` must be an object.", "BAD_REQUEST")])
         if persisted.get("version", 1) != 1:
@@ -45,11 +48,7 @@ class PersistedQueries:
                 raise RequestError(
                     [gql_error("The provided sha does not match the query.", "PERSISTED_QUERY_HASH_MISMATCH")]
                 )
-            if self.lru.get(digest) is None:
-                self.lru.put(digest, query)
-                if self.redis is not None:
-                    await self.redis.set(self.redis.key("apq", digest), query, TTL_S)
-            return query
+            return query, None if self.lru.get(digest) is not None else digest
         known = self.lru.get(digest) or self.preloaded.get(digest)
         if known is None and self.redis is not None:
             raw = await self.redis.get(self.redis.key("apq", digest))
@@ -59,4 +58,9 @@ class PersistedQueries:
         if known is None:
             # Apollo's message and code: clients retry with the query on exactly this.
             raise RequestError([gql_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
-        return known
+        return known, None
+
+    async def register(self, digest: str, query: str) -> None:
+        self.lru.put(digest, query)
+        if self.redis is not None and len(query) <= MAX_SHARED_BYTES:
+            await self.redis.set(self.redis.key("apq", digest), query, TTL_S)

@@ -84,11 +84,12 @@ class Edge:
     ) -> None:
         """Raises Refused (or the operation's RequestError) when the request may not run; resolves a
         persisted query into `params["query"]`."""
+        register: str | None = None
         ext = params.get("extensions")
         if ext and ext.get("persistedQuery") is not None:  # (`null` is sent by some clients: absent)
             if not self.settings.apq:
                 raise Refused([gql_error("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")])
-            params["query"] = await self.apq.resolve(params.get("query"), ext["persistedQuery"])
+            params["query"], register = await self.apq.resolve(params.get("query"), ext["persistedQuery"])
         query, name = params.get("query"), params.get("operationName")
         if not isinstance(query, str) or not query:
             return  # the gateway answers that
@@ -108,6 +109,8 @@ class Edge:
             self._check_cost(gw, adm, params.get("variables"))
         if self.limiter is not None:
             await self._rate_limit(adm.klass, forwarded_for, auth)
+        if register is not None:
+            await self.apq.register(register, query)
 
     # -- per document --------------------------------------------------------------------------------------
     def _deferred_admission(self, gw: Gateway, query: str, name: str | None) -> Admission:

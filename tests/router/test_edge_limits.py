@@ -165,6 +165,13 @@ async def test_automatic_persisted_queries_round_trip(dev: EdgeRouter) -> None:
     headers = {"apollo-require-preflight": "true"}
     async with aiohttp.ClientSession() as http, http.get(dev.url, params=params, headers=headers) as r:
         assert (r.status, await r.json()) == (200, {"data": {"users": [{"id": "u1"}]}})
+    # a refused document is not registered
+    deep = "{ users { best { best { best { best { id } } } } } }"
+    deep_ext = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(deep.encode()).hexdigest()}}
+    _, payload = await post(dev.url, {"query": deep, "extensions": deep_ext})
+    assert code(payload) == "MAX_DEPTH_LIMIT"
+    _, payload = await post(dev.url, {"extensions": deep_ext})
+    assert code(payload) == "PERSISTED_QUERY_NOT_FOUND"
     status, payload = await post(
         dev.url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "zz"}}}
     )

@@ -6,6 +6,7 @@ process when Redis does not answer. Refusals are 429 RATE_LIMITED with a retry-a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -104,6 +105,14 @@ async def test_two_router_processes_share_the_buckets(
         _assert_refusals(refused, "auth")
         pay = await _burst([a + "/graphql", b + "/graphql"] * 2, PAY, [{}] * 4)
         assert sorted(s for s, _, _ in pay) == [200, 200, 429, 429]  # payment: 2 at once
+        # persisted queries are shared too: registered through one, found by hash through the other
+        query = "{ plans }"
+        ext = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+        [(_, payload, _)] = await _burst([b + "/graphql"], {"extensions": ext}, [{}])
+        assert payload["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        await _burst([a + "/graphql"], {"query": query, "extensions": ext}, [{}])
+        [(status, payload, _)] = await _burst([b + "/graphql"], {"extensions": ext}, [{}])
+        assert (status, payload) == (200, {"data": {"plans": ["basic"]}})
 
 
 async def test_a_verified_user_is_limited_wherever_they_connect_from(
