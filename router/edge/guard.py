@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,8 @@ class Edge:
         self.tokens_verified = False
         self.principal: PrincipalSource | None = None
         self._subjects: LRU[str, str] = LRU(10_000)
+        # Refusals by error code since start (RATE_LIMITED, MAX_DEPTH_LIMIT, ...), for metrics to export.
+        self.refusals: Counter[str] = Counter()
         # Documents using @defer are validated by the defer path (the API schema has no @defer).
         self._deferred: LRU[tuple[str, str | None], Admission] = LRU(500)
 
@@ -84,6 +87,16 @@ class Edge:
     ) -> None:
         """Raises Refused (or the operation's RequestError) when the request may not run; resolves a
         persisted query into `params["query"]`."""
+        try:
+            await self._admit(gw, params, forwarded_for, auth)
+        except RequestError as exc:
+            for err in exc.errors:
+                self.refusals[str(err.get("extensions", {}).get("code"))] += 1
+            raise
+
+    async def _admit(
+        self, gw: Gateway, params: dict[str, Any], forwarded_for: str | None, auth: str | None
+    ) -> None:
         register: str | None = None
         ext = params.get("extensions")
         if ext and ext.get("persistedQuery") is not None:  # (`null` is sent by some clients: absent)

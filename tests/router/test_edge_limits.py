@@ -7,12 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.router.support.edge_router import EDGE, EdgeRouter, edge_router
+from router.edge import Edge, EdgeSettings, Refused
+from router.executor import AiohttpTransport
+from router.gateway import Gateway
+from router.supergraph import load_supergraph
+from tests.router.support.edge_router import EDGE, EdgeRouter, edge_fixture_subgraphs, edge_router
 
 PROD = (
     "--profile", "prod", "--safelist", str(EDGE / "safelist"),
@@ -176,3 +181,19 @@ async def test_automatic_persisted_queries_round_trip(dev: EdgeRouter) -> None:
         dev.url, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "zz"}}}
     )
     assert (status, code(payload)) == (400, "BAD_REQUEST")
+
+
+async def test_refusals_are_counted_by_code() -> None:
+    """`Edge.refusals` (for metrics): one count per refused request and code."""
+    async with edge_fixture_subgraphs() as (_, supergraph):
+        transport = AiohttpTransport(timeout=5)
+        gw = Gateway(load_supergraph(supergraph.read_text()), transport)
+        settings = EdgeSettings()
+        edge = Edge(replace(settings, limits=replace(settings.limits, max_depth=2)))
+        for _ in range(2):
+            with pytest.raises(Refused):
+                await edge.admit(gw, {"query": "{ users { best { id } } }"}, "10.0.0.1", None)
+        await edge.admit(gw, {"query": "{ users { id } }"}, "10.0.0.1", None)
+        assert dict(edge.refusals) == {"MAX_DEPTH_LIMIT": 2}
+        await transport.close()
+        await edge.aclose()
