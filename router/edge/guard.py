@@ -99,7 +99,7 @@ class Edge:
     ) -> None:
         register: str | None = None
         ext = params.get("extensions")
-        if ext and ext.get("persistedQuery") is not None:  # (`null` is sent by some clients: absent)
+        if isinstance(ext, dict) and ext.get("persistedQuery") is not None:  # (`null`: absent)
             if not self.settings.apq:
                 raise Refused([gql_error("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")])
             params["query"], register = await self.apq.resolve(params.get("query"), ext["persistedQuery"])
