@@ -8,12 +8,14 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from router.edge import Edge, EdgeSettings, Refused
+from router.edge.safelist import load_safelist
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
 from router.supergraph import load_supergraph
@@ -197,3 +199,14 @@ async def test_refusals_are_counted_by_code() -> None:
         assert dict(edge.refusals) == {"MAX_DEPTH_LIMIT": 2}
         await transport.close()
         await edge.aclose()
+
+
+def test_a_safelist_needs_named_operations_that_parse(tmp_path: Path) -> None:
+    (tmp_path / "a.graphql").write_text("{ users { id } }")
+    with pytest.raises(ValueError, match="needs a name"):
+        load_safelist(str(tmp_path))
+    (tmp_path / "a.graphql").write_text("query Q { users { id }")
+    with pytest.raises(ValueError, match=r"a\.graphql"):
+        load_safelist(str(tmp_path))
+    listed = load_safelist(str(EDGE / "safelist"))
+    assert listed.names == ("Me", "LogIn") and len(listed.by_hash) == 2

@@ -18,6 +18,8 @@ import pytest
 from libs.auth.tokens import issue_access_token
 from libs.config import Settings
 from libs.testing.router import router_process
+from router.edge.ratelimit import LocalBuckets
+from router.edge.settings import Rate
 from tests.router.support.edge_router import edge_fixture_subgraphs
 from tests.router.support.fixture_subgraph import FixtureSubgraph
 
@@ -147,3 +149,14 @@ async def test_without_redis_each_process_keeps_the_limits(
         passed, refused = _split(results)
         assert len(passed) == 5
         _assert_refusals(refused, "auth")
+
+
+def test_the_per_process_buckets_refill_at_the_rate() -> None:
+    buckets, rate = LocalBuckets(), Rate(5, 5)
+    assert [buckets.take("k", rate) for _ in range(5)] == [0.0] * 5
+    wait = buckets.take("k", rate)
+    assert 0.15 < wait <= 0.2  # one more every 1/5 s
+    assert buckets.take("other", rate) == 0.0  # a bucket per caller
+    with pytest.raises(ValueError):
+        Rate.parse("0")
+    assert Rate.parse("10/20") == Rate(10, 20) and Rate.parse("2") == Rate(2, 2)
