@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint schema schema-check http-audit services venv clean
+.PHONY: run test lint schema schema-check schema-diff http-audit services venv clean
 
 $(STAMP): pyproject.toml tools/ensure-venv.sh
 	@bash tools/ensure-venv.sh $(VENV)
@@ -20,6 +20,7 @@ run: $(STAMP)
 ## test: the whole test suite against the machine's PostgreSQL and Redis (started if installed but stopped)
 test: $(STAMP)
 	@bash tools/ensure-services.sh
+	@bash tools/ensure-chromium.sh
 	@if command -v npm >/dev/null; then bash tools/ci-extras.sh; \
 	  else echo "npm not found: the federation interop tests (Hive Gateway, federation-composition) will skip"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -40,6 +41,12 @@ schema: $(STAMP)
 ## schema-check: fail when schema/ differs from the code
 schema-check: $(STAMP)
 	$(VENV)/bin/manpasik schema --check
+
+## schema-diff: the changes from the supergraph committed at REF (default HEAD) to the code's, breaking / dangerous /
+## safe, with the app operations each break breaks; fails on a break not listed in schema/allowed-breaks.txt
+REF ?= HEAD
+schema-diff: $(STAMP)
+	$(VENV)/bin/manpasik schema diff --against $(REF)
 
 ## http-audit: the GraphQL-over-HTTP spec audit (npm graphql-http) against the real router process; all must pass
 http-audit: $(STAMP)

@@ -73,8 +73,10 @@ def _run_dev(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from manpasik.schema_snapshots import check_snapshots, write_snapshots
+    from manpasik.schema_snapshots import check_snapshots, diff_against, write_snapshots
 
+    if args.action == "diff":
+        return diff_against(args.against)
     return check_snapshots() if args.check else write_snapshots(allow_breaking=args.allow_breaking)
 
 
@@ -108,7 +110,18 @@ def _run_router(argv: list[str]) -> int:
     from manpasik.router_env import fill_router_env
     from router.cli import main as router_main
 
-    fill_router_env()
+    if argv[:1] != ["compose"]:
+        fill_router_env()
+    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ:
+        from libs.config import get_settings
+
+        # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
+        try:
+            prod = get_settings().env == "prod"
+        except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
+            prod = True
+        if prod:
+            os.environ["ROUTER_GRAPHIQL"] = "off"
     return router_main(argv, verifier=platform_token_verifier)
 
 
@@ -145,7 +158,17 @@ def main(argv: list[str] | None = None) -> int:
     wk.add_argument("name", choices=with_workers)
     wk.set_defaults(func=_run_worker)
 
-    sch = sub.add_parser("schema", help="write SDL snapshots to schema/ (or --check them)")
+    sch = sub.add_parser(
+        "schema", help="write SDL snapshots to schema/ (or --check them; or `diff` them with a commit's)"
+    )
+    sch.add_argument(
+        "action",
+        nargs="?",
+        choices=("diff",),
+        help="diff: print the changes from the supergraph committed at --against to the code's, breaking / "
+        "dangerous / safe, with the operations each break breaks; fails on a break not in allowed-breaks.txt",
+    )
+    sch.add_argument("--against", default="HEAD", metavar="REF", help="the commit to diff with (HEAD)")
     sch.add_argument("--check", action="store_true", help="fail when the snapshots differ from the code")
     sch.add_argument("--allow-breaking", action="store_true", help="write even if the change breaks clients")
     sch.set_defaults(func=_run_schema)

@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _env_off(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("0", "false", "no", "off")
+
+
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
@@ -119,6 +123,12 @@ def _transport_args(s: argparse.ArgumentParser) -> None:
         action="store_true",
         default=os.environ.get("ROUTER_CSRF_PREVENTION", "").lower() in ("0", "false", "no", "off"),
         help="unsafe: run GET operations a browser could send cross-site without a preflight",
+    )
+    s.add_argument(
+        "--graphiql",
+        choices=("on", "off"),
+        default="off" if _env_off("ROUTER_GRAPHIQL") else "on",
+        help="serve the GraphiQL explorer (assets shipped with the router) on a browser's GET of /graphql",
     )
 
 
@@ -181,6 +191,7 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         http_settings=HttpSettings(
             csrf_required_headers=None if args.no_csrf_prevention else required,
             max_body_bytes=args.max_body_bytes,
+            graphiql=args.graphiql == "on",
         ),
         stream_settings=StreamSettings(
             heartbeat_seconds=args.heartbeat_interval,

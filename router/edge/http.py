@@ -1,8 +1,7 @@
 """CORS (an allow-list of origins, preflights answered here) and security headers on every answer.
 
-The headers are those of the seed's Nginx gateway plus a CSP: JSON answers may load nothing and be framed
-by no one; the GraphiQL page may run its inline bootstrap and its assets (served by the router, or the CDN
-the page names) and talk to this origin over HTTP and WebSocket. HSTS in prod.
+The headers are those of the seed's Nginx gateway plus a CSP: answers may load nothing and be framed by no
+one, except those that bring their own policy (the GraphiQL page's strict same-origin one). HSTS in prod.
 """
 
 from __future__ import annotations
@@ -15,13 +14,9 @@ from router.edge.settings import Cors, EdgeSettings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Answers that set their own policy keep it (the GraphiQL page's, router/server/graphiql/); every other one
+# may load nothing and be framed by no one.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-GRAPHIQL_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; "
-    "img-src 'self' data: https:; connect-src 'self' ws: wss: http: https:; worker-src 'self' blob:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
 HSTS = "max-age=31536000; includeSubDomains"
 METHODS = "GET, POST, PUT, DELETE, OPTIONS"
 EXPOSED = "Retry-After, x-request-id"
@@ -60,9 +55,9 @@ def install(app: web.Application, settings: EdgeSettings) -> None:
     async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
         headers = response.headers
         if fixed:
-            headers.update(fixed)
-            html = response.content_type == "text/html"
-            headers["Content-Security-Policy"] = GRAPHIQL_CSP if html else API_CSP
+            for name, value in fixed.items():
+                headers.setdefault(name, value)
+            headers.setdefault("Content-Security-Policy", API_CSP)
         origin = request.headers.get("origin")
         if origin and allowed(origin) and "Access-Control-Allow-Origin" not in headers:
             headers["Access-Control-Allow-Origin"] = origin

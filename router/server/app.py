@@ -16,9 +16,9 @@ from aiohttp import web
 from router.defer import uses_defer
 from router.edge import Edge
 from router.gateway import Gateway, RequestError
+from router.server import graphiql
 from router.server.defer_stream import serve_multipart
 from router.server.edge_auth import EdgeAuth, ForwardedFor, refused
-from router.server.graphiql import GRAPHIQL_HTML
 from router.server.http_protocol import (
     JSON,
     Accepts,
@@ -59,6 +59,8 @@ class RouterApp:
         self.app.router.add_put("/graphql", self.put_graphql)
         self.app.router.add_delete("/graphql", self.delete_graphql)
         self.app.router.add_route("*", "/graphql", self.other_method)
+        if self.settings.graphiql:
+            graphiql.add_routes(self.app)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
         self.edge: Edge | None = None  # limits, safelist, persisted queries (router/edge)
@@ -132,8 +134,8 @@ class RouterApp:
         accept = headers.get("accept", "")
         q = request.query
         if "query" not in q:
-            if "text/html" in accept:
-                return web.Response(text=GRAPHIQL_HTML, content_type="text/html")
+            if "text/html" in accept and self.settings.graphiql:
+                return graphiql.page()
             token = headers.get(TOKEN_HEADER) or q.get("token")
             if token and self.ws_handler is not None and "text/event-stream" in accept:
                 return await self.ws_handler.sse_connect(request, token)

@@ -1,4 +1,4 @@
-"""What the HTTP surface allows: body size and CSRF prevention."""
+"""What the HTTP surface allows: body size, CSRF prevention, the GraphiQL explorer."""
 
 from __future__ import annotations
 
@@ -15,3 +15,5 @@ class HttpSettings:
     # POST needs a JSON content type, which browsers preflight.
     csrf_required_headers: tuple[str, ...] | None = DEFAULT_CSRF_HEADERS
     max_body_bytes: int = 8 * 1024 * 1024
+    # GraphiQL on a browser's GET of /graphql, its assets under /graphiql/ (`manpasik router`: off in prod).
+    graphiql: bool = True

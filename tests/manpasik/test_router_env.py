@@ -42,3 +42,16 @@ def test_what_the_operator_set_wins(fresh_settings: pytest.MonkeyPatch) -> None:
     out = dict(mine)
     fill_router_env(out)
     assert {k: out[k] for k in mine} == mine
+
+
+def test_prod_settings_the_platform_would_refuse_still_mean_prod(fresh_settings: pytest.MonkeyPatch) -> None:
+    fresh_settings.setenv("MANPASIK_ENV", "prod")
+    fresh_settings.setenv("JWT_SECRET", "weak")  # prod refuses it; the router needs none of it
+    fresh_settings.setenv("REDIS_URL", "redis://cache:6379/3")
+    out: dict[str, str] = {}
+    fill_router_env(out)
+    assert (out["ROUTER_ENV"], out["ROUTER_REDIS_URL"], out["ROUTER_RATE_LIMITS"]) == (
+        "prod",
+        "redis://cache:6379/3",
+        "on",
+    )
