@@ -121,8 +121,11 @@ def _run_restore(args: argparse.Namespace) -> int:
 def _run_router(argv: list[str]) -> int:
     """The router's own CLI (`router.cli`), handed the platform's token check for `--verify-tokens`."""
     from manpasik.edge import platform_token_verifier
+    from manpasik.router_env import fill_router_env
     from router.cli import main as router_main
 
+    if argv[:1] != ["compose"]:
+        fill_router_env()
     # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
     if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ and _is_prod():
         os.environ["ROUTER_GRAPHIQL"] = "off"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from router import cli_resilience
 from router.compose import CompositionError
+from router.edge.options import add_edge_args, edge_settings
 from router.server.settings import DEFAULT_CSRF_HEADERS
 from router.sources import (
     compose_from_subgraphs,
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _transport_args(s)
     cli_resilience.add_arguments(s)
+    add_edge_args(s)
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
@@ -195,6 +197,7 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         verify_tokens=verifier() if verifier is not None and args.verify_tokens else None,
         http_settings=HttpSettings(
             csrf_required_headers=None if args.no_csrf_prevention else required,
+            max_body_bytes=args.max_body_bytes,
             graphiql=args.graphiql == "on",
         ),
         stream_settings=StreamSettings(
@@ -206,6 +209,7 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         drain_timeout=args.drain_timeout,
         # From the environment only (an argument would show in `ps`): signs every subgraph request.
         subgraph_secret=os.environ.get("ROUTER_SUBGRAPH_SECRET") or None,
+        edge_settings=edge_settings(args),
     )
     try:
         import uvloop

@@ -8,7 +8,11 @@ can be compared without interleaving rounds.  Every response is checked against 
     .venv/bin/python bench/router/cpu_per_request.py \
         --target now=. --target base=/tmp/r9base [--requests 2000] [--concurrency 50] [--rounds 3]
 
-A target is NAME=CHECKOUT: the router is run from that checkout (`python -m router`) with this venv's Python.
+A target is NAME=CHECKOUT: the router is run from that checkout (`python -m router`) with this venv's Python;
+`--args NAME="--flag value ..."` adds router flags to one target (e.g. the edge's rate limits over Redis:
+`--target limits=. --args limits="--rate-limits on --redis-url redis://127.0.0.1:6379/0
+--rate-limit-general 1000000/1000000"`, a budget the benchmark never exhausts, so every request still
+pays the Redis round trip).
 Subgraphs listen on --port-base..+3 (4501-4504 by default, away from the shared harness's 4401-4404).
 `--target-env NAME:KEY=VALUE` sets a variable for one target's router; `{otlp}` in a value is the address
 of an OTLP/HTTP trace sink this script runs (it counts the spans it is sent), e.g. telemetry off vs on:
@@ -23,6 +27,7 @@ import argparse
 import asyncio
 import os
 import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -121,11 +126,12 @@ class SpanSink:
 
 
 async def measure(
-    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace, env: dict[str, str]
+    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace, env: dict[str, str],
+    extra: list[str],
 ) -> tuple[float, float]:
     """(CPU ms per request, wall RPS) of one router process started from `checkout`."""
     port = free_port()
-    cmd = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port)]
+    cmd = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port), *extra]
     if args.no_dedup:
         cmd.append("--no-dedup")
     proc = subprocess.Popen(cmd, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -147,6 +153,7 @@ async def measure(
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", action="append", required=True, help="NAME=CHECKOUT")
+    ap.add_argument("--args", action="append", default=[], help='NAME="router flags" for one target')
     ap.add_argument("--scenario", action="append", help="main, fanout (default both)")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=300)
@@ -157,6 +164,7 @@ async def main() -> None:
     ap.add_argument("--target-env", action="append", default=[], help="NAME:KEY=VALUE ({otlp}: the sink)")
     args = ap.parse_args()
     targets = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.target)]
+    extra = {n: shlex.split(a) for n, a in (t.split("=", 1) for t in args.args)}
     scenarios = args.scenario or ["main", "fanout"]
     sink = SpanSink()
     if any("{otlp}" in e for e in args.target_env):
@@ -196,7 +204,8 @@ async def main() -> None:
             for r in range(args.rounds):
                 order = targets[r % len(targets) :] + targets[: r % len(targets)]
                 for name, checkout in order:
-                    runs[name].append(await measure(checkout, supergraph, query, args, envs[name]))
+                    runs[name].append(await measure(checkout, supergraph, query, args, envs[name],
+                                                    extra.get(name, [])))
             for name, _ in targets:
                 cpu = [c for c, _ in runs[name]]
                 rps = [w for _, w in runs[name]]

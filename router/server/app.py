@@ -14,6 +14,7 @@ import orjson
 from aiohttp import web
 
 from router.defer import uses_defer
+from router.edge import Edge
 from router.gateway import Gateway, RequestError
 from router.server import graphiql
 from router.server.defer_stream import serve_multipart
@@ -67,6 +68,7 @@ class RouterApp:
         self.breakers: Any = None  # resilience.Breakers of the subgraphs; read-only (`statuses()`)
         self.draining = False  # shutting down: /ready answers 503
         self.telemetry: Telemetry | None = None  # metrics and traces, from the environment
+        self.edge: Edge | None = None  # limits, safelist, persisted queries (router/edge)
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
@@ -108,6 +110,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]) and not headers.get(TOKEN_HEADER):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), True)
         if self.ws_handler is not None:
@@ -169,6 +174,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), False)
         if accepts.event_stream and self.ws_handler is not None:
@@ -198,6 +206,20 @@ class RouterApp:
             "METHOD_NOT_ALLOWED",
             headers={"Allow": "GET, POST, PUT, DELETE"},
         )
+
+    async def _admit(
+        self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str
+    ) -> web.Response | None:
+        """The edge's refusal of this request (router/edge), or None: it may run."""
+        if self.edge is None:
+            return None
+        headers = request.headers
+        try:
+            xff = ForwardedFor(request).get("x-forwarded-for")
+            await self.edge.admit(gw, params, xff, headers.get("authorization"))
+        except RequestError as exc:
+            return _request_error(exc, media)
+        return None
 
     # -- answers -------------------------------------------------------------------------------------------
     async def _execute(
@@ -270,7 +292,7 @@ class RouterApp:
 
 def _request_error(exc: RequestError, media: str, stream: bool = False) -> web.Response:
     status = exc.status if stream else request_error_status(media, exc.status, exc.errors)
-    headers = {"Allow": "POST"} if status == 405 else None
+    headers = {"Allow": "POST"} if status == 405 else getattr(exc, "headers", None)
     return web.Response(
         status=status, body=orjson.dumps({"errors": exc.errors}), content_type=media, headers=headers
     )

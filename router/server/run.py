@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from router.edge import Edge, EdgeSettings
+from router.edge.http import install as install_edge_headers
 from router.executor import AiohttpTransport, Transport
 from router.executor.resilience import FetchPolicy, ResilienceSettings
 from router.gateway import Gateway
@@ -41,6 +43,7 @@ async def serve(
     resilience: ResilienceSettings | None = None,
     drain_timeout: float = 10.0,
     subgraph_secret: str | None = None,
+    edge_settings: EdgeSettings | None = None,
 ) -> int:
     """`verify_tokens`: refuse requests whose bearer token it rejects, before any subgraph is asked (and end
     streams whose session it reports revoked); `subgraph_secret`: sign every subgraph request with it.
@@ -66,6 +69,12 @@ async def serve(
             streams = OpenStreams(verify_tokens.grants)
             router_app.ws_handler.sessions = streams
             await verify_tokens.watch(streams.revoked)
+    guard = router_app.edge = Edge(edge_settings or EdgeSettings())
+    install_edge_headers(router_app.app, guard.settings)
+    if router_app.edge_auth is not None:
+        guard.tokens_verified = True
+        if verify_tokens is not None and verify_tokens.principal is not None:
+            guard.principal = router_app.edge_auth.principal
     runner = web.AppRunner(
         router_app.app, access_log=None, handle_signals=False, shutdown_timeout=drain_timeout
     )
@@ -121,5 +130,6 @@ async def serve(
         await transport.close()
         if router_app.edge_auth is not None:
             await router_app.edge_auth.aclose()
+        await guard.aclose()
         if telemetry is not None:
             await asyncio.to_thread(telemetry.shutdown)  # flushes queued spans

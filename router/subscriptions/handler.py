@@ -80,7 +80,7 @@ class SubscriptionHandler:
         ws = web.WebSocketResponse(protocols=(protocol,), autoping=False)
         await ws.prepare(request)
         kind = TransportWsConnection if protocol == TRANSPORT_WS else LegacyWsConnection
-        conn: Connection = kind(ws, request, self.settings, self.results, self._refusal)
+        conn: Connection = kind(ws, request, self.settings, self._admitted(request), self._refusal)
         self._sockets.add(ws)
         try:
             await conn.run()
@@ -89,6 +89,22 @@ class SubscriptionHandler:
             if not ws.closed:
                 await ws.close()
         return ws
+
+    def _admitted(self, request: web.Request) -> Any:
+        """`results` after the edge's checks (router/edge) of each operation sent on this socket."""
+        forwarded_for = request.headers.get("x-forwarded-for")
+        remote = request.remote
+        xff = f"{forwarded_for}, {remote}" if forwarded_for and remote else (remote or forwarded_for)
+
+        async def results(
+            payload: dict[str, Any], headers: Any, init: dict[str, Any] | None
+        ) -> AsyncIterator[dict[str, Any]]:
+            edge, gw = getattr(self.router_app, "edge", None), self.gateway
+            if edge is not None and gw is not None:
+                await edge.admit(gw, payload, xff, headers.get("authorization"))
+            return await self.results(payload, headers, init)
+
+        return results
 
     async def _refusal(self, headers: dict[str, str]) -> str | None:
         edge_auth = getattr(self.router_app, "edge_auth", None)

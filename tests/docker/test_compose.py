@@ -3,6 +3,7 @@ port of ARCHITECTURE.md, wired into the router, configured only with settings th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -10,7 +11,8 @@ import yaml
 from libs.config import Settings
 from manpasik import registry
 
-DOCKER = Path(__file__).resolve().parents[2] / "docker"
+REPO = Path(__file__).resolve().parents[2]
+DOCKER = REPO / "docker"
 
 
 def _compose() -> dict:
@@ -55,8 +57,26 @@ def test_environment_names_are_settings_the_code_reads() -> None:
         assert own <= known | _own_names(row), own - known - _own_names(row)
 
 
+def _router_names() -> set[str]:
+    """The ROUTER_* names the router reads: its CLI's and its edge's (router/edge/options.py)."""
+    from router.cli import _parser
+    from router.edge.options import ENV_NAMES
+
+    _parser()
+    cli = (REPO / "router" / "cli.py").read_text()
+    return set(ENV_NAMES) | set(re.findall(r"ROUTER_[A-Z_]+", cli))
+
+
+def test_the_routers_environment_names_are_settings_it_reads() -> None:
+    env = _compose()["services"]["router"]["environment"]
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"} | _router_names()
+    assert set(env) <= known, set(env) - known
+    assert "ROUTER_SAFELIST" in env  # prod enforces the app's operations
+
+
 def test_the_env_example_names_settings_the_code_reads() -> None:
     known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"POSTGRES_PASSWORD"}
+    known |= _router_names()
     for row in registry.SUBGRAPHS:
         known |= _own_names(row)
     lines = (DOCKER / "env.example").read_text().splitlines()
