@@ -36,9 +36,11 @@ import time
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from bench.router.otlp_sink import SpanSink  # noqa: E402
+
 BENCH = Path(os.environ.get("GATEWAY_BENCH_DIR", REPO.parent / "shared" / "bench" / "gateways"))
 SUBGRAPHS = ("accounts", "inventory", "products", "reviews")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -93,36 +95,6 @@ async def load(url: str, query: str, requests: int, concurrency: int) -> bytes:
     async with aiohttp.ClientSession(connector=conn) as http:
         await asyncio.gather(*(worker(http) for _ in range(concurrency)))
     return first[0]
-
-
-class SpanSink:
-    """Receives OTLP/HTTP trace exports (`POST /v1/traces`) and counts their spans."""
-
-    def __init__(self) -> None:
-        self.spans = 0
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-        async def traces(request: web.Request) -> web.Response:
-            req = ExportTraceServiceRequest()
-            req.ParseFromString(await request.read())
-            self.spans += sum(len(ss.spans) for rs in req.resource_spans for ss in rs.scope_spans)
-            return web.Response(body=b"", content_type="application/x-protobuf")
-
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/v1/traces", traces)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
 
 async def measure(

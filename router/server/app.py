@@ -218,6 +218,8 @@ class RouterApp:
             xff = ForwardedFor(request).get("x-forwarded-for")
             await self.edge.admit(gw, params, xff, headers.get("authorization"))
         except RequestError as exc:
+            if self.telemetry is not None:  # counted like any request that ran no operation
+                self.telemetry.request(ForwardedFor(request)).finish(None, exc.errors)
             return _request_error(exc, media)
         return None
 

@@ -69,7 +69,7 @@ def _router_names() -> set[str]:
 
 def test_the_routers_environment_names_are_settings_it_reads() -> None:
     env = _compose()["services"]["router"]["environment"]
-    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"} | _router_names()
+    known = {f.alias for f in Settings.model_fields.values() if f.alias} | {"PORT"} | _router_names() | OTEL_NAMES
     assert set(env) <= known, set(env) - known
     assert "ROUTER_SAFELIST" in env  # prod enforces the app's operations
 
