@@ -51,11 +51,20 @@ class Settings(BaseSettings):
     jwt_private_key: str | None = Field(None, alias="JWT_PRIVATE_KEY")
     jwt_previous_public_keys: str = Field("", alias="JWT_PREVIOUS_PUBLIC_KEYS")  # JWKS JSON of retired keys
     jwt_jwks_url: str | None = Field(None, alias="JWT_JWKS_URL")  # default: the auth subgraph's JWKS
-    # Subgraphs sit behind the router, which appends the caller's address to X-Forwarded-For.
+    # A process's local revocation view is trusted only while Redis answered its pings within this many
+    # seconds; when stale, every token check asks Redis (libs.auth.revocation_view).
+    revocation_stale_after_s: float = Field(3.0, alias="REVOCATION_STALE_AFTER_S", gt=0)
+    # Subgraphs sit behind the router, which appends the caller's address to X-Forwarded-For; they believe it
+    # (and X-Request-Id) only from requests the router signed with this shared secret
+    # (libs.graphql.router_credential). Required in prod; `make run` makes one per run.
     trust_forwarded_for: bool = Field(True, alias="TRUST_FORWARDED_FOR")
+    router_subgraph_secret: str | None = Field(None, alias="ROUTER_SUBGRAPH_SECRET")
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_json: bool = Field(True, alias="LOG_JSON")
+    # `manpasik worker` serves /metrics here (it has no web server otherwise); None: no metrics port.
+    worker_metrics_port: int | None = Field(None, alias="WORKER_METRICS_PORT")
+    worker_metrics_host: str = Field("127.0.0.1", alias="WORKER_METRICS_HOST")
 
     # Events (libs.events): approximate cap per stream (MAXLEN ~); 0 disables trimming.
     event_stream_maxlen: int = Field(1_000_000, alias="EVENT_STREAM_MAXLEN")
@@ -63,6 +72,13 @@ class Settings(BaseSettings):
     # Defaults for people who have not chosen: the language of messages and the zone of their clock.
     default_locale: str = Field("ko-KR", alias="DEFAULT_LOCALE")
     default_time_zone: str = Field("Asia/Seoul", alias="DEFAULT_TIME_ZONE")
+
+    # Circuit breakers around external providers (FCM, Toss, Twilio, SMTP; libs.resilience), the seed's
+    # values: open at 50 % failed calls (of at least 10 in 10 s), half-open after 30 s.
+    provider_breaker_failure_rate: float = Field(0.5, alias="PROVIDER_BREAKER_FAILURE_RATE", gt=0, le=1)
+    provider_breaker_minimum_calls: int = Field(10, alias="PROVIDER_BREAKER_MINIMUM_CALLS", ge=1)
+    provider_breaker_window_s: float = Field(10.0, alias="PROVIDER_BREAKER_WINDOW_S", gt=0)
+    provider_breaker_reset_s: float = Field(30.0, alias="PROVIDER_BREAKER_RESET_S", ge=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_prod(self) -> Settings:
@@ -80,6 +96,15 @@ class Settings(BaseSettings):
         if problems:
             raise SettingsError("refusing to start in prod: " + "; ".join(problems))
         return self
+
+    def require_router_secret(self) -> None:
+        """Every process that serves a subgraph calls this: prod refuses one without the router's secret."""
+        secret = self.router_subgraph_secret
+        if self.env == "prod" and (not secret or len(secret) < MIN_SECRET_LENGTH):
+            raise SettingsError(
+                "refusing to start in prod: ROUTER_SUBGRAPH_SECRET must be a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters (the router signs its requests with it)"
+            )
 
     def database_name(self, database: str) -> str:
         """A subgraph's database (its settings' `database`) as named on the server: with DB_SUFFIX."""

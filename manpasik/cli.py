@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from libs.config import Settings, SubgraphSettings
@@ -28,6 +29,9 @@ def _run_subgraph(args: argparse.Namespace) -> int:
         lifespan="on",
         ws="websockets-sansio",
         timeout_graceful_shutdown=5,
+        # The peer address stays the socket's: X-Forwarded-For counts only when the router signed the
+        # request (libs.graphql.router_credential), not whenever the peer is 127.0.0.1 (uvicorn's default).
+        proxy_headers=False,
     )
     return 0
 
@@ -48,9 +52,12 @@ async def run_worker(
 def _run_worker(args: argparse.Namespace) -> int:
     from libs.config import get_settings
     from libs.logging import configure_logging
+    from libs.telemetry.server import metrics_server
+    from libs.telemetry.tracing import configure_tracing, flush_tracing
 
     settings = get_settings()
     configure_logging(f"{args.name}-worker", settings.log_level, settings.log_json)
+    configure_tracing(f"{args.name}-worker")
     log = logging.getLogger("manpasik.worker")
 
     async def main() -> None:
@@ -58,9 +65,16 @@ def _run_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then leave
             loop.add_signal_handler(sig, stop.set)
-        log.warning("%s workers started (pid %d)", args.name, os.getpid())
-        await run_worker(args.name, settings, stop)
-        log.warning("%s workers stopped", args.name)
+        async with AsyncExitStack() as stack:
+            if settings.worker_metrics_port is not None:
+                port = await stack.enter_async_context(
+                    metrics_server(settings.worker_metrics_host, settings.worker_metrics_port))
+                log.warning("%s workers: metrics on http://%s:%d/metrics", args.name,
+                            settings.worker_metrics_host, port)
+            log.warning("%s workers started (pid %d)", args.name, os.getpid())
+            await run_worker(args.name, settings, stop)
+            log.warning("%s workers stopped", args.name)
+        flush_tracing()
 
     asyncio.run(main())
     return 0
@@ -107,19 +121,41 @@ def _run_restore(args: argparse.Namespace) -> int:
 def _run_router(argv: list[str]) -> int:
     """The router's own CLI (`router.cli`), handed the platform's token check for `--verify-tokens`."""
     from manpasik.edge import platform_token_verifier
+    from manpasik.router_env import fill_router_env
     from router.cli import main as router_main
 
-    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ:
-        from libs.config import get_settings
-
-        # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
-        try:
-            prod = get_settings().env == "prod"
-        except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
-            prod = True
-        if prod:
-            os.environ["ROUTER_GRAPHIQL"] = "off"
+    if argv[:1] != ["compose"]:
+        fill_router_env()
+    # GraphiQL is for people working on the API: off in prod unless ROUTER_GRAPHIQL=on asks for it.
+    if argv[:1] != ["compose"] and "ROUTER_GRAPHIQL" not in os.environ and _is_prod():
+        os.environ["ROUTER_GRAPHIQL"] = "off"
+    refusal = _router_secret_refusal(argv)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     return router_main(argv, verifier=platform_token_verifier)
+
+
+def _is_prod() -> bool:
+    from libs.config import get_settings
+
+    try:
+        return get_settings().env == "prod"
+    except ValueError:  # only prod refuses settings (the router alone needs none of them): prod it is
+        return True
+
+
+def _router_secret_refusal(argv: list[str]) -> str | None:
+    """A prod router must sign its subgraph requests: unsigned, every caller would count as the router's
+    own address in the subgraphs' per-address limits (libs.graphql.router_credential)."""
+    from libs.config import MIN_SECRET_LENGTH
+
+    if argv[:1] in (["compose"], ["explain"]):
+        return None
+    if len(os.environ.get("ROUTER_SUBGRAPH_SECRET", "")) >= MIN_SECRET_LENGTH or not _is_prod():
+        return None
+    return (f"router: refusing to start in prod: ROUTER_SUBGRAPH_SECRET must be a random secret of at least "
+            f"{MIN_SECRET_LENGTH} characters, the same the subgraphs have")
 
 
 def main(argv: list[str] | None = None) -> int:

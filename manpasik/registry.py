@@ -29,9 +29,7 @@ Store = Literal["sql", "mongo", "redis"]
 
 ROUTER_PORT = 8080
 # Domains still to come (ARCHITECTURE.md): their ports are taken by nobody else.
-RESERVED_PORTS: dict[str, int] = {
-    "translation": 8007,
-}
+RESERVED_PORTS: dict[str, int] = {}
 
 
 def _load(path: str) -> Any:
@@ -129,6 +127,13 @@ SUBGRAPHS: tuple[Subgraph, ...] = (
         stores=("sql", "redis"),
         settings_class="subgraphs.notification.settings:NotificationSettings",
         workers_class="subgraphs.notification.worker:NotificationWorkers",
+    ),
+    Subgraph(
+        name="translation",
+        port=8007,
+        stores=("sql", "redis"),
+        settings_class="subgraphs.translation.settings:TranslationSettings",
+        workers_class="subgraphs.translation.worker:TranslationWorkers",
     ),
     Subgraph(
         name="data",

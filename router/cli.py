@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from router import cli_resilience
 from router.compose import CompositionError
+from router.edge.options import add_edge_args, edge_settings
 from router.server.settings import DEFAULT_CSRF_HEADERS
 from router.sources import (
     compose_from_subgraphs,
@@ -67,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _transport_args(s)
+    cli_resilience.add_arguments(s)
+    add_edge_args(s)
 
     c = sub.add_parser("compose", help="compose subgraphs into a supergraph SDL")
     c.add_argument("--subgraph", action="append", metavar="NAME=URL[@FILE]", help="subgraph (repeatable)")
@@ -159,6 +163,11 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
     from router.server import serve
     from router.server.settings import HttpSettings
     from router.subscriptions.settings import StreamSettings
+    from router.telemetry.logs import configure_logging
+
+    # The platform's names (LOG_LEVEL, LOG_JSON), so one setting shapes every process's log lines.
+    json_logs = os.environ.get("LOG_JSON", "true").lower() not in ("0", "false", "no", "off")
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), json_logs)
 
     if args.verify_tokens and verifier is None:
         print(NO_VERIFIER, file=sys.stderr)
@@ -188,6 +197,7 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
         verify_tokens=verifier() if verifier is not None and args.verify_tokens else None,
         http_settings=HttpSettings(
             csrf_required_headers=None if args.no_csrf_prevention else required,
+            max_body_bytes=args.max_body_bytes,
             graphiql=args.graphiql == "on",
         ),
         stream_settings=StreamSettings(
@@ -195,6 +205,11 @@ def _serve(args: argparse.Namespace, verifier: Callable[[], TokenVerifier] | Non
             ws_ping_seconds=args.ws_ping_interval,
             ws_pong_timeout_seconds=args.ws_pong_timeout,
         ),
+        resilience=cli_resilience.settings_from(args),
+        drain_timeout=args.drain_timeout,
+        # From the environment only (an argument would show in `ps`): signs every subgraph request.
+        subgraph_secret=os.environ.get("ROUTER_SUBGRAPH_SECRET") or None,
+        edge_settings=edge_settings(args),
     )
     try:
         import uvloop

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from libs.config import Settings
 from libs.db.sql import drop_database
 from libs.testing import MongoServer
+from libs.testing.graphql import ROUTER_SECRET
 from manpasik.registry import SUBGRAPHS
 
 RUN_ID = secrets.token_hex(4)
@@ -40,6 +41,7 @@ async def settings(
         DB_SUFFIX=f"_t{RUN_ID}",
         REDIS_PREFIX=f"test:{RUN_ID}:",
         JWT_SECRET=secrets.token_urlsafe(48),
+        ROUTER_SUBGRAPH_SECRET=ROUTER_SECRET,  # tests that stand in for the router sign with it
         DATA_DIR=str(tmp_path_factory.mktemp("data")),
         LOG_JSON=False,
         LOG_LEVEL="WARNING",

@@ -8,8 +8,17 @@ can be compared without interleaving rounds.  Every response is checked against 
     .venv/bin/python bench/router/cpu_per_request.py \
         --target now=. --target base=/tmp/r9base [--requests 2000] [--concurrency 50] [--rounds 3]
 
-A target is NAME=CHECKOUT: the router is run from that checkout (`python -m router`) with this venv's Python.
+A target is NAME=CHECKOUT: the router is run from that checkout (`python -m router`) with this venv's Python;
+`--args NAME="--flag value ..."` adds router flags to one target (e.g. the edge's rate limits over Redis:
+`--target limits=. --args limits="--rate-limits on --redis-url redis://127.0.0.1:6379/0
+--rate-limit-general 1000000/1000000"`, a budget the benchmark never exhausts, so every request still
+pays the Redis round trip).
 Subgraphs listen on --port-base..+3 (4501-4504 by default, away from the shared harness's 4401-4404).
+`--target-env NAME:KEY=VALUE` sets a variable for one target's router; `{otlp}` in a value is the address
+of an OTLP/HTTP trace sink this script runs (it counts the spans it is sent), e.g. telemetry off vs on:
+
+    .venv/bin/python bench/router/cpu_per_request.py --target off=. --target on=. \
+        --target-env off:ROUTER_METRICS=off --target-env on:OTEL_EXPORTER_OTLP_ENDPOINT={otlp}
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import argparse
 import asyncio
 import os
 import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -28,6 +38,9 @@ from pathlib import Path
 import aiohttp
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from bench.router.otlp_sink import SpanSink  # noqa: E402
+
 BENCH = Path(os.environ.get("GATEWAY_BENCH_DIR", REPO.parent / "shared" / "bench" / "gateways"))
 SUBGRAPHS = ("accounts", "inventory", "products", "reviews")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -85,14 +98,16 @@ async def load(url: str, query: str, requests: int, concurrency: int) -> bytes:
 
 
 async def measure(
-    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace
+    checkout: Path, supergraph: Path, query: str, args: argparse.Namespace, env: dict[str, str],
+    extra: list[str],
 ) -> tuple[float, float]:
     """(CPU ms per request, wall RPS) of one router process started from `checkout`."""
     port = free_port()
-    cmd = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port)]
+    cmd = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port), *extra]
     if args.no_dedup:
         cmd.append("--no-dedup")
-    proc = subprocess.Popen(cmd, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **env})
     try:
         url = f"http://127.0.0.1:{port}/graphql"
         await wait_http(url, {"query": "{ __typename }"})
@@ -103,12 +118,14 @@ async def measure(
         return (cpu1 - cpu0) * 1000 / args.requests, args.requests / (t1 - t0)
     finally:
         proc.terminate()
-        proc.wait(10)
+        # Off the loop: a router flushing its spans at exit needs the sink (in this loop) to answer.
+        await asyncio.to_thread(proc.wait, 30)
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", action="append", required=True, help="NAME=CHECKOUT")
+    ap.add_argument("--args", action="append", default=[], help='NAME="router flags" for one target')
     ap.add_argument("--scenario", action="append", help="main, fanout (default both)")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=300)
@@ -116,9 +133,19 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port-base", type=int, default=4501)
     ap.add_argument("--no-dedup", action="store_true", help="pass --no-dedup to the routers")
+    ap.add_argument("--target-env", action="append", default=[], help="NAME:KEY=VALUE ({otlp}: the sink)")
     args = ap.parse_args()
     targets = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.target)]
+    extra = {n: shlex.split(a) for n, a in (t.split("=", 1) for t in args.args)}
     scenarios = args.scenario or ["main", "fanout"]
+    sink = SpanSink()
+    if any("{otlp}" in e for e in args.target_env):
+        await sink.start()
+    envs: dict[str, dict[str, str]] = {n: {} for n, _ in targets}
+    for item in args.target_env:
+        name, _, assignment = item.partition(":")
+        key, _, value = assignment.partition("=")
+        envs[name][key] = value.replace("{otlp}", sink.url)
 
     procs = []
     try:
@@ -149,7 +176,8 @@ async def main() -> None:
             for r in range(args.rounds):
                 order = targets[r % len(targets) :] + targets[: r % len(targets)]
                 for name, checkout in order:
-                    runs[name].append(await measure(checkout, supergraph, query, args))
+                    runs[name].append(await measure(checkout, supergraph, query, args, envs[name],
+                                                    extra.get(name, [])))
             for name, _ in targets:
                 cpu = [c for c, _ in runs[name]]
                 rps = [w for _, w in runs[name]]
@@ -157,7 +185,10 @@ async def main() -> None:
                 cpu_ms, wall = statistics.median(cpu), statistics.median(rps)
                 print(f"| {scenario} | {name} | {cpu_ms:.2f} | {rounds} | {wall:.0f} |")
         supergraph.unlink()
+        if sink.url:
+            print(f"spans received by the OTLP sink: {sink.spans}")
     finally:
+        await sink.stop()
         for p in procs:
             p.terminate()
             p.wait(10)

@@ -3,7 +3,9 @@
 Only the auth subgraph issues tokens; everyone verifies them here. Each key pins its one algorithm (so
 `alg: none` and algorithm-confusion tokens fail), the header must carry a known `kid` and `typ: at+jwt`
 (RFC 9068: no other JWT of ours passes as an access token), issuer and audience are required, and every
-request checks the Redis revocation list (revoked token ids and sessions), refusing when it cannot.
+request checks the revocation list (revoked token ids and sessions): in the process's local view
+(`libs.auth.revocation_view`, started by `watch_revocations`) while it is fresh, else in Redis, refusing
+the token when neither can tell.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import jwt
 from redis.asyncio import Redis
 
 from libs.auth.keys import ASYMMETRIC, Key, keys_from_jwks, local_verification_keys, signing_key
-from libs.auth.revocation import Revocations
+from libs.auth.revocation import Revocations, grants
+from libs.auth.revocation_view import RevocationView
 from libs.auth.viewer import ANONYMOUS, Role, Viewer
 from libs.config import Settings
 
@@ -61,6 +64,7 @@ class Authenticator:
         self._redis = redis
         self._owns_redis = redis is None
         self._revocations: Revocations | None = None
+        self.view: RevocationView | None = None
 
     @property
     def revocations(self) -> Revocations:
@@ -127,8 +131,19 @@ class Authenticator:
             self._keys.update({k.kid: k for k in fetched})
             return True
 
+    async def watch_revocations(self) -> RevocationView:
+        """Starts the local revocation view (idempotent) and waits briefly for its first load."""
+        if self.view is None:
+            self.view = RevocationView(self.revocations, stale_after_s=self.settings.revocation_stale_after_s)
+        await self.view.wait_fresh(within_s=2.0)  # if Redis is down, checks fail closed meanwhile
+        return self.view
+
     async def is_revoked(self, claims: dict[str, Any]) -> bool:
-        """True when the token's id or its session was revoked — or when Redis cannot tell (fail closed)."""
+        """True when the token's id or its session was revoked — or when Redis cannot tell (fail closed).
+        A fresh local view answers without a round trip; a stale one (or none) hands over to Redis."""
+        view = self.view
+        if view is not None and view.fresh():
+            return view.revoked(grants(claims))
         try:
             return await self.revocations.is_revoked(claims)
         except Exception as e:  # Redis down: refuse rather than accept a possibly revoked token
@@ -152,6 +167,9 @@ class Authenticator:
                       token_id=claims["jti"], expires_at=int(claims["exp"]))
 
     async def aclose(self) -> None:
+        if self.view is not None:
+            await self.view.close()
+            self.view = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None

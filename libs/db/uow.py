@@ -36,7 +36,7 @@ class UnitsOfWork(Protocol[Repo_co]):
 
 class SessionRepository:
     """Base of a SQL subgraph's repository (`Transactions(sessions, CoachingRepository)` builds one per unit
-    of work): the unit's session, which mixins such as EventLedger and TemplateOverrides query too."""
+    of work): the unit's session, which mixins such as EventLedger query too."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

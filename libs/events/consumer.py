@@ -31,6 +31,8 @@ from libs.config import Settings
 from libs.events.envelope import CloudEvent, InvalidEvent
 from libs.events.idempotency import Claim, RedisIdempotency
 from libs.events.streams import dead_letter_key, stream_key
+from libs.telemetry import metrics
+from libs.telemetry.tracing import consuming
 
 log = logging.getLogger("manpasik.events")
 
@@ -136,6 +138,9 @@ class EventConsumer:
         self._looked_own = False
         self._own_pending = 0
         self._passes = 0
+        metrics.watch_consumer(self)  # its backlog on this process's /metrics
+        self._handled = tuple(metrics.EVENTS.labels(stream, group, o) for o in ("ok", "retry", "dead"))
+        self._latency = metrics.EVENT_LATENCY.labels(stream, group)
 
     # -- setup and observability ---------------------------------------------------------------------------
 
@@ -352,9 +357,12 @@ class EventConsumer:
         if not todo:
             return []
         if self.batch_handler is not None and len(todo) > 1:
+            events = [event for _, _, event in todo]
             try:
-                await self.batch_handler([event for _, _, event in todo])
-                return [event for _, _, event in todo]
+                with self._latency.time(), consuming(events, self.stream, self.group):
+                    await self.batch_handler(events)
+                self._handled[0].inc(len(events))
+                return events
             except Exception as e:  # one bad event must not hold back the others: one by one, below
                 log.info("consumer %s: batch of %d failed (%r); handling one by one", self.group,
                          len(todo), e)
@@ -378,12 +386,17 @@ class EventConsumer:
 
     async def _call(self, entry_id: str, fields: dict[str, str], event: CloudEvent, attempt: int) -> bool:
         try:
-            await self.handler(event)
+            with self._latency.time(), consuming((event,), self.stream, self.group):
+                await self.handler(event)
+                log.debug("consumer %s: %s %s handled", self.group, event.type, event.id)
+            self._handled[0].inc()
             return True
         except Exception as e:
             if self.idempotency is not None:
                 await self.idempotency.failed(event.id)
-            if isinstance(e, DropEvent) or attempt >= self.max_attempts:
+            dead = isinstance(e, DropEvent) or attempt >= self.max_attempts
+            self._handled[2 if dead else 1].inc()
+            if dead:
                 log.error("consumer %s: %s %s failed %d times, dead-lettered", self.group, event.type,
                           event.id, attempt, exc_info=e)
                 await self._dead_letter(entry_id, fields, f"{type(e).__name__}: {e}"[:500], attempt)

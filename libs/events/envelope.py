@@ -1,7 +1,8 @@
 """The CloudEvents 1.0 envelope (structured JSON mode) every domain event travels in.
 
 https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md and the JSON format spec. Extension
-attributes (e.g. `traceparent`) sit beside the context attributes, lower-case alphanumerics only.
+attributes sit beside the context attributes, lower-case alphanumerics only; `traceparent` / `tracestate` (the
+Distributed Tracing extension) are added from the span current when the event is created.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from libs.telemetry.tracing import trace_extensions
 
 SPECVERSION = "1.0"
 _REQUIRED = ("specversion", "id", "source", "type")
@@ -43,6 +46,11 @@ class CloudEvent:
         for name in extensions or {}:
             if not _EXTENSION_NAME.match(name) or name in _CONTEXT:
                 raise InvalidEvent(f"invalid extension attribute name {name!r}")
+        # The span this event is created under (the CloudEvents Distributed Tracing extension): consumers'
+        # spans become its children. Given extensions win (a relayed event keeps its origin).
+        traced = trace_extensions()
+        if traced:
+            extensions = {**traced, **(extensions or {})}
         return cls(
             id=id or str(uuid.uuid4()), source=source, type=type, subject=subject, data=data,
             time=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),

@@ -16,6 +16,9 @@ USER_SUSPENDED = "user.suspended"  # actorId, reason, requestId
 USER_REINSTATED = "user.reinstated"  # actorId, reason, requestId
 USER_ROLE_GRANTED = "user.role_granted"  # actorId, role, displayName, requestId
 USER_DELETION_REQUESTED = "user.deletion_requested"
+# locale: the user chose a language (setLanguagePreference); auth owns User.locale, coaching and notification
+# word their messages in it
+USER_LOCALE_CHANGED = "user.locale_changed"
 
 # -- measurement ---------------------------------------------------------------------------------------------
 MEASUREMENT_STREAM = "measurement"
@@ -88,12 +91,12 @@ ACCESS_RECORDED = "audit.access_recorded"  # actorId, userId (the subject), acti
 STAFF_ACTION_TAKEN = "staff.action_taken"  # actorId, action, userId (target, optional), reason, requestId
 
 # -- translation (port 8007) ---------------------------------------------------------------------------------
-# Text overrides (admin `upsertTemplate`): data {key, locale, body, version}. Keys: "coaching.<rule id>.title|
-# message" (trend rules without their type: "coaching.trend.rising_average.title") and
-# "notification.<NotificationType>.title|body". Placeholders in braces ({value}); unknown ones render empty.
+# A new version of a message template (admin `upsertTemplate`): data {key, locale, body, version}, the body in
+# ICU MessageFormat, the locale one of libs.i18n.SUPPORTED. Keys as in libs/i18n/messages/*.json:
+# "coaching.<rule id>.title|message" (trend rules without their type), "notification.<NotificationType>.title|
+# body". Every renderer's libs.i18n.TemplateFeed applies it (newest version wins).
 TRANSLATION_STREAM = "translation"
 TEMPLATE_UPDATED = "translation.template_updated"
-LANGUAGE_PREFERENCE_CHANGED = "translation.language_changed"  # userId, locale
 
 
 

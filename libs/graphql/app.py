@@ -1,4 +1,5 @@
-"""Builds a subgraph's ASGI app: /graphql (HTTP + graphql-transport-ws), /health, /ready, request ids.
+"""Builds a subgraph's ASGI app: /graphql (HTTP + graphql-transport-ws), /health, /ready, /metrics, request
+ids, a span per request (`libs.telemetry`).
 
 Stores and clients are opened in the lifespan (never at import time) by the subgraph's own `resources`
 context manager; its `ready()` says whether they are reachable.
@@ -12,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -20,7 +21,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from libs.auth.tokens import Authenticator
 from libs.config import Settings, get_settings
 from libs.graphql.context import Context
+from libs.graphql.router_credential import RouterCredentialMiddleware
+from libs.graphql.sessions import SessionBoundWSHandler, SessionSockets
 from libs.logging import configure_logging, new_request_id, request_id_var
+from libs.telemetry.asgi import TelemetryMiddleware
+from libs.telemetry.metrics import exposition
+from libs.telemetry.tracing import configure_tracing, flush_tracing
 
 log = logging.getLogger("manpasik.app")
 
@@ -69,13 +75,20 @@ def create_subgraph_app(
     """`workers`: builds the subgraph's event workers from its resources, to run inside this process (None
     when they run as a process of their own: `manpasik worker <name>`)."""
     settings = settings or get_settings()
+    settings.require_router_secret()
     configure_logging(name, settings.log_level, settings.log_json)
+    configure_tracing(name)  # only when OTEL_* name an endpoint
     state: dict[str, Resources] = {}
+    sessions = SessionSockets()
 
     @asynccontextmanager
     async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             res = await stack.enter_async_context(resources(settings))
+            # Token checks read the local revocation view; it also ends the sockets of revoked sessions.
+            view = await res.authenticator.watch_revocations()
+            view.listen(sessions.revoked)
+            stack.push_async_callback(view.close)
             if workers is not None:
                 await stack.enter_async_context(workers(res).running())
             state["resources"] = res
@@ -83,6 +96,7 @@ def create_subgraph_app(
             log.info("%s subgraph started", name)
             yield
             state.pop("resources", None)
+        flush_tracing()
 
     async def context_getter(request: Request = None, websocket: WebSocket = None) -> Context[Any]:  # type: ignore[assignment]
         res = state["resources"]
@@ -101,6 +115,7 @@ def create_subgraph_app(
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         on_connect=on_ws_connect_auth,
     )
+    graphql.sessions = sessions
     app = FastAPI(title=f"ManPaSik {name} subgraph", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(graphql, prefix="/graphql")
 
@@ -119,12 +134,24 @@ def create_subgraph_app(
             return JSONResponse({"status": "unavailable", "service": name, "error": str(e)[:200]}, 503)
         return JSONResponse({"status": "ready", "service": name, "checks": checks})
 
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = await exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(TelemetryMiddleware, service=name)  # inside: the request id is set already
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: router-set headers (X-Forwarded-For, X-Request-Id) are dropped unless the router signed.
+    app.add_middleware(RouterCredentialMiddleware, secret=settings.router_subgraph_secret)
     return app
 
 
 class _SubgraphGraphQLRouter(GraphQLRouter[Any, None]):
-    """Lets graphql-transport-ws clients authenticate in `connection_init` ({"Authorization": "Bearer …"})."""
+    """Lets graphql-transport-ws clients authenticate in `connection_init` ({"Authorization": "Bearer …"});
+    its sockets end when their session is revoked (`libs.graphql.sessions`)."""
+
+    graphql_transport_ws_handler_class = SessionBoundWSHandler
+    sessions: SessionSockets | None = None
 
     def __init__(self, *args: Any, on_connect: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

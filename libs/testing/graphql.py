@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
+
+from libs.graphql.router_credential import HEADER, sign
+
+# This test run's router-to-subgraph secret (tests/conftest.py puts it in `settings`, the router process gets
+# it too): a test that stands in for the router signs its requests with it (`from_router`).
+ROUTER_SECRET = secrets.token_urlsafe(32)
+
+
+def from_router(headers: dict[str, str] | None = None, secret: str = ROUTER_SECRET) -> dict[str, str]:
+    """`headers` plus the router's signature, so a subgraph believes X-Forwarded-For and X-Request-Id."""
+    return {**(headers or {}), HEADER: sign(secret)}
 
 
 async def gql(

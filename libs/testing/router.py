@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -26,14 +26,22 @@ def router_env(settings: Settings) -> dict[str, str]:
         "JWT_SECRET": settings.jwt_secret,
         "REDIS_URL": settings.redis_url,
         "REDIS_PREFIX": settings.redis_prefix,
+        "ROUTER_SUBGRAPH_SECRET": settings.router_subgraph_secret or "",
     }
 
 
 @asynccontextmanager
 async def router_process(
-    subgraphs: dict[str, str], settings: Settings, *, verify_tokens: bool = True, args: Sequence[str] = ()
+    subgraphs: dict[str, str],
+    settings: Settings,
+    *,
+    verify_tokens: bool = True,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    stderr: int | None = None,
 ) -> AsyncIterator[str]:
-    """Starts `python -m manpasik router serve` over `subgraphs` (name -> /graphql URL); yields its base."""
+    """Starts `python -m manpasik router serve` over `subgraphs` (name -> /graphql URL); yields its base.
+    `env`: added to its environment; `stderr`: where its log lines go (a file descriptor; default a pipe)."""
     port = free_port()
     cmd = [sys.executable, "-m", "manpasik", "router", "serve", "--port", str(port), *args]
     if verify_tokens:
@@ -43,17 +51,17 @@ async def router_process(
     proc = await asyncio.create_subprocess_exec(
         *cmd,
         cwd=ROOT,
-        env=router_env(settings),
+        env={**router_env(settings), **(env or {})},
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE if stderr is None else stderr,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as client:
             for _ in range(300):
                 if proc.returncode is not None:
-                    assert proc.stderr is not None
-                    raise RuntimeError(f"router exited: {(await proc.stderr.read()).decode()[-2000:]}")
+                    said = (await proc.stderr.read()).decode()[-2000:] if proc.stderr is not None else ""
+                    raise RuntimeError(f"router exited: {said}")
                 try:
                     if (await client.get(base + "/ready")).status_code == 200:
                         break

@@ -17,7 +17,9 @@ async def running_app(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Yields the app's base URL (http://127.0.0.1:PORT) once its lifespan has started."""
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio",
+        proxy_headers=False,  # as `manpasik subgraph` serves: the socket's peer is the client address
+        timeout_graceful_shutdown=5,  # as `manpasik subgraph`: a request still open then is cancelled
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -105,6 +106,9 @@ class DevStack:
         env.setdefault("LOG_JSON", "false")
         env["REDIS_URL"] = self._redis_url(env)
         env["MONGODB_URL"] = self._mongo_url()
+        # The router signs its subgraph requests with it (subgraphs believe X-Forwarded-For only then): a new
+        # one per run unless the environment names one.
+        env.setdefault("ROUTER_SUBGRAPH_SECRET", secrets.token_urlsafe(32))
 
         for row in registry.SUBGRAPHS:
             if row.dev_sandbox is not None and env["MANPASIK_ENV"] != "prod":

@@ -383,6 +383,7 @@ class Merger:
                     )
                 mf.graphs[g] = f
                 mf.inaccessible = mf.inaccessible or f.inaccessible
+                mf.deprecated = mf.deprecated or f.deprecated
                 mf.tags += [x for x in f.tags if x not in mf.tags]
                 # Input positions merge to the most strict type.
                 if f.type.endswith("!") and not mf.type.endswith("!"):

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
 from router.defer.deliver import deliver
@@ -35,6 +35,13 @@ def _splitter(gw: Gateway) -> DeferSplitter:
     if s is None:
         s = _splitters[gw] = DeferSplitter(gw.supergraph.api_schema)
     return s
+
+
+def deferred_operation(
+    gw: Gateway, query: str, operation_name: str | None
+) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]]:
+    """A document using @defer: its operation and fragments (validated with @defer; raises RequestError)."""
+    return _splitter(gw).operation(query, operation_name)
 
 
 def split_request(gw: Gateway, payload: dict[str, Any]) -> SplitOperation:

@@ -94,15 +94,7 @@ class DeferSplitter:
     def split(self, query: str, operation_name: str | None, variables: dict[str, Any]) -> SplitOperation:
         """Raises RequestError for an operation that does not parse or validate."""
         key = (hashlib.blake2b(query.encode(), digest_size=16).digest(), operation_name)
-        parsed = self.documents.get(key)
-        if parsed is None:
-            try:
-                parsed = self._parse(query, operation_name)
-            except RequestError as exc:
-                parsed = exc
-            self.documents.put(key, parsed)
-        if isinstance(parsed, RequestError):
-            raise parsed
+        parsed = self._parsed(key, query, operation_name)
         conditions = tuple(parsed.condition(d, variables) for d in parsed.defer_ifs)
         skey = (*key, conditions)
         hit = self.splits.get(skey)
@@ -112,6 +104,26 @@ class DeferSplitter:
             ).run()
             self.splits.put(skey, hit)
         return hit
+
+    def operation(
+        self, query: str, operation_name: str | None
+    ) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]]:
+        """The operation (validated with @defer) and fragments of a document; raises RequestError."""
+        key = (hashlib.blake2b(query.encode(), digest_size=16).digest(), operation_name)
+        parsed = self._parsed(key, query, operation_name)
+        return parsed.op, parsed.fragments
+
+    def _parsed(self, key: tuple[bytes, str | None], query: str, operation_name: str | None) -> _Parsed:
+        parsed = self.documents.get(key)
+        if parsed is None:
+            try:
+                parsed = self._parse(query, operation_name)
+            except RequestError as exc:
+                parsed = exc
+            self.documents.put(key, parsed)
+        if isinstance(parsed, RequestError):
+            raise parsed
+        return parsed
 
     def _parse(self, query: str, operation_name: str | None) -> _Parsed:
         try:

@@ -9,9 +9,9 @@ from router.planner.selection import SelectionSet
 
 def _flatten(v: list[Any], out: list[dict[str, Any]]) -> None:
     for item in v:
-        if isinstance(item, dict):
+        if type(item) is dict:
             out.append(item)
-        elif isinstance(item, list):
+        elif type(item) is list:
             _flatten(item, out)
 
 
@@ -19,12 +19,17 @@ def objects_at(data: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, An
     current = [data]
     for key in path:
         nxt: list[dict[str, Any]] = []
+        append = nxt.append
         for obj in current:
             v = obj.get(key)
-            if isinstance(v, dict):
-                nxt.append(v)
-            elif isinstance(v, list):
-                _flatten(v, nxt)
+            if type(v) is dict:
+                append(v)
+            elif type(v) is list:
+                for item in v:  # _flatten inlined: lists of objects are the common case
+                    if type(item) is dict:
+                        append(item)
+                    elif type(item) is list:
+                        _flatten(item, nxt)
         current = nxt
     return current
 
@@ -64,6 +69,14 @@ def deep_merge(target: dict[str, Any], src: dict[str, Any]) -> None:
             merge_lists(cur, v)
         else:
             target[k] = v
+
+
+def merge_into(target: dict[str, Any], src: dict[str, Any]) -> None:
+    """`deep_merge`, with the common case first: none of the fetched keys are there yet."""
+    if target.keys().isdisjoint(src):
+        target.update(src)
+    else:
+        deep_merge(target, src)
 
 
 def merge_lists(cur: list[Any], new: list[Any]) -> None:

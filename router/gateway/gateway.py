@@ -13,6 +13,8 @@ from graphql.execution.values import get_variable_values
 from router.executor import PlanExecutor, Transport
 from router.executor.merge import objects_with_paths
 from router.executor.shape import compile_shaper
+from router.gateway.credential import HEADER as CREDENTIAL_HEADER
+from router.gateway.credential import SubgraphCredential
 from router.gateway.prepare import OperationCache, PreparedOperation, RequestError, gql_error
 from router.planner.plan import QueryPlan
 from router.supergraph.authorization import ANONYMOUS, Principal
@@ -31,12 +33,15 @@ class Gateway:
         transport: Transport,
         cache_size: int = 1000,
         principal: PrincipalSource | None = None,
+        credential: SubgraphCredential | None = None,
     ) -> None:
         """`principal`: enforces the supergraph's @authenticated/@requiresScopes/@policy with the scopes of
-        the request's verified token; without it they are left to the subgraphs."""
+        the request's verified token; without it they are left to the subgraphs. `credential`: signs every
+        subgraph request (router.gateway.credential), so subgraphs believe the headers the router sets."""
         self.supergraph = supergraph
         self.transport = transport
         self.principal = principal
+        self.credential = credential
         self.operations = OperationCache(supergraph, cache_size)
         self.executor = PlanExecutor(supergraph, transport)
 
@@ -48,6 +53,8 @@ class Gateway:
                 out[h] = v
         if "x-request-id" not in out:
             out["x-request-id"] = uuid.uuid4().hex
+        if self.credential is not None:
+            out[CREDENTIAL_HEADER] = self.credential.value()
         return out
 
     def coerce_variables(self, prep: PreparedOperation, raw: Any) -> dict[str, Any]:

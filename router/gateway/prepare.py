@@ -66,6 +66,7 @@ class PreparedOperation:
     plans: dict[tuple[Any, ...], QueryPlan] = field(default_factory=dict)
     # per @skip/@include key: the authorization requirements the operation meets
     requirements: dict[tuple[bool, ...], list[Requirement]] = field(default_factory=dict)
+    edge: Any = None  # what router.edge measured of this document (router/edge/guard.py)
 
 
 class OperationCache:

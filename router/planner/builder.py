@@ -39,6 +39,9 @@ class PlanBuilder(Ownership):
         self.variable_defs = variable_defs
         self.nodes: list[FetchNode] = []
         self.root_names = set(supergraph.root_types.values())
+        # (path, field name) -> an @interfaceObject subgraph that must be asked for that field at that path
+        # anyway (some concrete type there has no other owner): the other types there take it from it too.
+        self.sibling_owners: dict[tuple[tuple[str, ...], str], str] = {}
 
     def new_node(self, graph: str, kind: str, path: tuple[str, ...], op_type: str = "query") -> FetchNode:
         node = FetchNode(len(self.nodes), graph, self.service(graph), kind, path, operation_type=op_type)
@@ -167,7 +170,9 @@ class PlanBuilder(Ownership):
                 # fetch to this same subgraph, once they are known.
                 groups.setdefault(fetch.graph, []).append(f)
             else:
-                g, addressed = self.owner(type_name, f.name, groups)
+                g, addressed = self.sibling_owner(type_name, f.name, path) or self.owner(
+                    type_name, f.name, groups
+                )
                 groups.setdefault(g, []).append(f)
                 as_type[g] = addressed
 
@@ -425,6 +430,7 @@ class PlanBuilder(Ownership):
                 self.plan_in(fetch, sf.sub, t, sub, child_path, child_provided)
             return
         sf.sub.add("__typename", "__typename")
+        self.note_sibling_owners(f, child_path)
         here = self.field_type_in(fetch.graph, type_name, f.name)
         if here != f.type_name and self.sg.types[here].kind == "object":
             # This subgraph types the field as one member of the supergraph's abstract type: no type
@@ -435,6 +441,32 @@ class PlanBuilder(Ownership):
             if not self.type_in_graph(t, here, fetch.graph):
                 continue
             self.plan_in(fetch, sf.sub.fragment(t), t, sub, child_path, child_provided, in_fragment=True)
+
+    def note_sibling_owners(self, f: NormField, path: tuple[str, ...]) -> None:
+        """For the concrete types selected at `path`: the fields that only an @interfaceObject subgraph
+        gives for one of them. A sibling type whose own subgraph also has such a field (@shareable) then
+        takes it from that same fetch instead of a fetch of its own (as Apollo's plans do)."""
+        for t, sub in f.sub.items():
+            for x in sub:
+                if x.name.startswith("__") or (path, x.name) in self.sibling_owners:
+                    continue
+                try:
+                    g, addressed = self.owner(t, x.name, {})
+                except PlanError:
+                    continue
+                if addressed != t:
+                    self.sibling_owners[(path, x.name)] = g
+
+    def sibling_owner(self, type_name: str, fname: str, path: tuple[str, ...]) -> tuple[str, str] | None:
+        """(the noted @interfaceObject subgraph, the interface to address it as), when it gives `fname` for
+        `type_name` objects at `path` too."""
+        g = self.sibling_owners.get((path, fname))
+        if g is None:
+            return None
+        for iface in self.interfaces_of(type_name):
+            if self.is_interface_object(iface, g) and g in self.sg.field_graphs(iface, fname):
+                return g, iface
+        return None
 
     def plan_interface_object(
         self,
@@ -501,6 +533,9 @@ class PlanBuilder(Ownership):
             node.query = head + node.selection.render()
         else:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
+            rep = node.representation
+            reps = (f"{t}>{node.rep_typename.get(t, t)}{rep[t].render()}" for t in sorted(rep))
+            node.rep_key = ".".join(node.path) + "|" + "|".join(reps)
             node.query = (
                 f"query({defs}){{_entities(representations:$representations){node.selection.render()}}}"
             )

@@ -23,6 +23,9 @@ class FetchNode:
     rep_typename: dict[str, str] = field(default_factory=dict)  # runtime type -> type named in the rep
     operation_type: str = "query"
     query: str = ""  # rendered once when the plan is finished
+    # path + representation selections, rendered with the query: entity fetches with the same one that
+    # start together send the same representations, built once (executor)
+    rep_key: str = ""
 
     @property
     def type_names(self) -> frozenset[str]:

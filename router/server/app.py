@@ -14,6 +14,7 @@ import orjson
 from aiohttp import web
 
 from router.defer import uses_defer
+from router.edge import Edge
 from router.gateway import Gateway, RequestError
 from router.server import graphiql
 from router.server.defer_stream import serve_multipart
@@ -31,6 +32,7 @@ from router.server.http_protocol import (
     request_error_status,
 )
 from router.server.settings import HttpSettings
+from router.telemetry import Telemetry
 
 log = logging.getLogger("router.server")
 
@@ -53,6 +55,7 @@ class RouterApp:
         self.app = web.Application(client_max_size=self.settings.max_body_bytes)
         self.app.router.add_get("/health", self.health)
         self.app.router.add_get("/ready", self.ready)
+        self.app.router.add_get("/metrics", self.metrics)
         self.app.router.add_post("/graphql", self.post_graphql)
         self.app.router.add_get("/graphql", self.get_graphql)
         self.app.router.add_put("/graphql", self.put_graphql)
@@ -62,14 +65,28 @@ class RouterApp:
             graphiql.add_routes(self.app)
         self.ws_handler: Any = None  # set by the subscriptions package
         self.edge_auth: EdgeAuth | None = None  # set with --verify-tokens
+        self.breakers: Any = None  # resilience.Breakers of the subgraphs; read-only (`statuses()`)
+        self.draining = False  # shutting down: /ready answers 503
+        self.telemetry: Telemetry | None = None  # metrics and traces, from the environment
+        self.edge: Edge | None = None  # limits, safelist, persisted queries (router/edge)
 
     async def health(self, request: web.Request) -> web.Response:
         return _json(200, {"status": "ok"})
 
     async def ready(self, request: web.Request) -> web.Response:
+        if self.draining:
+            return _json(503, {"status": "draining"})
         if self.gateway is None:
             return _json(503, {"status": "starting"})
-        return _json(200, {"status": "ready"})
+        body: dict[str, Any] = {"status": "ready"}
+        if self.breakers is not None:  # ready with an open breaker too: the other subgraphs still answer
+            body["breakers"] = {b.name: b.state.value for b in self.breakers.statuses()}
+        return _json(200, body)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        if self.telemetry is None:
+            return web.Response(status=404, text="telemetry is off\n")
+        return await self.telemetry.serve_metrics(request)
 
     # -- POST ----------------------------------------------------------------------------------------------
     async def post_graphql(self, request: web.Request) -> web.StreamResponse:
@@ -93,6 +110,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]) and not headers.get(TOKEN_HEADER):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), True)
         if self.ws_handler is not None:
@@ -154,6 +174,9 @@ class RouterApp:
             reason = await self.edge_auth.refusal(headers.get("authorization"))
             if reason is not None:
                 return refused(reason)
+        refusal = await self._admit(gw, params, request, media)
+        if refusal is not None:
+            return refusal
         if uses_defer(params["query"]):
             return await serve_multipart(request, gw, params, accepts, ForwardedFor(request), False)
         if accepts.event_stream and self.ws_handler is not None:
@@ -184,24 +207,45 @@ class RouterApp:
             headers={"Allow": "GET, POST, PUT, DELETE"},
         )
 
+    async def _admit(
+        self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str
+    ) -> web.Response | None:
+        """The edge's refusal of this request (router/edge), or None: it may run."""
+        if self.edge is None:
+            return None
+        headers = request.headers
+        try:
+            xff = ForwardedFor(request).get("x-forwarded-for")
+            await self.edge.admit(gw, params, xff, headers.get("authorization"))
+        except RequestError as exc:
+            if self.telemetry is not None:  # counted like any request that ran no operation
+                self.telemetry.request(ForwardedFor(request)).finish(None, exc.errors)
+            return _request_error(exc, media)
+        return None
+
     # -- answers -------------------------------------------------------------------------------------------
     async def _execute(
         self, gw: Gateway, params: dict[str, Any], request: web.Request, media: str, allow_mutation: bool
     ) -> web.Response:
+        headers = ForwardedFor(request)
+        seen = self.telemetry.request(headers) if self.telemetry is not None else None
         try:
             result = await gw.execute_dict(
-                params["query"],
-                params.get("variables"),
-                params.get("operationName"),
-                ForwardedFor(request),
-                allow_mutation,
+                params["query"], params.get("variables"), params.get("operationName"), headers, allow_mutation
             )
         except RequestError as exc:
+            if seen is not None:
+                seen.finish(None, exc.errors)
             return _request_error(exc, media)
-        except Exception:
+        except Exception as exc:
             # Never a traceback to the client; the log has it.
             log.exception("internal error while executing an operation")
+            if seen is not None:
+                seen.crashed(exc)
             return web.Response(status=500, body=orjson.dumps(INTERNAL), content_type=media)
+        if seen is not None:  # the operation is in the cache now: looking it up again costs a hash
+            seen.finish(gw.operations.prepare(params["query"], params.get("operationName")),
+                        result.get("errors", ()))
         return web.Response(status=200, body=orjson.dumps(result), content_type=media)
 
     async def _stream(
@@ -250,7 +294,7 @@ class RouterApp:
 
 def _request_error(exc: RequestError, media: str, stream: bool = False) -> web.Response:
     status = exc.status if stream else request_error_status(media, exc.status, exc.errors)
-    headers = {"Allow": "POST"} if status == 405 else None
+    headers = {"Allow": "POST"} if status == 405 else getattr(exc, "headers", None)
     return web.Response(
         status=status, body=orjson.dumps({"errors": exc.errors}), content_type=media, headers=headers
     )

@@ -17,6 +17,7 @@ import orjson
 from aiohttp import web
 
 from router.supergraph.authorization import ANONYMOUS, Principal
+from router.telemetry.metrics import count_error
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ class TokenVerifier:
     # Who a token the check accepted speaks for (its scopes and policies, e.g. the user's roles): with it the
     # router enforces the supergraph's @authenticated / @requiresScopes / @policy.
     principal: Callable[[str], Awaitable[Principal]] | None = None
+    # Ending sessions: `grants(authorization header)` names what an accepted token stands on (opaque names,
+    # e.g. its id and its session), None when it is refused; `watch(on_revoked)` starts calling
+    # `on_revoked(names)` whenever some are revoked, and the router ends the streams opened with those tokens
+    # (router.subscriptions.sessions). Both or neither.
+    grants: Callable[[str], Awaitable[frozenset[str] | None]] | None = None
+    watch: Callable[[Callable[[frozenset[str]], None]], Awaitable[None]] | None = None
 
 
 class EdgeAuth:
@@ -52,6 +59,7 @@ class EdgeAuth:
 
 
 def refused(message: str) -> web.Response:
+    count_error("UNAUTHENTICATED")
     body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
     return web.Response(
         status=401,
@@ -65,15 +73,18 @@ class ForwardedFor:
     """The request's headers as the gateway reads them (`.get`), with the caller's address appended to
     X-Forwarded-For for per-IP limits. A view, not a copy: the hot path copies only what it forwards."""
 
-    __slots__ = ("_headers", "_xff")
+    __slots__ = ("_headers", "_xff", "request_id")
 
     def __init__(self, request: web.Request) -> None:
         self._headers = request.headers
         previous, remote = request.headers.get("x-forwarded-for"), request.remote
         self._xff = f"{previous}, {remote}" if previous and remote else (remote or previous)
+        self.request_id: str | None = None  # made by telemetry when the client sent none (logs use it too)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         if name == "x-forwarded-for":
             return self._xff or default
         value: str | None = self._headers.get(name, default)
+        if value is None and name == "x-request-id":
+            return self.request_id
         return value

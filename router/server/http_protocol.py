@@ -15,12 +15,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from router.edge.codes import REQUEST_ERROR_CODES
+from router.telemetry.metrics import count_error
+
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 # Errors of the GraphQL request itself (not of the HTTP request): 200 under application/json.
 GRAPHQL_REQUEST_ERROR_CODES = frozenset(
     {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "OPERATION_RESOLUTION_FAILURE"}
+    | REQUEST_ERROR_CODES
 )
 # Content types a browser may send cross-site without a CORS preflight.
 NON_PREFLIGHTED_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
@@ -120,6 +124,7 @@ class BadRequest(Exception):
 
 
 def error_body(message: str, code: str) -> bytes:
+    count_error(code)  # every transport-level refusal passes here
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
@@ -134,9 +139,9 @@ def check_params(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise BadRequest("The request body must be a JSON object.")
     query = payload.get("query")
-    if query is None:
+    if query is None and not _persisted(payload):
         raise BadRequest("GraphQL operations must contain a `query` string.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise BadRequest("`query` must be a string.")
     name = payload.get("operationName")
     if name is not None and not isinstance(name, str):
@@ -146,6 +151,12 @@ def check_params(payload: Any) -> dict[str, Any]:
         if value is not None and not isinstance(value, dict):
             raise BadRequest(f"`{key}` must be a JSON object.")
     return payload
+
+
+def _persisted(payload: dict[str, Any]) -> bool:
+    """An automatic persisted query may come without `query` (router/edge/apq.py resolves it)."""
+    ext = payload.get("extensions")
+    return isinstance(ext, dict) and ext.get("persistedQuery") is not None
 
 
 def params_from_query_string(query: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import orjson
 from aiohttp import web
 
 from router.subscriptions.multipart import SUBSCRIPTION_CONTENT_TYPE, MultipartFramer, subscription_part
+from router.subscriptions.shutdown import SHUTTING_DOWN
 
 SSE_HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
@@ -271,9 +272,14 @@ class SingleConnections:
         return web.Response(status=200)
 
     async def close(self) -> None:
+        """Shutdown: each running operation gets SHUTTING_DOWN and its `complete`, then the stream ends."""
         for token in list(self.streams):
             r = self.streams[token]
+            ops = [op_id for op_id, task in r.ops.items() if task is not None]
             self._drop(token)
+            for op_id in ops:
+                await r.chunks.put(sse_event("next", {"id": op_id, "payload": SHUTTING_DOWN}))
+                await r.chunks.put(sse_event("complete", {"id": op_id}))
             await r.chunks.put(None)
 
 

@@ -15,12 +15,13 @@ from libs.events.streams import (
     DATA_STREAM,
     MEASUREMENT_STREAM,
     PAYMENT_STREAM,
+    TRANSLATION_STREAM,
     stream_key,
 )
 
 # Every stream an analytics figure or an admin action comes from (libs.events.streams names the types).
 READ_STREAMS = (AUTH_STREAM, MEASUREMENT_STREAM, COACHING_STREAM, PAYMENT_STREAM, CONSULTATION_STREAM,
-                DATA_STREAM)
+                DATA_STREAM, TRANSLATION_STREAM)
 PAGE = 1000
 
 

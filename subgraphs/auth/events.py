@@ -12,6 +12,7 @@ from typing import Any
 from libs.events import CloudEvent
 from libs.events.streams import (
     USER_DELETION_REQUESTED,
+    USER_LOCALE_CHANGED,
     USER_REINSTATED,
     USER_ROLE_GRANTED,
     USER_SIGNED_UP,
@@ -29,6 +30,11 @@ def _user_event(event_type: str, user_id: str, **data: Any) -> CloudEvent:
 def signed_up(user_id: str, *, display_name: str, locale: str, roles: list[str]) -> CloudEvent:
     # `roles`: an account created with DOCTOR (the dev demo doctor) becomes a doctor in the video subgraph.
     return _user_event(USER_SIGNED_UP, user_id, displayName=display_name, locale=locale, roles=roles)
+
+
+def locale_changed(user_id: str, *, locale: str) -> CloudEvent:
+    # Auth owns User.locale; coaching and notification word their messages in it from this event on.
+    return _user_event(USER_LOCALE_CHANGED, user_id, locale=locale)
 
 
 def suspended(user_id: str, *, actor_id: str, reason: str) -> CloudEvent:

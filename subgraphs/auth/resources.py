@@ -24,6 +24,7 @@ from libs.db.sql import create_engine, ensure_database, session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, OutboxRelay
 from libs.redis import create_redis
+from libs.resilience import provider_breaker
 from subgraphs.auth.adapters.mail import Mailer
 from subgraphs.auth.adapters.sms import SmsVerifier
 from subgraphs.auth.adapters.social import configured_providers
@@ -58,7 +59,11 @@ class AuthResources:
 
 
 def build_deps(settings: Settings, own: AuthSettings, redis: Redis, http: httpx.AsyncClient) -> AuthDeps:
-    sms = SmsVerifier(own, http) if own.twilio_verify_service_sid and own.twilio_account_sid else None
+    sms = (
+        SmsVerifier(own, http, provider_breaker(settings, "twilio"))
+        if own.twilio_verify_service_sid and own.twilio_account_sid
+        else None
+    )
     return AuthDeps(
         settings=settings,
         auth=own,
@@ -71,7 +76,9 @@ def build_deps(settings: Settings, own: AuthSettings, redis: Redis, http: httpx.
         quota=Quota(settings, redis),
         challenges=OneTimeState(settings, redis, "challenge"),
         social_states=OneTimeState(settings, redis, "oauth"),
-        mailer=Mailer(own, show_undelivered=settings.env == "dev"),
+        mailer=Mailer(
+            own, show_undelivered=settings.env == "dev", breaker=provider_breaker(settings, "smtp")
+        ),
         sms=sms,
         social=configured_providers(own, http),
     )

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from libs.i18n import chain
 from libs.time import as_utc, utcnow, zone
 
 
@@ -106,7 +107,8 @@ class Person:
 
     @property
     def language(self) -> str:
-        return "ko" if self.locale.lower().startswith("ko") else "en"
+        """The locale we write to them in (ko, en, ja, zh-Hans): theirs, else the first fallback."""
+        return chain(self.locale)[0]
 
     def age_at(self, at: datetime) -> int | None:
         """Completed years at `at` (in the owner's time zone), or None without a birth date."""

@@ -21,7 +21,7 @@ log = logging.getLogger("manpasik.coaching.llm")
 _SYSTEM = ("You rewrite short health-coaching messages for a personal health app. Keep every number and "
            "unit exactly, do not diagnose, do not add medical claims, at most two sentences. "
            "Answer in {language}.")
-_LANGUAGE_NAMES = {"ko": "Korean", "en": "English"}
+_LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "ja": "Japanese", "zh-Hans": "Simplified Chinese"}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -61,7 +61,10 @@ class MessageEnricher:
         return text
 
     async def reword_insight(self, row: InsightRow, language: str) -> InsightRow:
-        """The insight with its message in `language` reworded; the values it quotes must survive."""
+        """The insight with its message in `language` reworded; the values it quotes must survive. A text
+        that fell back to another language stays as it is: rewording it would be a machine translation."""
+        if language not in row.texts or row.texts[language].get("locale", language) != language:
+            return row
         message = str(row.texts[language]["message"])
         keep = [v for v in row.params.values()
                 if isinstance(v, str) and any(ch.isdigit() for ch in v) and v in message]

@@ -1,5 +1,5 @@
-"""Coaching's tables: insights, the readings it has seen (its history for trends), profiles, text overrides,
-outbox, processed events.
+"""Coaching's tables: insights, the readings it has seen (its history for trends), profiles, outbox, processed
+events.
 
 Table names carry a `coaching_` prefix: SQLModel's metadata is process-wide and tests load several subgraphs.
 """
@@ -13,7 +13,6 @@ from sqlalchemy import JSON, Date, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
-from libs.templates import TemplateOverrideBase
 from libs.time import utcnow
 
 
@@ -32,8 +31,8 @@ class InsightRow(SQLModel, table=True):
     rule_source_key: str = Field(max_length=60)
     rule_source: str = Field(max_length=1000)  # the citation
     ruleset: str = Field(max_length=10)  # KR | INTL
-    locale: str = Field(max_length=35)  # the owner's language when it was written
-    texts: dict[str, Any] = Field(sa_type=JSON)  # {"ko": {"title", "message"}, "en": {...}}
+    locale: str = Field(max_length=35)  # the owner's language: when written, or the one chosen since
+    texts: dict[str, Any] = Field(sa_type=JSON)  # {"ko": {"title", "message"}, "en", "ja", "zh-Hans": ...}
     params: dict[str, Any] = Field(sa_type=JSON)
     source_event_id: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
@@ -60,7 +59,7 @@ class CoachingProfileRow(SQLModel, table=True):
     __tablename__ = "coaching_profiles"
 
     user_id: str = Field(primary_key=True, max_length=64)
-    locale: str | None = Field(default=None, max_length=35)
+    locale: str | None = Field(default=None, max_length=35)  # auth's User.locale, learned from its events
     region: str | None = Field(default=None, max_length=2)
     time_zone: str | None = Field(default=None, max_length=64)
     height_cm: float | None = None  # for BMI from body weight
@@ -71,12 +70,6 @@ class CoachingProfileRow(SQLModel, table=True):
     pregnant: bool | None = None
     health_details_consented_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-
-
-class CoachingTemplateRow(TemplateOverrideBase, table=True):
-    """A translation subgraph override: key `coaching.<rule>.title|message`, language ko, en..."""
-
-    __tablename__ = "coaching_templates"
 
 
 class CoachingOutbox(OutboxBase, table=True):

@@ -5,25 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from libs.db.uow import SessionRepository
 from libs.events.ledger import EventLedger
-from libs.templates import TemplateOverrides
 from subgraphs.coaching.models import (
     CoachingOutbox,
     CoachingProcessedEvent,
     CoachingProfileRow,
-    CoachingTemplateRow,
     InsightRow,
     ReadingRow,
 )
 
 
-class CoachingRepository(SessionRepository, EventLedger, TemplateOverrides):
+class CoachingRepository(SessionRepository, EventLedger):
     processed_model, outbox_model = CoachingProcessedEvent, CoachingOutbox
-    template_model = CoachingTemplateRow
 
     # -- profiles -------------------------------------------------------------------------------------------
 
@@ -88,6 +85,11 @@ class CoachingRepository(SessionRepository, EventLedger, TemplateOverrides):
             col(InsightRow.user_id).in_(user_ids), col(InsightRow.rule_id).in_(rule_ids),
             col(InsightRow.created_at) > since).distinct()
         return {(u, r) for u, r in (await self.session.execute(stmt)).all()}
+
+    async def relabel_insights(self, user_id: str, locale: str) -> None:
+        """The owner's insights read in their new language from now on (each holds every locale's text)."""
+        await self.session.execute(update(InsightRow).where(col(InsightRow.user_id) == user_id)
+                                   .values(locale=locale))
 
     async def insights_by_ids(self, ids: Sequence[str]) -> list[InsightRow]:
         stmt = select(InsightRow).where(col(InsightRow.id).in_(ids))

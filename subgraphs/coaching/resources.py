@@ -19,7 +19,8 @@ from libs.db.migrations import migrated_engine
 from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
-from libs.events.streams import COACHING_STREAM, MEASUREMENT_STREAM
+from libs.events.streams import AUTH_STREAM, COACHING_STREAM, MEASUREMENT_STREAM
+from libs.i18n import Catalogue
 from libs.redis import create_redis
 from subgraphs.coaching.enrich import MessageEnricher
 from subgraphs.coaching.events import LIVE_GROUP
@@ -48,7 +49,8 @@ class CoachingResources:
             await conn.execute(text("SELECT 1"))
         await self.redis.ping()
         backlog = await lag_checks(self.redis, self.settings,
-                                   [(MEASUREMENT_STREAM, CONSUMER_GROUP), (COACHING_STREAM, LIVE_GROUP)])
+                                   [(MEASUREMENT_STREAM, CONSUMER_GROUP), (AUTH_STREAM, CONSUMER_GROUP),
+                                    (COACHING_STREAM, LIVE_GROUP)])
         return {"database": "ok", "redis": "ok", **backlog}
 
 
@@ -71,5 +73,6 @@ async def open_resources(settings: Settings, own: CoachingSettings | None = None
             settings=settings, own=own, engine=engine, sessions=sessions, redis=redis,
             authenticator=Authenticator(settings, redis=redis), publisher=EventPublisher(redis, settings),
             live=live, db=Transactions(sessions, CoachingRepository),
-            deps=CoachingDeps(settings.default_locale, settings.default_time_zone, enricher),
+            deps=CoachingDeps(settings.default_locale, settings.default_time_zone, enricher,
+                              Catalogue.seeded()),
         )

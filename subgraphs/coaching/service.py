@@ -12,23 +12,23 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from libs.errors import BadUserInput
 from libs.events import CloudEvent, DropEvent, OutboxBase
-from libs.events.streams import COACHING_STREAM, MEASUREMENT_RECORDED, TEMPLATE_UPDATED
+from libs.events.streams import COACHING_STREAM, MEASUREMENT_RECORDED, USER_LOCALE_CHANGED, USER_SIGNED_UP
 from libs.events.workers import Handled
-from libs.templates import Overrides, template_update
+from libs.i18n import Catalogue
 from libs.time import as_utc, utcnow, valid_zone
 from subgraphs.coaching.domain import InvalidMeasurement, Person, Reading, Sex, parse_person, parse_reading
 from subgraphs.coaching.enrich import MessageEnricher
 from subgraphs.coaching.events import insight_created
-from subgraphs.coaching.messages import override_ids, render
 from subgraphs.coaching.models import CoachingProfileRow, InsightRow, ReadingRow
 from subgraphs.coaching.repository import CoachingRepository
 from subgraphs.coaching.rules import Finding, evaluate, ruleset_for
+from subgraphs.coaching.wording import render
 
 CONSUMER_GROUP = "coaching"
 MIN_HEIGHT_CM, MAX_HEIGHT_CM = 50, 272
@@ -87,6 +87,8 @@ class CoachingDeps:
     default_locale: str  # DEFAULT_LOCALE: for owners whose profile and event name none
     default_time_zone: str
     enricher: MessageEnricher | None = None  # rewording by a language model (COACHING_LLM_URL), else None
+    # The templates insights are worded with: shipped, kept current by the worker's template feed.
+    catalogue: Catalogue = field(default_factory=Catalogue.seeded)
 
 
 @dataclass(slots=True)
@@ -140,12 +142,22 @@ class CoachingService:
 
     # -- events ---------------------------------------------------------------------------------------------
 
-    async def handle_template(self, event: CloudEvent) -> bool:
-        """A text override from the translation subgraph; True when it was stored (newer than ours)."""
-        if event.type != TEMPLATE_UPDATED:
+    async def handle_account(self, event: CloudEvent) -> bool:
+        """The owner's language from auth, which owns it (`signUp`, `setLanguagePreference`): insights are
+        worded in it from then on. True when the profile changed."""
+        locale, user_id = event.data.get("locale"), event.data.get("userId")
+        if event.type not in (USER_SIGNED_UP, USER_LOCALE_CHANGED):
             return False
-        update = template_update(event, prefix="coaching.")  # None: another subgraph's text
-        return update is not None and await self.repo.save_template(update)
+        if not (isinstance(user_id, str) and isinstance(locale, str) and LOCALE.match(locale)):
+            raise DropEvent("account events carry userId and a BCP 47 locale")
+        row = await self.profile(user_id)
+        if row.locale == locale:
+            return False
+        row.locale, row.updated_at = locale, utcnow()
+        self.repo.save_profile(row)
+        if event.type == USER_LOCALE_CHANGED:  # what they were told before reads in the new language too
+            await self.repo.relabel_insights(user_id, locale)
+        return True
 
     async def handle_events(self, events: Sequence[CloudEvent]) -> Handled[InsightRow]:
         """Events of one consumer read, in stream order, in the caller's unit of work: the same results as
@@ -189,11 +201,9 @@ class CoachingService:
         quiet = await repo.recent_rule_pairs(
             sorted({r.user_id for _, r, _, fs in judged if any(f.kind == "TREND" for f in fs)}),
             trend_rules, utcnow() - TREND_QUIET)
-        texts = await repo.template_overrides(
-            sorted({k for *_, fs in judged for f in fs for k in override_ids(f.rule_id)}))
         for event, reading, person, findings in judged:
             kept = [f for f in findings if (reading.user_id, f.rule_id) not in quiet]
-            insights = [self._insight(f, reading, person, event, texts) for f in kept]
+            insights = [self._insight(f, reading, person, event) for f in kept]
             # What the next event's query would have found, had this one been committed on its own.
             quiet |= {(reading.user_id, f.rule_id) for f in kept if f.rule_id in trend_rules}
             out.outbox += self._write(event, reading, person, insights)
@@ -216,9 +226,7 @@ class CoachingService:
         trend_rules = [f.rule_id for f in findings if f.kind == "TREND"]
         quiet = await repo.recent_rule_ids(reading.user_id, trend_rules, utcnow() - TREND_QUIET)
         findings = [f for f in findings if f.rule_id not in quiet]
-        texts = await repo.template_overrides([k for f in findings for k in override_ids(f.rule_id)])
-        return Judged(event, reading, person, [self._insight(f, reading, person, event, texts)
-                                               for f in findings])
+        return Judged(event, reading, person, [self._insight(f, reading, person, event) for f in findings])
 
     async def record(self, judged: Judged) -> Handled[InsightRow]:
         """Writes what `judge` found, unless another worker handled the event meanwhile."""
@@ -238,15 +246,14 @@ class CoachingService:
         self.repo.add_insights(insights)
         return [self.repo.add_event(COACHING_STREAM, insight_created(row, person)) for row in insights]
 
-    @staticmethod
-    def _insight(f: Finding, reading: Reading, person: Person, event: CloudEvent,
-                 texts: Overrides) -> InsightRow:
+    def _insight(self, f: Finding, reading: Reading, person: Person, event: CloudEvent) -> InsightRow:
         return InsightRow(
             id=str(uuid.uuid4()), user_id=reading.user_id, measurement_id=reading.id,
             measurement_ids=list(f.measurement_ids), measurement_type=reading.type, kind=f.kind,
             severity=f.severity.value, rule_id=f.rule_id, rule_source_key=f.source.key,
             rule_source=f.source.citation, ruleset=ruleset_for(person.region).region, locale=person.locale,
-            texts=render(f, reading.type, texts), params=f.params, source_event_id=event.id,
+            texts=render(f, reading.type, self.deps.catalogue, reading.taken_at.astimezone(person.time_zone)),
+            params=f.params, source_event_id=event.id,
             created_at=utcnow(),
         )
 
@@ -277,6 +284,7 @@ class CoachingService:
             raise BadUserInput(f"unknown time zone {time_zone!r}", field="timeZone")
         if locale is not None and not LOCALE.match(locale):
             raise BadUserInput("locale is a BCP 47 tag such as ko-KR", field="locale")
+        # `locale` here is deprecated: auth owns it (setLanguagePreference) and its events set it too.
         row = await self.profile(user_id)
         if locale is not None:
             row.locale = locale

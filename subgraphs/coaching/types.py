@@ -13,6 +13,7 @@ from strawberry.federation.types import FieldSet
 
 from libs.auth.fields import owner_or_roles
 from libs.errors import BadUserInput
+from libs.i18n import chain
 from libs.time import as_utc
 from subgraphs.coaching import loaders
 from subgraphs.coaching.context import Info
@@ -54,9 +55,16 @@ class InsightRule:
     ruleset: str = strawberry.field(description="KR (Korean guidelines) or INTL")
 
 
-def _language(locale: str | None, fallback: str) -> str:
-    tag = (locale or fallback).lower()
-    return "ko" if tag.startswith("ko") else "en"
+IN_LOCALE = "in `locale` when given (ko, en, ja, zh-Hans; others fall back to en), else in the owner's locale"
+
+
+def _texts(row: InsightRow, locale: str | None) -> dict[str, str]:
+    """The insight in `locale` (through its fallbacks), else in the owner's; rows written before ja and
+    zh-Hans existed hold ko and en only."""
+    for code in (*chain(locale), *chain(row.locale)) if locale else chain(row.locale):
+        if code in row.texts:
+            return dict(row.texts[code])
+    return dict(next(iter(row.texts.values())))
 
 
 def owner_only() -> list[FieldExtension]:
@@ -91,20 +99,19 @@ class Insight:
     def kind(self) -> InsightKind:
         return InsightKind(self.row.kind)
 
-    @strawberry.field(description="the owner's locale when the insight was written (ko-KR, en-US...)",
+    @strawberry.field(description="the owner's locale (ko-KR, en-US...): when it was written, or the one "
+                                  "they chose since",
                       extensions=owner_only())
     def locale(self) -> str:
         return self.row.locale
 
-    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language",
-                      extensions=owner_only())
+    @strawberry.field(description=IN_LOCALE, extensions=owner_only())
     def title(self, locale: str | None = None) -> str:
-        return str(self.row.texts[_language(locale, self.row.locale)]["title"])
+        return str(_texts(self.row, locale)["title"])
 
-    @strawberry.field(description="in `locale` when given (ko or en), else in the owner's language",
-                      extensions=owner_only())
+    @strawberry.field(description=IN_LOCALE, extensions=owner_only())
     def message(self, locale: str | None = None) -> str:
-        return str(self.row.texts[_language(locale, self.row.locale)]["message"])
+        return str(_texts(self.row, locale)["message"])
 
     @strawberry.field(extensions=owner_only())
     def measurement_type(self) -> str:
@@ -133,7 +140,8 @@ class Insight:
 @strawberry.type(description="What coaching uses to pick rule sets and languages; unset fields fall back to "
                              "the measurement's event, then ko-KR / Asia/Seoul.")
 class CoachingProfile:
-    locale: str | None
+    locale: str | None = strawberry.field(description="the user's language as auth holds it (User.locale), "
+                                                      "learned from its events")
     region: str | None = strawberry.field(description="ISO 3166 country code; KR selects Korean guidelines")
     time_zone: str | None
     height_cm: float | None = strawberry.field(description="enables BMI insights from body weight")
@@ -155,7 +163,8 @@ class CoachingProfile:
 
 @strawberry.input
 class CoachingProfileInput:
-    locale: str | None = None
+    locale: str | None = strawberry.field(default=None, deprecation_reason="User.locale is auth's: use "
+                                          "setLanguagePreference, which reaches coaching too")
     region: str | None = None
     time_zone: str | None = None
     height_cm: float | None = None

@@ -1,5 +1,5 @@
-"""The coaching subgraph's background work: consume measurements, relay the outbox, fan insights out live,
-prune processed-event markers.
+"""The coaching subgraph's background work: consume measurements and the owners' languages (auth), follow the
+templates (libs.i18n.TemplateFeed), relay the outbox, fan insights out live, prune processed-event markers.
 
 Runs inside the subgraph process by default (COACHING_WORKERS=true) or as its own process (`manpasik worker
 coaching`); any number of copies may run: the consumer groups share the work and the relay locks its rows.
@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from libs.events import CloudEvent, EventConsumer, OutboxRelay
 from libs.events.housekeeping import every
-from libs.events.streams import COACHING_STREAM, MEASUREMENT_STREAM, TRANSLATION_STREAM
+from libs.events.streams import AUTH_STREAM, COACHING_STREAM, MEASUREMENT_STREAM
 from libs.events.workers import EventWorkers, Handled
+from libs.i18n import TemplateFeed
 from libs.time import utcnow
 from subgraphs.coaching.events import LIVE_GROUP, LIVE_TOPIC, live_message
 from subgraphs.coaching.models import CoachingOutbox, InsightRow
@@ -65,11 +66,13 @@ class CoachingWorkers(EventWorkers):
             handler=self._on_measurement, batch_handler=self._on_measurements, consumer=consumer_name,
             dedupe=False, block_ms=block_ms, concurrency=CONCURRENCY, batch_size=BATCH_SIZE,
         )
-        # Text overrides from the translation subgraph: idempotent upserts, deduplicated by Redis markers.
-        self.templates = EventConsumer(
-            res.redis, res.settings, stream=TRANSLATION_STREAM, group=CONSUMER_GROUP,
-            handler=self._on_template, consumer=consumer_name, block_ms=block_ms,
+        # The owners' languages from auth (sign-up, setLanguagePreference): idempotent, Redis markers.
+        self.accounts = EventConsumer(
+            res.redis, res.settings, stream=AUTH_STREAM, group=CONSUMER_GROUP,
+            handler=self._on_account, consumer=consumer_name, block_ms=block_ms,
         )
+        # Every process holds every template: the feed reads the translation stream without a group.
+        self.templates = TemplateFeed(res.redis, res.settings, res.deps.catalogue, block_ms=block_ms)
         # Live fan-out is fed from the durable stream: an insight committed while this process was down is
         # still announced when it comes back. "$": a new group does not replay history to sockets.
         self.live = EventConsumer(
@@ -81,8 +84,12 @@ class CoachingWorkers(EventWorkers):
         # what that missed, and leaves younger rows alone so the normal case publishes once.
         self.relay = OutboxRelay(res.sessions, CoachingOutbox, res.publisher, interval_s=0.5,
                                  grace_s=RELAY_GRACE_S)
-        super().__init__(consumers=[self.measurements, self.templates, self.live],
-                         loops=[self.relay.run, self._pruning])
+        super().__init__(consumers=[self.measurements, self.accounts, self.live],
+                         loops=[self.relay.run, self.templates.run, self._pruning])
+
+    async def prepare(self) -> None:
+        await self.templates.sync()  # the admins' texts before the first measurement is worded
+        await super().prepare()
 
     async def _on_measurement(self, event: CloudEvent) -> None:
         await self._on_measurements([event])
@@ -91,9 +98,9 @@ class CoachingWorkers(EventWorkers):
         handled = await handle_measurements(self.res, events)
         await self.relay.publish_now(handled.outbox)  # committed: publish at once
 
-    async def _on_template(self, event: CloudEvent) -> None:
+    async def _on_account(self, event: CloudEvent) -> None:
         async with self.res.db.write() as repo:
-            await CoachingService(repo, self.res.deps).handle_template(event)
+            await CoachingService(repo, self.res.deps).handle_account(event)
 
     async def _on_insight(self, event: CloudEvent) -> None:
         await self._on_insights([event])

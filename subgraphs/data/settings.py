@@ -42,7 +42,7 @@ class DataSettings(SubgraphSettings):
     # these against the registry, so a new subgraph's store is not silently left out.
     backup_sql: str = (
         "auth:manpasik_auth,coaching:mps_coaching,payment:mps_payment,notification:mps_notification,"
-        "data:mps_data,video:mps_video,admin:mps_admin"
+        "data:mps_data,video:mps_video,admin:mps_admin,translation:mps_translation"
     )
     backup_mongo: str = "measurement:manpasik_measurements"
 

@@ -5,12 +5,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import numbers
+
 from libs.events import streams as ev
-from subgraphs.notification.templates import NotificationType as T
+from libs.i18n import chain
+from libs.i18n.locales import babel_locale
+
+
+class NotificationType(Enum):
+    COACHING_INSIGHT = "COACHING_INSIGHT"
+    PAYMENT_SUCCEEDED = "PAYMENT_SUCCEEDED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    SUBSCRIPTION_ACTIVATED = "SUBSCRIPTION_ACTIVATED"
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED"
+    SUBSCRIPTION_RENEWAL_FAILED = "SUBSCRIPTION_RENEWAL_FAILED"
+    CONSULTATION_SCHEDULED = "CONSULTATION_SCHEDULED"
+    CONSULTATION_CONFIRMED = "CONSULTATION_CONFIRMED"
+    CONSULTATION_STARTED = "CONSULTATION_STARTED"
+    CONSULTATION_ENDED = "CONSULTATION_ENDED"
+    CONSULTATION_CANCELED = "CONSULTATION_CANCELED"
+    CONSULTATION_REMINDER = "CONSULTATION_REMINDER"
+    PRESCRIPTION_ISSUED = "PRESCRIPTION_ISSUED"
+    WELCOME = "WELCOME"
+
+
+T = NotificationType
 
 
 class Priority(Enum):
@@ -30,7 +54,7 @@ class Draft:
     user_id: str
     type: T
     priority: Priority
-    params: Mapping[str, Any]  # a value may be {"ko": ..., "en": ...}: picked by the owner's language
+    params: Mapping[str, Any]  # a value may be {"ko": ..., "en": ...}: picked by the owner's locale
     data: Mapping[str, str] = field(default_factory=dict)  # for the app (deep links), also the FCM data
     locale: str | None = None
     time_zone: str | None = None
@@ -70,33 +94,41 @@ def draft_from_event(type_: str, data: Mapping[str, Any]) -> Draft | None:
         priority = _SEVERITY_PRIORITY.get(str(data.get("severity")), Priority.LOW)
         keys = ("insightId", "measurementId", "severity")
         links = {k: str(data[k]) for k in keys if data.get(k) is not None}
-        # An insight without texts (an older producer) still gets a readable notification.
-        title = data.get("title") or {"ko": "새 건강 인사이트", "en": "New health insight"}
-        message = data.get("message") or {"ko": "앱에서 확인해 보세요.", "en": "Open the app to see it."}
-        return Draft(user_id, T.COACHING_INSIGHT, priority, {"title": title, "message": message}, links,
-                     locale, tz)
+        # An insight without texts (an older producer) gets the catalogue's generic wording (wording.py).
+        params = {k: data[k] for k in ("title", "message") if data.get(k)}
+        return Draft(user_id, T.COACHING_INSIGHT, priority, params, links, locale, tz)
     notification_type, priority = _SIMPLE[type_]
     links = {k: str(v) for k, v in data.items() if k.endswith("Id") and isinstance(v, str | int)}
-    params = dict(data)
-    if "amountText" not in params and "amount" in params:  # a producer without the worded amount
-        params["amountText"] = f"{params['amount']} {params.get('currency', '')}".strip()
-    return Draft(user_id, notification_type, priority, params, links, locale, tz)
+    return Draft(user_id, notification_type, priority, dict(data), links, locale, tz)
 
 
-def localised(params: Mapping[str, Any], language: str, tz: ZoneInfo) -> dict[str, Any]:
+def localised(params: Mapping[str, Any], locale: str, tz: ZoneInfo) -> dict[str, Any]:
+    """The event's values for a message in `locale`: a per-language value ({"ko", "en", ...}) picked through
+    the fallbacks, the appointment time as a datetime in the owner's zone (the template formats it)."""
     out: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, Mapping):
-            value = value.get(language) or value.get("en") or next(iter(value.values()), "")
+            value = next((value[c] for c in chain(locale) if value.get(c)), next(iter(value.values()), ""))
         out[key] = value
+    amount, currency = params.get("amount"), params.get("currency")
+    if "amountText" not in params and isinstance(amount, int) and isinstance(currency, str):
+        out["amountText"] = money(amount, currency, locale)  # a producer without the worded amount
     scheduled = params.get("scheduledAt")
     if isinstance(scheduled, str):
         try:
-            at = datetime.fromisoformat(scheduled.replace("Z", "+00:00")).astimezone(tz)
-            out["scheduledAtLocal"] = at.strftime("%Y-%m-%d %H:%M")
+            out["scheduledAt"] = datetime.fromisoformat(scheduled.replace("Z", "+00:00")).astimezone(tz)
         except ValueError:
-            pass
+            out.pop("scheduledAt")
     return out
+
+
+def money(minor_units: int, currency: str, locale: str) -> str:
+    """An amount in the currency's minor unit (KRW has none), in the locale's way (CLDR)."""
+    try:
+        value = Decimal(minor_units).scaleb(-numbers.get_currency_precision(currency))
+        return numbers.format_currency(value, currency, locale=babel_locale(chain(locale)[0]))
+    except (ValueError, numbers.UnknownCurrencyError):
+        return f"{minor_units} {currency}"
 
 
 def parse_clock(value: str) -> int:

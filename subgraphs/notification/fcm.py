@@ -3,7 +3,9 @@
 https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages/send and .../ErrorCode:
 UNREGISTERED (404) and SENDER_ID_MISMATCH (403) mean the token is dead for us: delete it. QUOTA_EXCEEDED
 (429), UNAVAILABLE (503) and INTERNAL (500) are retried with backoff, honouring Retry-After. INVALID_ARGUMENT
-(400) is our bug or a malformed token: not retried.
+(400) is our bug or a malformed token: not retried. Sends go through the "fcm" circuit breaker
+(`libs.resilience`): network errors, 500 and 503 count as failures; while it is open nothing is sent and the
+answer is a retryable UNAVAILABLE with the breaker's retry-after.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from typing import Any
 import httpx
 import jwt
 
+from libs.resilience import BreakerOpen, CircuitBreaker, provider_breaker
+
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_DEAD = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH"})
 RETRYABLE = frozenset({"QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL"})
+PROVIDER_FAILED = frozenset({"UNAVAILABLE", "INTERNAL"})  # FCM's own trouble (not quota, not our request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class SendResult:
     error_code: str | None = None  # FCM ErrorCode (UNREGISTERED, ...) or the HTTP status name
     retry_after_s: float | None = None
     detail: str = ""
+    sent: bool = True  # False: held back by the circuit breaker (not an attempt FCM saw)
 
     @property
     def token_dead(self) -> bool:
@@ -76,8 +82,9 @@ class FcmAuthError(Exception):
 
 class FcmClient:
     def __init__(self, account: ServiceAccount, *, endpoint: str = "https://fcm.googleapis.com",
-                 http: httpx.AsyncClient | None = None) -> None:
+                 http: httpx.AsyncClient | None = None, breaker: CircuitBreaker | None = None) -> None:
         self.account = account
+        self.breaker = breaker or provider_breaker(None, "fcm")
         self.url = f"{endpoint.rstrip('/')}/v1/projects/{account.project_id}/messages:send"
         self.http = http or httpx.AsyncClient(timeout=10)
         self._token: str | None = None
@@ -116,6 +123,17 @@ class FcmClient:
         }}
 
     async def send(self, msg: PushMessage) -> SendResult:
+        try:
+            async with self.breaker.guard(counts=(httpx.HTTPError,)) as call:
+                result = await self._send(msg)
+                if result.error_code in PROVIDER_FAILED:
+                    call.failed()
+                return result
+        except BreakerOpen as e:
+            return SendResult(ok=False, error_code="UNAVAILABLE", retry_after_s=e.retry_after_s,
+                              detail="not sent: FCM has been failing (circuit breaker open)", sent=False)
+
+    async def _send(self, msg: PushMessage) -> SendResult:
         body = self.payload(msg)
         r = await self._post(body, await self.access_token())
         if r.status_code == 401:  # our access token was revoked or expired early: one fresh try

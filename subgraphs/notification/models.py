@@ -9,7 +9,6 @@ from sqlalchemy import JSON, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from libs.events import OutboxBase, ProcessedEventBase
-from libs.templates import TemplateOverrideBase
 from libs.time import utcnow
 
 
@@ -75,16 +74,10 @@ class UserSettingsRow(SQLModel, table=True):
 
     user_id: str = Field(primary_key=True, max_length=64)
     time_zone: str | None = Field(default=None, max_length=64)
-    locale: str | None = Field(default=None, max_length=35)
+    locale: str | None = Field(default=None, max_length=35)  # auth's User.locale, learned from its events
     quiet_start_min: int | None = None  # minutes after local midnight; both set or both None
     quiet_end_min: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-
-
-class NotificationTemplateRow(TemplateOverrideBase, table=True):
-    """A text override from the translation subgraph; keys `notification.<TYPE>.title|body`."""
-
-    __tablename__ = "notification_templates"
 
 
 class NotificationOutbox(OutboxBase, table=True):

@@ -67,6 +67,10 @@ class PushDispatcher:
                     delivery.status, delivery.last_error = "DROPPED", result.error_code
                     await repo.delete_token(delivery.token)
                     log.info("push token removed after %s", result.error_code)
+                elif not result.sent:  # held back by the breaker: not an attempt; again once it half-opens
+                    delivery.attempts -= 1
+                    delivery.next_attempt_at = now + timedelta(seconds=max(result.retry_after_s or 0.0, 1.0))
+                    delivery.last_error = result.error_code
                 elif result.retryable and delivery.attempts < self.max_attempts:
                     wait = max(result.retry_after_s or 0.0, float(2 ** delivery.attempts))
                     delivery.next_attempt_at = now + timedelta(seconds=wait)

@@ -10,12 +10,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.events.ledger import EventLedger
-from libs.templates import TemplateOverrides
 from subgraphs.notification.models import (
     NotificationOutbox,
     NotificationProcessedEvent,
     NotificationRow,
-    NotificationTemplateRow,
     PreferenceRow,
     PushDeliveryRow,
     PushTokenRow,
@@ -23,10 +21,9 @@ from subgraphs.notification.models import (
 )
 
 
-class NotificationRepository(EventLedger, TemplateOverrides):
+class NotificationRepository(EventLedger):
     processed_model = NotificationProcessedEvent
     outbox_model = NotificationOutbox
-    template_model = NotificationTemplateRow
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

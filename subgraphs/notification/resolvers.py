@@ -12,11 +12,10 @@ import strawberry
 from libs.auth.fields import authenticated
 from libs.events.live import live_rows
 from subgraphs.notification.context import Info
-from subgraphs.notification.domain import Channel
+from subgraphs.notification.domain import Channel, NotificationType
 from subgraphs.notification.events import LIVE_TOPIC, row_from_created
 from subgraphs.notification.models import NotificationRow
 from subgraphs.notification.service import NotificationService
-from subgraphs.notification.templates import NotificationType
 from subgraphs.notification.types import (
     Notification,
     NotificationSettingsInput,

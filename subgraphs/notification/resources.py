@@ -20,7 +20,9 @@ from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, LiveHub, lag_checks
 from libs.events.streams import NOTIFICATION_STREAM
+from libs.i18n import Catalogue
 from libs.redis import create_redis
+from libs.resilience import provider_breaker
 from subgraphs.notification.events import LIVE_GROUP
 from subgraphs.notification.fcm import FcmClient, ServiceAccount
 from subgraphs.notification.repository import NotificationRepository
@@ -59,7 +61,8 @@ async def open_resources(settings: Settings,
     own = own or NotificationSettings()
     fcm = None
     if own.fcm_service_account_file is not None:
-        fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint)
+        fcm = FcmClient(ServiceAccount.from_file(own.fcm_service_account_file), endpoint=own.fcm_endpoint,
+                        breaker=provider_breaker(settings, "fcm"))
     redis = create_redis(settings.redis_url)
     live = LiveHub(redis, settings)
     try:
@@ -69,7 +72,8 @@ async def open_resources(settings: Settings,
                 settings=settings, own=own, engine=engine, sessions=sessions,
                 db=Transactions(sessions, NotificationRepository),
                 deps=NotificationDeps(default_locale=settings.default_locale,
-                                      default_time_zone=settings.default_time_zone),
+                                      default_time_zone=settings.default_time_zone,
+                                      catalogue=Catalogue.seeded()),
                 redis=redis, authenticator=Authenticator(settings, redis=redis),
                 publisher=EventPublisher(redis, settings), live=live, fcm=fcm,
             )

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from libs.errors import BadUserInput
 from libs.events import CloudEvent
-from libs.events.streams import NOTIFICATION_STREAM, TEMPLATE_UPDATED
+from libs.events.streams import NOTIFICATION_STREAM, USER_LOCALE_CHANGED, USER_SIGNED_UP
 from libs.events.workers import Handled
 from libs.graphql.cursor import decode_cursor
-from libs.templates import template_update
+from libs.i18n import Catalogue
 from libs.time import utcnow, zone
 from subgraphs.notification.domain import (
     Channel,
     Draft,
+    NotificationType,
     Priority,
     draft_from_event,
     localised,
@@ -31,13 +32,7 @@ from subgraphs.notification.errors import InvalidTimeZone
 from subgraphs.notification.events import notification_created
 from subgraphs.notification.models import NotificationRow, PushDeliveryRow, UserSettingsRow
 from subgraphs.notification.repository import NotificationRepository
-from subgraphs.notification.templates import (
-    TEMPLATE_PREFIX,
-    NotificationType,
-    language,
-    override_ids,
-    render,
-)
+from subgraphs.notification.wording import render
 
 CONSUMER_GROUP = "notification"
 MAX_PAGE = 100
@@ -69,6 +64,8 @@ class NotificationDeps:
 
     default_locale: str
     default_time_zone: str
+    # The templates notifications are worded with: shipped, kept current by the worker's template feed.
+    catalogue: Catalogue = field(default_factory=Catalogue.seeded)
 
 
 class NotificationService:
@@ -78,27 +75,16 @@ class NotificationService:
 
     # -- events ---------------------------------------------------------------------------------------------
 
-    async def handle_template(self, event: CloudEvent) -> bool:
-        """A text override from the translation subgraph; True when it was stored (newer than ours)."""
-        update = template_update(event, prefix=TEMPLATE_PREFIX)
-        return update is not None and await self.repo.save_template(update)
-
     async def handle_event(self, event: CloudEvent) -> list[NotificationRow]:
         return (await self.handle_events([event])).items
 
     async def handle_events(self, events: Sequence[CloudEvent]) -> Handled[NotificationRow]:
         """Events of one consumer read, in stream order (the same results as one by one): markers, settings,
-        preferences, tokens and text overrides are read once for the batch."""
-        if len(events) > 1 and any(e.type == TEMPLATE_UPDATED for e in events):
-            out = Handled[NotificationRow]()
-            for event in events:  # a text change applies from its place in the stream on
-                out.extend(await self.handle_events([event]))
-            return out
+        preferences and tokens are read once for the batch."""
         drafts: list[tuple[CloudEvent, Draft]] = []
         for event in events:
-            if event.type == TEMPLATE_UPDATED:
-                await self.handle_template(event)
-                continue
+            if event.type in (USER_SIGNED_UP, USER_LOCALE_CHANGED):
+                await self.learn_locale(event)  # before the batch's settings are read: the welcome uses it
             draft = draft_from_event(event.type, event.data)
             if draft is not None:
                 drafts.append((event, draft))
@@ -120,7 +106,6 @@ class NotificationService:
         prefs: dict[tuple[str, str, str], bool] = {
             (p.user_id, p.type, p.channel): p.enabled for p in await repo.preferences_of(users)}
         tokens = await repo.tokens_of(users)
-        texts = await repo.template_overrides(sorted({k for _, d in fresh for k in override_ids(d.type)}))
         for event, draft in fresh:
             repo.record_processed(CONSUMER_GROUP, event)
             uid = draft.user_id
@@ -133,7 +118,8 @@ class NotificationService:
             # The owner's own settings win over what the event says, which wins over the defaults.
             locale = (settings.locale if settings else None) or draft.locale or self.deps.default_locale
             tz = zone(settings.time_zone if settings else None, draft.time_zone, self.deps.default_time_zone)
-            title, body = render(draft.type, locale, localised(draft.params, language(locale), tz), texts)
+            title, body = render(self.deps.catalogue, draft.type, locale,
+                                    localised(draft.params, locale, tz))
             row = NotificationRow(
                 id=str(uuid.uuid4()), user_id=uid, type=draft.type.value,
                 priority=draft.priority.value, title=title[:300], body=body[:2000], locale=locale,
@@ -150,6 +136,16 @@ class NotificationService:
             out.outbox.append(repo.add_event(NOTIFICATION_STREAM, notification_created(row)))
             out.items.append(row)
         return out
+
+    async def learn_locale(self, event: CloudEvent) -> None:
+        """The owner's language from auth, which owns it (`signUp`, `setLanguagePreference`)."""
+        user_id, locale = event.data.get("userId"), event.data.get("locale")
+        if not (isinstance(user_id, str) and user_id and isinstance(locale, str) and locale):
+            return
+        row = await self.repo.user_settings(user_id) or UserSettingsRow(user_id=user_id)
+        if row.locale != locale[:35]:
+            row.locale, row.updated_at = locale[:35], utcnow()
+            self.repo.save_settings(row)
 
     # -- reads ----------------------------------------------------------------------------------------------
 

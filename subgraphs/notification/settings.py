@@ -17,7 +17,7 @@ class NotificationSettings(SubgraphSettings):
     # Run the event workers (consumers, outbox relay, push sender) inside the API process.
     workers: bool = True
     # The streams whose events become notifications (comma-separated).
-    streams: str = "coaching,payment,consultation,auth,translation"
+    streams: str = "coaching,payment,consultation,auth"
     # FCM HTTP v1: a service-account JSON key file; push is off when unset.
     fcm_service_account_file: Path | None = None
     fcm_endpoint: str = "https://fcm.googleapis.com"

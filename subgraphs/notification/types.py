@@ -13,10 +13,9 @@ from libs.graphql.cursor import encode_cursor
 from libs.time import as_utc
 from subgraphs.notification import loaders
 from subgraphs.notification.context import Info
-from subgraphs.notification.domain import Channel, Priority
+from subgraphs.notification.domain import Channel, NotificationType, Priority
 from subgraphs.notification.models import NotificationRow
 from subgraphs.notification.service import NotificationService, UserNotificationSettings
-from subgraphs.notification.templates import NotificationType
 
 # The domain enums become GraphQL enums in place (strawberry.enum registers and returns the same class).
 strawberry.enum(NotificationType, name="NotificationType")
@@ -110,7 +109,8 @@ class NotificationPreference:
 @strawberry.type(name="NotificationSettings")
 class NotificationSettingsType:
     time_zone: str
-    locale: str | None
+    locale: str | None = strawberry.field(description="the user's language as auth holds it (User.locale), "
+                                                      "learned from its events")
     quiet_hours: QuietHours | None
     preferences: list[NotificationPreference]
 
@@ -166,7 +166,8 @@ class RegisterPushTokenInput:
 @strawberry.input
 class NotificationSettingsInput:
     time_zone: str | None = strawberry.field(default=None, description="IANA name, e.g. Asia/Seoul")
-    locale: str | None = None
+    locale: str | None = strawberry.field(default=None, deprecation_reason="User.locale is auth's: use "
+                                          "setLanguagePreference, which reaches notification too")
     quiet_hours_start: str | None = strawberry.field(default=None, description="HH:MM, local time")
     quiet_hours_end: str | None = None
     clear_quiet_hours: bool = False

@@ -1,6 +1,7 @@
-"""The notification subgraph's background work: consume domain events, relay the outbox, send pushes, fan
-`notification.created` out live, prune. Runs in the subgraph process (NOTIFICATION_WORKERS) or on its own
-(`manpasik worker notification`); any number of copies may run."""
+"""The notification subgraph's background work: consume domain events, follow the templates
+(libs.i18n.TemplateFeed), relay the outbox, send pushes, fan `notification.created` out live, prune. Runs in
+the subgraph process (NOTIFICATION_WORKERS) or on its own (`manpasik worker notification`); any number of
+copies may run."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from libs.events import CloudEvent, EventConsumer, OutboxRelay
 from libs.events.housekeeping import every
 from libs.events.streams import NOTIFICATION_STREAM
 from libs.events.workers import EventWorkers
+from libs.i18n import TemplateFeed
 from libs.time import utcnow
 from subgraphs.notification.events import LIVE_GROUP, LIVE_TOPIC, live_message
 from subgraphs.notification.models import NotificationOutbox
@@ -47,9 +49,15 @@ class NotificationWorkers(EventWorkers):
                                   handler=self._on_created, batch_handler=self._on_created_many,
                                   consumer=consumer_name, block_ms=block_ms, start_id="$",
                                   concurrency=CONCURRENCY, batch_size=BATCH_SIZE)
+        # Every process holds every template: the feed reads the translation stream without a group.
+        self.templates = TemplateFeed(res.redis, res.settings, res.deps.catalogue, block_ms=block_ms)
         super().__init__(consumers=[*events, self.live], loops=[
-            self.relay.run, self.push.run,
+            self.relay.run, self.push.run, self.templates.run,
             lambda stop: every(stop, 3600, self.prune, name="notification pruning")])
+
+    async def prepare(self) -> None:
+        await self.templates.sync()  # the admins' texts before the first event is worded
+        await super().prepare()
 
     async def _on_event(self, event: CloudEvent) -> None:
         await self._on_events([event])

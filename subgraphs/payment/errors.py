@@ -3,6 +3,7 @@
 PaymentDeclined      PAYMENT_DECLINED      the provider refused (card declined, ...); nothing was charged
 PaymentPending       PAYMENT_PENDING       the provider did not answer in time; the state is kept and
                                            settled by reconciliation (retrying the same call is safe)
+ProviderPaused       SERVICE_UNAVAILABLE   the provider's breaker is open: nothing was sent (retryAfter)
 """
 
 from __future__ import annotations
@@ -79,3 +80,15 @@ class PaymentPending(AppError):
         **extensions: object,
     ) -> None:
         super().__init__(message, **extensions)
+
+
+class ProviderPaused(AppError):
+    """The provider's circuit breaker is open: nothing was sent, nothing changed; try again later."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(
+            "the payment provider is not answering; nothing was charged, try again shortly",
+            retryAfter=round(max(retry_after_s, 0.0), 1),
+        )

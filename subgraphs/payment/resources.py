@@ -22,6 +22,7 @@ from libs.db.sql import session_factory
 from libs.db.uow import Transactions
 from libs.events import EventPublisher, OutboxRelay
 from libs.redis import create_redis
+from libs.resilience import provider_breaker
 from subgraphs.payment.domain import Dunning
 from subgraphs.payment.models import PaymentOutbox
 from subgraphs.payment.providers.toss import TossPayments
@@ -84,7 +85,13 @@ async def open_resources(
         http = await stack.enter_async_context(httpx.AsyncClient())
         sessions = session_factory(engine)
         relay = OutboxRelay(sessions, PaymentOutbox, EventPublisher(redis, settings), interval_s=0.5)
-        provider = TossPayments(own.toss_api_url, own.toss_secret_key, http, timeout_s=own.toss_timeout_s)
+        provider = TossPayments(
+            own.toss_api_url,
+            own.toss_secret_key,
+            http,
+            timeout_s=own.toss_timeout_s,
+            breaker=provider_breaker(settings, "toss"),
+        )
         deps = PaymentDeps(
             provider=provider,
             dunning=Dunning(tuple(own.dunning_schedule_hours())),

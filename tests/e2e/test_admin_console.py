@@ -242,14 +242,17 @@ OWN_FIELD = {
     "video": "upcomingConsultations { id }",
 }
 REPORT_BLANK = 'mutation { reportUser(userId: "someone", reason: " ") { id } }'
+# Translation has no part of User: the glossary is for staff, so a plain user's live token gets FORBIDDEN.
+GLOSSARY = "{ glossary { id } }"
 
 
 async def ask_each_subgraph(stack: Stack, user: dict[str, Any]) -> dict[str, list[str]]:
     answers = {}
     for row in SUBGRAPHS:
         url = stack.subgraphs[row.name]
-        if row.name == "admin":
-            answers[row.name] = error_codes(await gql(url, REPORT_BLANK, token=user["token"]))
+        if row.name in ("admin", "translation"):
+            op = REPORT_BLANK if row.name == "admin" else GLOSSARY
+            answers[row.name] = error_codes(await gql(url, op, token=user["token"]))
             continue
         query = (
             "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { "
@@ -266,9 +269,11 @@ async def test_a_suspended_users_live_token_is_refused_at_once_everywhere_and_th
 ) -> None:
     admin = await staff(stack, settings, "USER,ADMIN")
     user = await sign_up(stack, f"susp-{secrets.token_hex(4)}@example.com", "정지대상")
-    assert set(OWN_FIELD) | {"admin"} == {row.name for row in SUBGRAPHS}, "a new subgraph needs its own field"
+    assert set(OWN_FIELD) | {"admin", "translation"} == {row.name for row in SUBGRAPHS}, \
+        "a new subgraph needs its own field"
     before = await ask_each_subgraph(stack, user)
-    assert before == {**{n: [] for n in OWN_FIELD}, "admin": ["BAD_USER_INPUT"]}, before
+    expected = {**{n: [] for n in OWN_FIELD}, "admin": ["BAD_USER_INPUT"], "translation": ["FORBIDDEN"]}
+    assert before == expected, before
     assert "errors" not in await gql(stack.url, "{ me { id } }", token=user["token"])
 
     rid = "suspend-" + secrets.token_hex(4)

@@ -8,11 +8,11 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from libs.auth.tokens import issue_access_token
 from libs.config import Settings
 from libs.testing.graphql import error_codes, gql
 from tests.e2e.conftest import Stack, contract_operation
-from tests.e2e.test_signup_to_measurement import _sign_up
+from tests.e2e.test_signup_to_measurement import PASSWORD, _sign_up
+from tests.subgraphs.auth.helpers import set_roles
 from tests.subgraphs.data.conftest import eventually
 
 ADMIN_OPS = {
@@ -24,8 +24,13 @@ ADMIN_OPS = {
 }
 
 
-def admin_token(settings: Settings) -> str:
-    return issue_access_token(settings, secrets.token_hex(8), ["ADMIN"], secrets.token_hex(8))[0]
+async def admin_token(stack: Stack, settings: Settings) -> str:
+    """A real account made ADMIN: the console lists its actions with the actor's email from auth."""
+    signed_up = await _sign_up(stack)
+    await set_roles(settings, signed_up["user"]["id"], "USER,ADMIN")
+    logged_in = await gql(stack.url, contract_operation("LogIn"),
+                          {"input": {"email": signed_up["user"]["email"], "password": PASSWORD}})
+    return str(logged_in["data"]["logIn"]["tokens"]["accessToken"])
 
 
 async def test_a_user_exports_their_data_and_reads_who_touched_it(stack: Stack) -> None:
@@ -75,7 +80,7 @@ async def test_a_user_exports_their_data_and_reads_who_touched_it(stack: Stack) 
 async def test_admins_check_integrity_back_up_every_store_and_rotate_keys(
     stack: Stack, settings: Settings
 ) -> None:
-    admin = admin_token(settings)
+    admin = await admin_token(stack, settings)
     run = await gql(stack.url, contract_operation("RunIntegrityCheck", "admin.graphql"), token=admin)
     assert "errors" not in run, run
     check_id = run["data"]["runIntegrityCheck"]["id"]

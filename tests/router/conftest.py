@@ -10,6 +10,7 @@ import pytest
 
 from router.compose import SubgraphSDL, compose
 from router.executor import AiohttpTransport
+from router.executor.resilience import FetchPolicy
 from router.gateway import Gateway
 from router.supergraph import load_supergraph
 from tests.router.support.fixture_subgraph import FixtureSubgraph
@@ -30,9 +31,11 @@ async def running_subgraphs(
 
 
 @asynccontextmanager
-async def gateway_over(subs: dict[str, FixtureSubgraph], dedup: bool = False) -> AsyncIterator[Gateway]:
+async def gateway_over(
+    subs: dict[str, FixtureSubgraph], dedup: bool = False, policy: FetchPolicy | None = None
+) -> AsyncIterator[Gateway]:
     sdl = compose([SubgraphSDL(n, s.url, s.sdl) for n, s in subs.items()])
-    transport = AiohttpTransport(timeout=5, dedup=dedup)
+    transport = AiohttpTransport(timeout=5, dedup=dedup, policy=policy)
     try:
         yield Gateway(load_supergraph(sdl), transport)
     finally:

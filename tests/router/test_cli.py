@@ -96,3 +96,27 @@ def test_verify_tokens_without_a_verifier_fails_clearly() -> None:
     assert r.returncode == 2
     assert "--verify-tokens needs a token verifier" in r.stderr and "manpasik router" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_resilience_settings_come_from_flags_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from router import cli_resilience
+
+    monkeypatch.setenv("ROUTER_BREAKER_RESET", "7")
+    monkeypatch.setenv("ROUTER_QUERY_TIMEOUT", "1.5")
+    monkeypatch.setenv("ROUTER_BREAKER", "off")
+    parser = argparse.ArgumentParser()
+    cli_resilience.add_arguments(parser)
+    got = cli_resilience.settings_from(parser.parse_args(["--retry-attempts", "1", "--breaker-window", "20"]))
+    assert (got.query_timeout_s, got.retry_attempts, got.retry_budget_s) == (1.5, 1, 5.0)
+    assert (got.breaker.reset_s, got.breaker.window_s, got.breaker.enabled) == (7.0, 20.0, False)
+    assert (got.breaker.failure_rate, got.breaker.minimum_calls) == (0.5, 10)  # the seed's defaults
+    bad = parser.parse_args(["--breaker-failure-rate", "1.5"])
+    with pytest.raises(ValueError):
+        cli_resilience.settings_from(bad)
+
+
+def test_bad_resilience_settings_are_refused_without_a_traceback() -> None:
+    r = _run("serve", "--supergraph", "never-read.graphql", "--retry-attempts", "0")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "retry attempts" in r.stderr

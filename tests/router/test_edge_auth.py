@@ -1,16 +1,25 @@
 """With --verify-tokens the router refuses forged, expired and revoked tokens before asking any subgraph,
-and tells subgraphs the caller's address (X-Forwarded-For) for per-IP limits."""
+ends the streams of revoked sessions, and tells subgraphs the caller's address (X-Forwarded-For, signed) for
+per-IP limits."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
 import httpx
+import jwt
 import pytest
 import strawberry
+from fastapi import FastAPI
+from strawberry.fastapi import GraphQLRouter
 
 from libs.auth.revocation import Revocations
 from libs.auth.tokens import Authenticator, issue_access_token
@@ -19,7 +28,8 @@ from libs.graphql.app import create_subgraph_app
 from libs.graphql.schema import build_schema
 from libs.redis import create_redis
 from libs.testing import running_app
-from libs.testing.router import router_process
+from libs.testing.graphql import from_router
+from libs.testing.router import ROOT, router_process
 
 SEEN: list[str] = []  # requests that reached the subgraph
 
@@ -53,10 +63,16 @@ async def _resources(settings: Settings) -> AsyncIterator[_Resources]:
 
 
 @pytest.fixture
-async def router_url(settings: Settings) -> AsyncIterator[str]:
+async def edge(settings: Settings) -> AsyncIterator[tuple[str, str]]:
+    """(the subgraph's /graphql, the router's /graphql)"""
     app = create_subgraph_app("edge", build_schema(query=Query), _resources, settings=settings)
     async with running_app(app) as base, router_process({"edge": base + "/graphql"}, settings) as router:
-        yield router + "/graphql"
+        yield base + "/graphql", router + "/graphql"
+
+
+@pytest.fixture
+def router_url(edge: tuple[str, str]) -> str:
+    return edge[1]
 
 
 async def _ask(url: str, token: str | None = None) -> httpx.Response:
@@ -111,3 +127,79 @@ async def test_subgraphs_learn_the_callers_address(router_url: str) -> None:
             router_url, json={"query": "{ forwardedFor }"}, headers={"x-forwarded-for": "203.0.113.9"}
         )
     assert r.json() == {"data": {"forwardedFor": "203.0.113.9, 127.0.0.1"}}
+
+
+async def test_a_direct_caller_cannot_set_what_the_router_sets(edge: tuple[str, str]) -> None:
+    """Straight at the subgraph, X-Forwarded-For (and X-Request-Id) are dropped: only the router signs."""
+    subgraph_url, _ = edge
+    async with httpx.AsyncClient() as client:
+        direct = await client.post(subgraph_url, json={"query": "{ forwardedFor }"},
+                                   headers={"x-forwarded-for": "203.0.113.9"})
+        forged = await client.post(subgraph_url, json={"query": "{ forwardedFor }"},
+                                   headers={"x-forwarded-for": "203.0.113.9",
+                                            "x-router-signature": "v1.1.deadbeef"})
+        signed = await client.post(subgraph_url, json={"query": "{ forwardedFor }"},
+                                   headers=from_router({"x-forwarded-for": "203.0.113.9"}))
+    assert direct.json() == forged.json() == {"data": {"forwardedFor": None}}
+    assert signed.json() == {"data": {"forwardedFor": "203.0.113.9"}}
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncGenerator[int, None]:
+        n = 0
+        while True:
+            n += 1
+            yield n
+            await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+async def ticking_router(settings: Settings) -> AsyncIterator[str]:
+    """A plain Strawberry subgraph (none of our session handling): whatever ends its stream is the router."""
+    app = FastAPI()
+    app.include_router(GraphQLRouter(build_schema(query=Query, subscription=Ticks)), prefix="/graphql")
+    async with running_app(app) as base, router_process({"ticks": base + "/graphql"}, settings) as router:
+        yield router + "/graphql"
+
+
+async def test_the_router_ends_streams_of_a_revoked_session_itself(
+    ticking_router: str, settings: Settings
+) -> None:
+    token, _, _ = issue_access_token(settings, "user-3", ["USER"], "s3-" + secrets.token_hex(4))
+    sid = jwt.decode(token, options={"verify_signature": False})["sid"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(ticking_router, protocols=("graphql-transport-ws",)) as ws,
+    ):
+        await ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+        await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "subscription { ticks }"}})
+        assert (await ws.receive_json(timeout=5))["payload"] == {"data": {"ticks": 1}}
+        redis = create_redis(settings.redis_url)
+        try:
+            await Revocations(settings, redis).revoke_sessions([sid])
+        finally:
+            await redis.aclose()
+        started = time.monotonic()
+        while True:
+            msg = await ws.receive_json(timeout=1.0)
+            if msg["type"] != "next":
+                break
+        assert time.monotonic() - started < 1.0
+        assert msg["type"] == "error" and msg["id"] == "1"
+        assert msg["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_prod_router_without_the_subgraph_secret_refuses_to_start() -> None:
+    """Unsigned, every caller would count as the router's own address in the subgraphs' per-address limits."""
+    env = {k: v for k, v in os.environ.items() if k != "ROUTER_SUBGRAPH_SECRET"} | {"MANPASIK_ENV": "prod"}
+    for secret in (None, "too-short"):
+        run_env = env if secret is None else env | {"ROUTER_SUBGRAPH_SECRET": secret}
+        done = subprocess.run(
+            [sys.executable, "-m", "manpasik", "router", "serve", "--supergraph", "unused.graphql"],
+            cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "ROUTER_SUBGRAPH_SECRET must be a random secret" in done.stderr

@@ -128,9 +128,12 @@ async def test_manpasik_router_serves_graphiql_in_prod_only_when_asked() -> None
         "JWT_SECRET": secrets.token_urlsafe(48),
         "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1",  # never connected: no --verify-tokens
         "MONGODB_URL": "mongodb://127.0.0.1:1",
+        "ROUTER_SUBGRAPH_SECRET": secrets.token_urlsafe(32),  # a prod router refuses to start without it
     }
     assert await _manpasik_router(prod) == (False, False)
     # Settings prod would refuse (the router alone needs none of them): still prod, still off.
-    assert await _manpasik_router({"MANPASIK_ENV": "prod", "JWT_SECRET": "short"}) == (False, False)
+    short = {"MANPASIK_ENV": "prod", "JWT_SECRET": "short",
+             "ROUTER_SUBGRAPH_SECRET": prod["ROUTER_SUBGRAPH_SECRET"]}
+    assert await _manpasik_router(short) == (False, False)
     assert await _manpasik_router(prod | {"ROUTER_GRAPHIQL": "on"}) == (True, True)
     assert await _manpasik_router({"MANPASIK_ENV": "test"}) == (True, True)

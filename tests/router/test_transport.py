@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from router.executor.resilience import FetchPolicy, ResilienceSettings
 from tests.router.conftest import gateway_over, running_subgraphs
 from tests.router.support.scenario import SCENARIOS, load_scenario
 
@@ -34,9 +35,13 @@ async def test_mutations_are_never_shared() -> None:
 async def test_slow_subgraph_times_out_into_partial_data() -> None:
     sc = load_scenario(SCENARIOS / "requires-provides")
     sc.data["inventory"] = {**sc.data["inventory"], "delay": 2}
-    async with running_subgraphs(sc.sdls, sc.data) as subs, gateway_over(subs) as gw:
-        gw.transport.timeout = type(gw.transport.timeout)(total=0.3)  # type: ignore[attr-defined]
+    policy = FetchPolicy(ResilienceSettings(query_timeout_s=0.3, retry_attempts=1))
+    async with running_subgraphs(sc.sdls, sc.data) as subs, gateway_over(subs, policy=policy) as gw:
         out = await gw.execute_dict("{ topProducts(first: 1) { name inStock } }", None, None, {})
     assert out["data"] == {"topProducts": [{"name": "Table", "inStock": None}]}
-    assert out["errors"][0]["extensions"] == {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": "inventory"}
+    assert out["errors"][0]["extensions"] == {
+        "code": "SUBGRAPH_UNAVAILABLE",
+        "serviceName": "inventory",
+        "reason": "TIMEOUT",
+    }
     assert "timed out" in out["errors"][0]["message"]

@@ -1,4 +1,7 @@
-"""Outgoing mail over SMTP (stdlib smtplib, run off the event loop)."""
+"""Outgoing mail over SMTP (stdlib smtplib, run off the event loop), through the "smtp" circuit breaker
+(`libs.resilience`): connection errors, timeouts and the server's 4xx (try later) answers count as
+failures, its refusals of one mail (a bad recipient) do not; while it is open nothing is sent and `send`
+raises `MailPaused` (an `SMTPException`, which the senders already handle)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,14 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from libs.resilience import BreakerOpen, CircuitBreaker, provider_breaker
 from subgraphs.auth.settings import AuthSettings
 
 log = logging.getLogger("manpasik.auth.mail")
+
+
+class MailPaused(smtplib.SMTPException):
+    """Not sent: the SMTP server has been failing (its circuit breaker is open)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +29,32 @@ class Mail:
 
 
 class Mailer:
-    def __init__(self, auth: AuthSettings, *, show_undelivered: bool = False) -> None:
+    def __init__(
+        self, auth: AuthSettings, *, show_undelivered: bool = False, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.auth = auth
+        self.breaker = breaker or provider_breaker(None, "smtp")
         # dev only: without a local SMTP server the links would be lost, so the log shows them instead.
         self.show_undelivered = show_undelivered
         self._pending: set[asyncio.Task[None]] = set()
 
     async def send(self, mail: Mail) -> None:
-        await asyncio.to_thread(self._send, mail)
+        try:
+            async with self.breaker.guard(counts=()) as call:
+                try:
+                    await asyncio.to_thread(self._send, mail)
+                except smtplib.SMTPResponseException as e:
+                    if e.smtp_code < 500:  # the server is in trouble (or could not be connected to)
+                        call.failed()
+                    raise
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError):
+                    raise  # it answered: about this mail, not about itself
+                except OSError:  # refused, unreachable, timed out, dropped (SMTPServerDisconnected)
+                    call.failed()
+                    raise
+        except BreakerOpen as e:
+            paused = f"mail paused for {e.retry_after_s:.0f} s: the SMTP server has been failing"
+            raise MailPaused(paused) from e
 
     def send_later(self, mail: Mail) -> None:
         """Sends after the answer: its timing must not reveal whether an account exists."""

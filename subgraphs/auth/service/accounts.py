@@ -89,7 +89,7 @@ class AccountService:
             raise BadUserInput("password is required", field="password")
         # Per IP only with the caller's own address: behind a router that does not report it, every client
         # would share the router's address and one attacker could lock everyone out.
-        ip = client.ip if client.ip_from_proxy else None
+        ip = client.ip if client.ip_is_callers else None
         await self.deps.throttle.check(normalized, ip)
         user = await self.repo.user_by_email(normalized)
         # Unknown email: verify against a dummy hash anyway, so timing does not tell the two apart.
@@ -144,7 +144,10 @@ class AccountService:
         if not locale or not locale.strip():
             raise BadUserInput("locale is required", field="locale")
         user = await self._user(user_id)
-        user.locale = validation.locale(locale)
+        chosen = validation.locale(locale)
+        if chosen != user.locale:
+            user.locale = chosen
+            self.repo.publish(events.locale_changed(user.id, locale=chosen))
         return user
 
     async def request_deletion(self, user_id: str, password: str | None) -> UserRow:

@@ -22,8 +22,9 @@ from subgraphs.auth.stores import LoginThrottle, OneTimeState, Quota
 class ClientInfo:
     ip: str | None = None
     user_agent: str = ""
-    # True when a proxy (the router) reported the caller's address; only then is `ip` the client's own.
-    ip_from_proxy: bool = False
+    # True when `ip` is the caller's own address: the one the router reported (signed), or the socket's peer
+    # of a request that did not come through the router. False for the router's own address.
+    ip_is_callers: bool = False
 
 
 @dataclass(frozen=True, slots=True)

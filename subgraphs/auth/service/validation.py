@@ -7,6 +7,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from libs.errors import BadUserInput
+from libs.i18n import known
 
 # A BCP 47 subset: ko, ko-KR, zh-Hant-TW.
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
@@ -38,6 +39,9 @@ def locale(value: str | None, *, field: str = "locale") -> str:
         return DEFAULT_LOCALE
     if not _LOCALE.match(value.strip()):
         raise BadUserInput("locale must be a language tag such as ko-KR", field=field)
+    if not known(value.strip()):
+        raise BadUserInput(f"unknown locale {value.strip()!r}: a language tag such as ko-KR or en-US",
+                           field=field)
     return value.strip()
 
 

@@ -9,7 +9,9 @@ Errors (all raised by adapters, never HTTP errors):
     ├── PaymentDeclined        the provider said no (declined card, invalid amount, ...): nothing was charged
     ├── AlreadyProcessed       the provider already settled this request: look the payment up
     ├── PaymentNotFound        no such payment or order at the provider
-    └── ProviderUnavailable    timeout, network error or 5xx: the outcome is UNKNOWN (reconcile later)
+    ├── ProviderUnavailable    timeout, network error or 5xx: the outcome is UNKNOWN (reconcile later)
+    └── ProviderRefused        not sent: the provider's circuit breaker is open (failing lately); nothing
+                               happened, try again after `retry_after_s`
 """
 
 from __future__ import annotations
@@ -95,6 +97,12 @@ class ProviderUnavailable(ProviderError):
     pass
 
 
+class ProviderRefused(ProviderError):
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__("CIRCUIT_OPEN", "the payment provider is failing; calls are paused")
+        self.retry_after_s = retry_after_s
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -128,6 +136,7 @@ __all__ = [
     "ProviderCancel",
     "ProviderError",
     "ProviderPayment",
+    "ProviderRefused",
     "ProviderStatus",
     "ProviderUnavailable",
     "WebhookHint",

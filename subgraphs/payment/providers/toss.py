@@ -7,6 +7,9 @@
   `POST /v1/billing/{billingKey}` {customerKey, amount, orderId, orderName} -> a Payment (type BILLING).
 - Every state-changing call carries an `Idempotency-Key` (<= 300 chars, 15 days, per key+API key+URL+method).
 - Errors: `{"code", "message"}` with a 4xx/5xx status. Payment webhooks are not signed: only hints.
+
+Every call goes through the "toss" circuit breaker (`libs.resilience`): network errors, timeouts and 5xx
+count as failures; while it is open no request is sent and `ProviderRefused` says so (not an unknown outcome).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from urllib.parse import quote
 
 import httpx
 
+from libs.resilience import BreakerOpen, CircuitBreaker, provider_breaker
 from subgraphs.payment.money import Money
 from subgraphs.payment.providers import (
     AlreadyProcessed,
@@ -30,6 +34,7 @@ from subgraphs.payment.providers import (
     ProviderCancel,
     ProviderError,
     ProviderPayment,
+    ProviderRefused,
     ProviderStatus,
     ProviderUnavailable,
     WebhookHint,
@@ -83,8 +88,15 @@ class TossPayments:
     name = "toss"
 
     def __init__(
-        self, api_url: str, secret_key: str, http: httpx.AsyncClient, *, timeout_s: float = 10.0
+        self,
+        api_url: str,
+        secret_key: str,
+        http: httpx.AsyncClient,
+        *,
+        timeout_s: float = 10.0,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
+        self.breaker = breaker or provider_breaker(None, self.name)
         self.api_url = api_url.rstrip("/")
         self.http = http
         self.timeout_s = timeout_s
@@ -103,9 +115,14 @@ class TossPayments:
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key[:300]
         try:
-            r = await self.http.request(
-                method, self.api_url + path, json=body, headers=headers, timeout=self.timeout_s
-            )
+            async with self.breaker.guard() as call:
+                r = await self.http.request(
+                    method, self.api_url + path, json=body, headers=headers, timeout=self.timeout_s
+                )
+                if r.status_code >= 500:
+                    call.failed()
+        except BreakerOpen as e:  # nothing was sent
+            raise ProviderRefused(e.retry_after_s) from e
         except httpx.HTTPError as e:  # timeouts included: the request may or may not have been applied
             raise ProviderUnavailable("NETWORK_ERROR", f"{type(e).__name__} calling Toss {path}") from e
         try:

@@ -17,6 +17,7 @@ from subgraphs.payment.providers import (
     PaymentNotFound,
     ProviderError,
     ProviderPayment,
+    ProviderRefused,
     ProviderUnavailable,
 )
 from subgraphs.payment.service.ledger import Confirmed, Ledger
@@ -106,6 +107,8 @@ class Checkouts(Ledger):
         except (PaymentDeclined, PaymentNotFound) as e:
             await self.fail_order(order, await self._plan(order.plan_id), e.code)
             raise errors.PaymentDeclined(e.code, e.message) from e
+        except ProviderRefused as e:  # not sent: the order stays as it was (the error rolls back)
+            raise errors.ProviderPaused(e.retry_after_s) from e
         except ProviderUnavailable as e:
             raise self._unknown(order) from e
         except ProviderError as e:  # our own configuration (keys): nothing happened, the order stays open

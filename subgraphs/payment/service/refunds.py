@@ -18,6 +18,7 @@ from subgraphs.payment.providers import (
     PaymentNotFound,
     ProviderError,
     ProviderPayment,
+    ProviderRefused,
 )
 from subgraphs.payment.service.ledger import Ledger
 
@@ -61,6 +62,8 @@ class Refunds(Ledger):
             )
         except (PaymentDeclined, PaymentNotFound) as e:
             raise errors.RefundDeclined(e.code, e.message) from e  # rolls back: nothing reserved
+        except ProviderRefused as e:
+            raise errors.ProviderPaused(e.retry_after_s) from e  # not sent: rolls back the reservation
         except ProviderError as e:
             # Unknown outcome: the reservation stays (the error commits) and reconciliation asks again with
             # the same idempotency key, which the provider answers with this refund's result.

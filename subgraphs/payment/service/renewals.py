@@ -23,7 +23,13 @@ from subgraphs.payment.domain import (
 )
 from subgraphs.payment.models import OrderRow, PaymentMethodRow, PlanRow, SubscriptionRow
 from subgraphs.payment.money import Money
-from subgraphs.payment.providers import BillingMethod, PaymentDeclined, PaymentNotFound, ProviderError
+from subgraphs.payment.providers import (
+    BillingMethod,
+    PaymentDeclined,
+    PaymentNotFound,
+    ProviderError,
+    ProviderRefused,
+)
 from subgraphs.payment.service.checkout import Checkouts
 
 MAX_AUTH_KEY = 300
@@ -57,6 +63,8 @@ class Renewals(Checkouts):
             card = await self.provider.issue_billing_key(auth_key=auth_key, customer_key=method.customer_key)
         except (PaymentDeclined, PaymentNotFound) as e:
             raise errors.PaymentDeclined(e.code, e.message) from e
+        except ProviderRefused as e:
+            raise errors.ProviderPaused(e.retry_after_s) from e
         except ProviderError as e:
             raise errors.PaymentPending("the payment provider did not answer; try again") from e
         now = utcnow()
@@ -117,6 +125,9 @@ class Renewals(Checkouts):
             )
         except (PaymentDeclined, PaymentNotFound) as e:
             await self._renewal_failed(sub, plan, order, e.code, now)
+            return True
+        except ProviderRefused:  # not sent: the order stays as it is, and the charge is tried again later
+            sub.next_charge_at = now + self.deps.reconcile_after
             return True
         except ProviderError:
             # Unknown: try again later with the same key (the provider replays a charge it made).

@@ -127,7 +127,9 @@ def gateway(cmd: list[str], port: int, log: Path, ready_path: str, timeout: floa
 def our_router(supergraph: Path) -> tuple[list[str], int]:
     port = free_port()
     cmd = [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph), "--port", str(port)]
-    return [*cmd, "--timeout", "10"], port
+    # Compared with gateways as they run by default: no retries and no breaker (they would change the
+    # request counts the comparisons are about; both are tested in tests/router/test_resilience*.py).
+    return [*cmd, "--timeout", "10", "--query-timeout", "10", "--retry-attempts", "1", "--no-breaker"], port
 
 
 def hive_gateway(node: str, supergraph: Path) -> tuple[list[str], int]:

@@ -6,7 +6,8 @@ data.json of a subgraph:
    "entities": {"Type": [{...full object...}]},                     looked up by any @key
    "computed": {"Type.field": "python expression over the object's fields (and `args`)"},
    "errors": {"Type.field": {"message": "...", "code": "FORBIDDEN"}},
-   "delay": 0.1}                                                     seconds before answering
+   "delay": 0.1,                                                     seconds before answering
+   "fail": {"status": 503, "times": 2}}                              the first GraphQL requests fail
 An object {"__typename": "T", "id": "1"} in the data refers to entity T with that key. A field with
 @requires fails loudly when the representation does not carry the required fields, so tests see bad
 plans. Every request is logged in `requests` for assertions (batching, deduplication, headers).
@@ -125,6 +126,10 @@ class FixtureSubgraph:
             await asyncio.sleep(float(self.data["delay"]))
         if "_service" in query and "_entities" not in query:
             return web.json_response({"data": {"_service": {"sdl": self.sdl}}})
+        fail = self.data.get("fail")
+        if fail and fail.get("times", 0) > 0:
+            fail["times"] -= 1
+            return web.Response(status=int(fail.get("status", 503)), text="unavailable")
         variables = body.get("variables") or {}
         root: dict[str, Any] = {}
         if "_entities" in query:
@@ -167,12 +172,12 @@ class FixtureSubgraph:
 
         return resolver
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_post("/graphql", self.handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/graphql"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from libs.config import Settings
-from libs.testing.graphql import error_codes, gql
+from libs.testing.graphql import error_codes, from_router, gql
 from tests.subgraphs.admin.conftest import token_for
 
 REPORT = """mutation($u: ID!, $r: String!, $c: String) {
@@ -57,7 +57,7 @@ async def test_a_report_goes_through_review_and_every_step_is_an_admin_action(
         REVIEW,
         {"id": rid, "s": "IN_REVIEW"},
         token=as_support,
-        headers={"x-request-id": "req-review-" + rid[:8]},
+        headers=from_router({"x-request-id": "req-review-" + rid[:8]}),
     )
     assert taken["data"]["reviewUserReport"] == {
         "id": rid,

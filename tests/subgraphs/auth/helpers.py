@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from libs.config import Settings
 from libs.db.sql import create_engine
-from libs.testing.graphql import gql
+from libs.testing.graphql import from_router, gql
 from subgraphs.auth.settings import AuthSettings
 
 PASSWORD = "correct-horse-battery-42"
@@ -65,10 +65,13 @@ def random_ip() -> str:
 
 
 async def log_in(
-    url: str, email: str, password: str = PASSWORD, *, ip: str | None = None, **kw: Any
+    url: str, email: str, password: str = PASSWORD, *, ip: str | None = None,
+    raw_headers: dict[str, str] | None = None, **kw: Any
 ) -> dict[str, Any]:
-    """Logs in from `ip` (a fresh address by default, so per-IP throttling of one test never hits another)."""
-    headers = {"x-forwarded-for": ip or random_ip()}
+    """Logs in from `ip` (a fresh address by default, so per-IP throttling of one test never hits another),
+    as the router sends it (signed); `raw_headers`: exactly these headers instead, as a direct caller
+    would."""
+    headers = raw_headers if raw_headers is not None else from_router({"x-forwarded-for": ip or random_ip()})
     return await gql(url, LOG_IN, {"input": {"email": email, "password": password}}, headers=headers, **kw)
 
 

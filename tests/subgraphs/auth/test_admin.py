@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from libs.config import Settings
 from libs.events.streams import AUTH_STREAM, stream_key
-from libs.testing.graphql import error_codes, gql
+from libs.testing.graphql import error_codes, from_router, gql
 from tests.subgraphs.auth.helpers import WHOAMI, admin_tokens, log_in, sign_up
 
 SUSPEND = """mutation SuspendUser($userId: ID!, $reason: String!) {
@@ -141,7 +141,7 @@ async def test_admin_actions_are_published_with_actor_and_reason(auth_url: str, 
     admin_id = (await gql(auth_url, "query { me { id } }", token=admin["accessToken"]))["data"]["me"]["id"]
     user = await sign_up(auth_url)
     await gql(auth_url, SUSPEND, {"userId": user["user"]["id"], "reason": "chargeback fraud"},
-              token=admin["accessToken"], headers={"x-request-id": "req-suspend-1"})
+              token=admin["accessToken"], headers=from_router({"x-request-id": "req-suspend-1"}))
     found: list[dict[str, object]] = []
     for _ in range(100):
         entries = await redis.xrange(stream_key(settings, AUTH_STREAM))

@@ -63,6 +63,7 @@ async def test_prod_never_accepts_demo_accounts(auth_url: str, settings: Setting
         DB_SUFFIX=settings.db_suffix,
         REDIS_URL=settings.redis_url,
         REDIS_PREFIX=settings.redis_prefix,
+        ROUTER_SUBGRAPH_SECRET=settings.router_subgraph_secret,
         LOG_JSON=False,
     )
     prod_auth = AuthSettings(secrets_key=base64.b64encode(os.urandom(32)).decode())  # production hashing cost

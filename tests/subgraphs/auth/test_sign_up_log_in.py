@@ -155,13 +155,27 @@ async def test_sign_up_publishes_user_signed_up_for_other_subgraphs(auth_url: st
     assert mine and mine[0]["data"] == expected
 
 
-async def test_set_language_preference(auth_url: str) -> None:
+async def test_set_language_preference(auth_url: str, settings: Settings, redis: Redis) -> None:
     user = await sign_up(auth_url)
     token = user["tokens"]["accessToken"]
     op = "mutation SetLanguage($locale: String!) { setLanguagePreference(locale: $locale) { locale } }"
     assert (await gql(auth_url, op, {"locale": "en-US"}, token=token))["data"]["setLanguagePreference"] == {
         "locale": "en-US"}
+    assert (await gql(auth_url, op, {"locale": "en-US"}, token=token))["data"]  # unchanged: no second event
     assert (await gql(auth_url, ME, token=token))["data"]["me"]["locale"] == "en-US"
     bad = await gql(auth_url, op, {"locale": "english"}, token=token)
     assert error_codes(bad) == ["BAD_USER_INPUT"] and bad["errors"][0]["extensions"]["field"] == "locale"
+    unknown = await gql(auth_url, op, {"locale": "qq-ZZ"}, token=token)  # well formed, but no such language
+    assert error_codes(unknown) == ["BAD_USER_INPUT"] and "unknown locale" in unknown["errors"][0]["message"]
+    # Auth owns the language and announces it: coaching and notification word their messages in it.
+    mine: list[dict[str, object]] = []
+    for _ in range(100):
+        entries = await redis.xrange(stream_key(settings, AUTH_STREAM))
+        events = [json.loads(fields["event"]) for _, fields in entries]
+        mine = [e for e in events
+                if e["type"] == "user.locale_changed" and e["subject"] == user["user"]["id"]]
+        if mine:
+            break
+        await asyncio.sleep(0.05)
+    assert [e["data"] for e in mine] == [{"userId": user["user"]["id"], "locale": "en-US"}]
     assert error_codes(await gql(auth_url, op, {"locale": "ko-KR"})) == ["UNAUTHENTICATED"]

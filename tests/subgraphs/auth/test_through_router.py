@@ -12,9 +12,11 @@ import pyotp
 import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
+from libs.testing.graphql import ROUTER_SECRET
 from router.compose import compose
 from router.executor import AiohttpTransport
 from router.gateway import Gateway
+from router.gateway.credential import SubgraphCredential
 from router.sources import fetch_subgraph_sdls
 from router.supergraph import load_supergraph
 from tests.subgraphs.auth.fakes.oauth import FakeProviders
@@ -35,7 +37,8 @@ def operation(name: str) -> str:
 async def gateway(auth_url: str, other_url: str) -> AsyncIterator[Gateway]:
     transport = AiohttpTransport(timeout=10)
     sdls = await fetch_subgraph_sdls([("auth", auth_url, None), ("other", other_url, None)], wait=10)
-    yield Gateway(load_supergraph(compose(sdls)), transport)
+    # Signed as the router process signs, so the auth subgraph believes the X-Forwarded-For below.
+    yield Gateway(load_supergraph(compose(sdls)), transport, credential=SubgraphCredential(ROUTER_SECRET))
     await transport.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -188,37 +189,67 @@ async def test_old_processed_markers_are_pruned(coaching: CoachingResources) -> 
         assert not await CoachingRepository(s).already_processed("coaching", event.id)
 
 
-async def test_translation_overrides_replace_the_built_in_texts(coaching: CoachingResources) -> None:
-    from libs.events.streams import TEMPLATE_UPDATED
+async def test_a_new_template_version_words_the_next_insight(coaching: CoachingResources) -> None:
+    """The translation subgraph's event reaches the running workers' catalogue (no restart, no call per
+    message); an older version arriving late changes nothing, a malformed one is not taken."""
+    from libs.events.streams import TEMPLATE_UPDATED, TRANSLATION_STREAM
 
-    def template(body: str, version: int, locale: str = "en-US") -> CloudEvent:
-        key = "coaching.glucose.hypo.level1.message"
-        return CloudEvent.new(TEMPLATE_UPDATED, "/subgraphs/translation", None,
-                              {"key": key, "locale": locale, "body": body, "version": version})
+    key = "coaching.glucose.hypo.level1.message"
+    held = coaching.deps.catalogue.get(key, "en")
+    assert held is not None
+    publisher = EventPublisher(coaching.redis, coaching.settings)
 
-    async def handle_template(event: CloudEvent) -> bool:
-        async with service(coaching) as s:
-            return await s.handle_template(event)
-
-    try:
-        assert await handle_template(template("Low: {value} mg/dL. Eat 15 g of sugar.", 2))
-        # An older version arriving late changes nothing.
-        assert not await handle_template(template("An older text {value}", 1))
-        assert not await handle_template(CloudEvent.new(
+    async def publish(body: str, version: int, locale: str = "en") -> None:
+        await publisher.publish(TRANSLATION_STREAM, CloudEvent.new(
             TEMPLATE_UPDATED, "/subgraphs/translation", None,
-            {"key": "notification.WELCOME.title", "locale": "en", "body": "x", "version": 1}))  # not ours
+            {"key": key, "locale": locale, "body": body, "version": version}))
+
+    workers = CoachingWorkers(coaching, block_ms=50)
+    try:
+        async with workers.running():
+            await publish("Low: {value} mg/dL. Eat 15 g of sugar.", held.version + 1)
+            await publish("An older text {value}", held.version)
+            await publish("{broken", held.version + 2)
+            for _ in range(100):
+                if coaching.deps.catalogue.localize(key, "en", {"value": 65}).startswith("Low: 65"):
+                    break
+                await asyncio.sleep(0.05)
         [row] = await handle(coaching, measurement_event(new_user(), value=65, context=None))
         assert row.texts["en"]["message"] == "Low: 65 mg/dL. Eat 15 g of sugar."
-        assert row.texts["en"]["title"] == "Low blood glucose"  # no override: built in
-        assert row.texts["ko"]["message"].startswith("혈당 65 mg/dL")  # another language: built in
+        assert row.texts["en"]["title"] == "Low blood glucose"  # not changed: as shipped
+        assert "65 mg/dL" in row.texts["ko"]["message"]
+        # its date and time, the Korean way
+        assert re.match(r"\d{4}년 \d{1,2}월 \d{1,2}일 오[전후] ", row.texts["ko"]["message"])
+    finally:  # the catalogue is the session's: leave the shipped text for the other tests
+        coaching.deps.catalogue.apply(key, "en", held.body, held.version + 100)
+
+
+async def test_insights_are_worded_in_the_language_auth_announced(coaching: CoachingResources) -> None:
+    from libs.events.streams import USER_LOCALE_CHANGED, USER_SIGNED_UP
+
+    english, japanese = new_user(), new_user()
+    async with service(coaching) as s:
+        assert await s.handle_account(CloudEvent.new(USER_SIGNED_UP, "/subgraphs/auth", english,
+                                                     {"userId": english, "locale": "en-US"}))
+        assert await s.handle_account(CloudEvent.new(USER_SIGNED_UP, "/subgraphs/auth", japanese,
+                                                     {"userId": japanese, "locale": "ko-KR"}))
+    async with service(coaching) as s:
+        assert await s.handle_account(CloudEvent.new(USER_LOCALE_CHANGED, "/subgraphs/auth", japanese,
+                                                     {"userId": japanese, "locale": "ja-JP"}))
+        assert not await s.handle_account(CloudEvent.new(USER_LOCALE_CHANGED, "/subgraphs/auth", japanese,
+                                                         {"userId": japanese, "locale": "ja-JP"}))
         with pytest.raises(DropEvent):
-            bad = {"key": "coaching.x.title", "version": "2"}
-            await handle_template(CloudEvent.new(TEMPLATE_UPDATED, "/t", None, bad))
-    finally:  # the override is global: leave the shared database as other tests expect it
-        from sqlalchemy import delete
-
-        from subgraphs.coaching.models import CoachingTemplateRow
-
-        async with coaching.sessions() as s:
-            await s.execute(delete(CoachingTemplateRow))
-            await s.commit()
+            await s.handle_account(CloudEvent.new(USER_LOCALE_CHANGED, "/a", None, {"userId": japanese}))
+    # The measurement event names no locale (measurement does not know it): the profile does.
+    [en_row] = await handle(coaching, measurement_event(english, value=320, context=None))
+    [ja_row] = await handle(coaching, measurement_event(japanese, value=320, context=None))
+    assert en_row.locale == "en-US" and ja_row.locale == "ja-JP"
+    assert en_row.texts["en"]["title"] == "Very high blood glucose"
+    assert ja_row.texts["ja"]["title"] == "非常に高い血糖値" and ja_row.texts["ja"]["locale"] == "ja"
+    # Switching language later: the insights already written read in the new one (they hold every locale).
+    async with service(coaching) as s:
+        assert await s.handle_account(CloudEvent.new(USER_LOCALE_CHANGED, "/subgraphs/auth", japanese,
+                                                     {"userId": japanese, "locale": "ko-KR"}))
+    async with service(coaching) as s:
+        [row] = (await s.latest_insights([japanese], 5))[japanese]
+    assert row.locale == "ko-KR" and row.texts["ko"]["title"] == "매우 높은 혈당"

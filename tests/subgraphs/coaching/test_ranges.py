@@ -9,14 +9,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from libs.i18n import Catalogue
 from libs.testing.graphql import error_codes, gql
 from subgraphs.coaching.domain import Person, Reading, Severity, Sex, parse_reading
-from subgraphs.coaching.messages import TEMPLATES, render, template_key
-from subgraphs.coaching.rules import INTERNATIONAL, KOREA, evaluate
+from subgraphs.coaching.rules import INTERNATIONAL, KOREA, Finding, evaluate
 from subgraphs.coaching.rules.ranges import MARKERS
+from subgraphs.coaching.wording import render as render_in
+from subgraphs.coaching.wording import template_key
 from tests.subgraphs.coaching.conftest import handle, measurement_event, new_user, token_for
 
 SEOUL = ZoneInfo("Asia/Seoul")
+CATALOGUE = Catalogue.seeded()
+
+
+def render(f: Finding, measurement_type: str) -> dict[str, dict[str, str]]:
+    return render_in(f, measurement_type, CATALOGUE, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+
+
 ADULT = date(1990, 5, 17)
 WOMAN = Person(locale="en-US", region="KR", time_zone=SEOUL, sex=Sex.FEMALE, birth_date=ADULT)
 MAN = replace(WOMAN, sex=Sex.MALE)
@@ -183,7 +192,7 @@ def test_every_marker_finding_has_a_template_and_a_tagged_citation() -> None:
         "marker.no_range.pregnancy", "marker.no_range.time_of_day", "marker.no_range.context",
         "marker.no_range.cycle"}
     for f in findings:
-        assert template_key(f.rule_id)[0] in TEMPLATES, f.rule_id
+        assert CATALOGUE.has(f"coaching.{template_key(f.rule_id)[0]}.message"), f.rule_id
         texts = render(f, "CORTISOL")
         assert all("{" not in t["message"] for t in texts.values()), texts
     for marker in MARKERS.values():

@@ -5,7 +5,8 @@
 - POST /v1/projects/{project}/messages:send, `Authorization: Bearer <access token>`, {"message": {...}}:
   exactly one of token/topic/condition, `data` values must be strings (else INVALID_ARGUMENT), payload <= 4096
   bytes -> {"name": "projects/{project}/messages/{id}"}; errors as google.rpc.Status with an FcmError detail.
-Tokens can be marked unregistered or rate-limited to script the error paths.
+Tokens can be marked unregistered or rate-limited to script the error paths; `outage` makes every send a
+503 UNAVAILABLE (FCM having trouble).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class FakeFcm:
     unregistered: set[str] = field(default_factory=set)
     rate_limited: dict[str, int] = field(default_factory=dict)  # token -> how many 429s before success
     tokens_issued: int = 0
+    outage: bool = False
+    send_calls: int = 0  # requests to messages:send, answered or not
     _access: dict[str, float] = field(default_factory=dict)
 
     def service_account(self) -> dict[str, str]:
@@ -78,6 +81,9 @@ class FakeFcm:
         return JSONResponse({"access_token": access, "expires_in": 3599, "token_type": "Bearer"})
 
     async def _send(self, request: Request) -> JSONResponse:
+        self.send_calls += 1
+        if self.outage:
+            return _error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE")
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or self._access.get(auth[7:], 0) < time.time():
             return _error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")

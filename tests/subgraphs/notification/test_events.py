@@ -9,13 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from libs.events import CloudEvent
-from subgraphs.notification.domain import Channel, quiet_until
+from subgraphs.notification.domain import Channel, NotificationType, quiet_until
 from subgraphs.notification.models import NotificationOutbox, PushDeliveryRow
 from subgraphs.notification.resources import NotificationResources
-from subgraphs.notification.templates import NotificationType
 from tests.subgraphs.notification.conftest import device_token, insight_event, new_user, service
 
 SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def plain(text: str) -> str:
+    """CLDR may put a no-break space before AM/PM; the tests spell it as a space."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
 async def _deliveries(res: NotificationResources, notification_id: str) -> list[PushDeliveryRow]:
@@ -60,12 +64,13 @@ async def test_other_domains_events_use_the_templates(notification: Notification
                           {"userId": user, "amount": 9900, "currency": "KRW", "paymentId": "p1"})
     [row] = await service(notification).handle_event(paid)
     assert (row.type, row.title) == ("PAYMENT_SUCCEEDED", "결제 완료")
-    assert row.body == "9900 KRW 결제가 완료되었습니다."
+    assert row.body == "₩9,900 결제가 완료되었습니다."  # worded by CLDR when the event did not
     assert row.data == {"paymentId": "p1", "userId": user}
     booked = CloudEvent.new("consultation.created", "/subgraphs/video", None, {
         "patientId": user, "doctorName": "김의사", "scheduledAt": "2026-12-01T01:30:00Z", "locale": "en-US"})
     [row] = await service(notification).handle_event(booked)
-    assert row.body == "Your consultation with 김의사 is booked for 2026-12-01 10:30."  # Seoul time
+    # Seoul time, in the English way
+    assert plain(row.body) == "Your consultation with 김의사 is booked for Dec 1, 2026, 10:30 AM."
     started = CloudEvent.new("consultation.started", "/subgraphs/video", None, {"patientId": user})
     [row] = await service(notification).handle_event(started)
     assert (row.title, row.body) == ("상담 시작", "담당 선생님이 상담실에 들어왔습니다.")
@@ -83,13 +88,13 @@ async def test_a_canceled_consultation_and_its_reminder_are_announced(
                               {**data, "minutesBefore": 10})
     [row] = await service(notification).handle_event(reminder)
     assert (row.type, row.priority, row.title) == ("CONSULTATION_REMINDER", "HIGH", "곧 상담이 시작됩니다")
-    assert row.body == "김의사 선생님과의 상담이 10분 후(2026-12-01 10:30)에 시작됩니다."
+    assert row.body == "김의사 선생님과의 상담이 10분 후(2026년 12월 1일 오전 10:30)에 시작됩니다."
     assert row.data["consultationId"] == "c-1"
     assert await service(notification).handle_event(reminder) == []  # a redelivery notifies nobody twice
     canceled = CloudEvent.new("consultation.canceled", "/subgraphs/video", "c-1", {**data, "locale": "en-US"})
     [row] = await service(notification).handle_event(canceled)
     assert (row.type, row.title) == ("CONSULTATION_CANCELED", "Consultation canceled")
-    assert row.body == "Your consultation with 김의사 at 2026-12-01 10:30 was canceled."
+    assert plain(row.body) == "Your consultation with 김의사 at Dec 1, 2026, 10:30 AM was canceled."
 
 
 async def test_info_insights_stay_in_the_app(notification: NotificationResources) -> None:
@@ -158,30 +163,61 @@ async def test_an_insight_without_texts_still_reads_well(notification: Notificat
     assert (row.title, row.body, row.priority) == ("새 건강 인사이트", "앱에서 확인해 보세요.", "NORMAL")
 
 
-async def test_translation_overrides_replace_the_built_in_texts(notification: NotificationResources) -> None:
-    from sqlalchemy import delete
+async def test_a_new_template_version_reaches_the_next_notification(
+    notification: NotificationResources,
+) -> None:
+    """Through the running workers' template feed: no restart, no call to the translation subgraph."""
+    import asyncio
 
-    from libs.events.streams import TEMPLATE_UPDATED
-    from subgraphs.notification.models import NotificationTemplateRow
+    from libs.events import EventPublisher
+    from libs.events.streams import TEMPLATE_UPDATED, TRANSLATION_STREAM
+    from subgraphs.notification.worker import NotificationWorkers
 
-    def template(key: str, body: str, version: int) -> CloudEvent:
-        return CloudEvent.new(TEMPLATE_UPDATED, "/subgraphs/translation", None,
-                              {"key": key, "locale": "ko-KR", "body": body, "version": version})
-
+    key = "notification.PAYMENT_SUCCEEDED.body"
+    held = notification.deps.catalogue.get(key, "ko")
+    assert held is not None
+    publisher = EventPublisher(notification.redis, notification.settings)
     try:
-        # Delivered like any event on the streams this subgraph consumes.
-        assert await service(notification).handle_event(
-            template("notification.PAYMENT_SUCCEEDED.body", "{amount}{currency} 결제 완료!", 3)) == []
-        assert not await service(notification).handle_template(
-            template("notification.PAYMENT_SUCCEEDED.body", "옛 문구", 2))
+        async with NotificationWorkers(notification, block_ms=50).running():
+            newer, older = ("{amountText} 결제 완료!", held.version + 2), ("옛 문구", held.version + 1)
+            for body, version in (newer, older):
+                await publisher.publish(TRANSLATION_STREAM, CloudEvent.new(
+                    TEMPLATE_UPDATED, "/subgraphs/translation", None,
+                    {"key": key, "locale": "ko", "body": body, "version": version}))
+            for _ in range(100):
+                if notification.deps.catalogue.get(key, "ko").version == held.version + 2:  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.05)
         paid = CloudEvent.new("payment.succeeded", "/subgraphs/payment", None,
-                              {"userId": new_user(), "amount": 9900, "currency": "원"})
+                              {"userId": new_user(), "amount": 9900, "currency": "KRW",
+                               "amountText": {"ko": "9,900원", "en": "KRW 9,900"}})
         [row] = await service(notification).handle_event(paid)
-        assert (row.title, row.body) == ("결제 완료", "9900원 결제 완료!")
-    finally:  # overrides are global: leave the shared database as other tests expect it
-        async with notification.sessions() as s:
-            await s.execute(delete(NotificationTemplateRow))
-            await s.commit()
+        assert (row.title, row.body) == ("결제 완료", "9,900원 결제 완료!")
+    finally:  # the catalogue is the session's: leave the shipped text for the other tests
+        notification.deps.catalogue.apply(key, "ko", held.body, held.version + 100)
+
+
+async def test_the_locale_auth_announces_words_every_later_notification(
+    notification: NotificationResources,
+) -> None:
+    from libs.events.streams import USER_LOCALE_CHANGED, USER_SIGNED_UP
+
+    user = new_user()
+    signed_up = CloudEvent.new(USER_SIGNED_UP, "/subgraphs/auth", user,
+                               {"userId": user, "displayName": "Aki", "locale": "ja-JP", "roles": ["USER"]})
+    [welcome] = await service(notification).handle_event(signed_up)
+    assert (welcome.title, welcome.body) == ("ManPaSikへようこそ", "Akiさん、最初の測定を始めましょう。")
+    # A consultation event naming another locale: the owner's choice wins; no ja text: the en fallback.
+    ended = CloudEvent.new("consultation.ended", "/subgraphs/video", None,
+                           {"patientId": user, "locale": "ko-KR"})
+    [row] = await service(notification).handle_event(ended)
+    assert (row.title, row.locale) == ("Consultation ended", "ja-JP")
+    changed = CloudEvent.new(USER_LOCALE_CHANGED, "/subgraphs/auth", user,
+                             {"userId": user, "locale": "ko-KR"})
+    assert await service(notification).handle_event(changed) == []
+    [row] = await service(notification).handle_event(CloudEvent.new(
+        "consultation.ended", "/subgraphs/video", None, {"patientId": user}))
+    assert row.title == "상담 종료"
 
 
 async def test_a_batch_of_several_users_in_one_transaction_is_what_one_by_one_gives(

@@ -31,6 +31,8 @@ class FakeTwilioVerify:
     def __init__(self) -> None:
         self.pending: dict[str, str] = {}  # phone -> code
         self.sent: list[tuple[str, str]] = []  # what the phones received
+        self.outage = False  # every call a 503 (Twilio error 20503, Service Unavailable)
+        self.calls = 0
         self.app = FastAPI()
         self.app.post("/v2/Services/{service_sid}/Verifications")(self.start)
         self.app.post("/v2/Services/{service_sid}/VerificationCheck")(self.check)
@@ -44,6 +46,9 @@ class FakeTwilioVerify:
         return request.headers.get("authorization") == expected
 
     async def start(self, service_sid: str, request: Request) -> Any:
+        self.calls += 1
+        if self.outage:
+            return _error(503, 20503, "Service Unavailable")
         if not self._authorized(request):
             return _error(401, 20003, "Authenticate")
         if service_sid != SERVICE_SID:
@@ -71,6 +76,9 @@ class FakeTwilioVerify:
         )
 
     async def check(self, service_sid: str, request: Request) -> Any:
+        self.calls += 1
+        if self.outage:
+            return _error(503, 20503, "Service Unavailable")
         if not self._authorized(request):
             return _error(401, 20003, "Authenticate")
         form = await request.form()
