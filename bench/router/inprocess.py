@@ -38,11 +38,13 @@ class Recording:
         self.answers: dict[tuple[str, bytes], bytes] = {}
         self.replay = False
 
-    async def post(self, service: str, url: str, body: bytes, headers: dict[str, str], dedup: bool) -> bytes:
+    async def post(
+        self, service: str, url: str, body: bytes, headers: dict[str, str], dedup: bool, idempotent: bool = False
+    ) -> bytes:
         if self.replay:
             await asyncio.sleep(0)  # a real fetch suspends the caller: other fetches start meanwhile
             return self.answers[(url, body)]
-        data = await self.live.post(service, url, body, headers, dedup)
+        data = await self.live.post(service, url, body, headers, dedup, idempotent)
         self.answers[(url, body)] = data
         return data
 
