@@ -1,7 +1,7 @@
-"""Writes the Kubernetes manifests of deploy/k8s/ from manpasik.registry (the one list of subgraphs and ports).
+"""Writes the Kubernetes manifests of deploy/k8s/ from manpasik.registry (the one list of subgraphs, ports).
 
     .venv/bin/python deploy/k8s/generate.py          # rewrite the YAML files beside this script
-    .venv/bin/python deploy/k8s/generate.py --check  # exit 1 when a committed file differs (the test does this)
+    .venv/bin/python deploy/k8s/generate.py --check  # exit 1 when a committed file differs (tests do this)
 
 Plain manifests, kustomize-style: `kubectl apply -k deploy/k8s` applies kustomization.yaml's resources, once
 the Secrets exist (secret.example.yaml shows their names and keys, with placeholders only). Per process a
@@ -47,7 +47,7 @@ OWN_SECRETS: dict[str, dict[str, str]] = {
         "VIDEO_LIVEKIT_API_SECRET": "its API secret",
         "VIDEO_KEK": "kid:base64 of 32 random bytes",
     },
-    "translation": {"TRANSLATION_DEEPL_API_KEY": "the DeepL API key (only with TRANSLATION_MT_PROVIDER=deepl)"},
+    "translation": {"TRANSLATION_DEEPL_API_KEY": "the DeepL API key, used when the MT provider is deepl"},
     "data": {"DATA_KEK": "kid:base64 of 32 random bytes"},
 }
 PLATFORM_SECRETS = {
@@ -106,7 +106,8 @@ def own_config(name: str) -> str:
 def deployment(name: str, component: str, *, args: list[str], port: int, port_name: str,
                env_from: list[dict[str, Any]], resources: dict[str, Any], ready_path: str, grace_s: int,
                pre_stop_s: int, extra_volumes: list[dict[str, Any]] | None = None,
-               extra_mounts: list[dict[str, Any]] | None = None, startup_failures: int = 30) -> dict[str, Any]:
+               extra_mounts: list[dict[str, Any]] | None = None,
+               startup_failures: int = 30) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": name,
         "image": IMAGE,
@@ -194,8 +195,8 @@ def hpa(name: str, component: str, min_replicas: int, max_replicas: int, cpu: in
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
             "minReplicas": min_replicas,
             "maxReplicas": max_replicas,
-            "metrics": [{"type": "Resource",
-                         "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu}}}],
+            "metrics": [{"type": "Resource", "resource": {
+                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu}}}],
             "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
                                        "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}},
         },
@@ -217,7 +218,7 @@ def subgraph_url(name: str, port: int, path: str = "") -> str:
     return f"http://{name}:{port}{path}"
 
 
-# -- the files -------------------------------------------------------------------------------------------------
+# -- the files -----------------------------------------------------------------------------------------------
 
 
 def namespace() -> list[dict[str, Any]]:
@@ -246,14 +247,16 @@ def config_maps() -> list[dict[str, Any]]:
             "ROUTER_HOST": "0.0.0.0",
             "ROUTER_PORT": str(registry.ROUTER_PORT),
             "ROUTER_VERIFY_TOKENS": "true",
-            "ROUTER_SUBGRAPHS": ",".join(f"{r.name}={subgraph_url(r.name, r.port, '/graphql')}" for r in rows),
+            "ROUTER_SUBGRAPHS": ",".join(f"{r.name}={subgraph_url(r.name, r.port, '/graphql')}"
+                                         for r in rows),
             "ROUTER_SAFELIST": SAFELIST,
             "ROUTER_CORS_ORIGINS": "",
-            # One ingress controller in front appends its address to X-Forwarded-For: the client is left of it.
+            # One ingress controller in front appends its address to X-Forwarded-For: the client is left.
             "ROUTER_TRUSTED_PROXIES": "1",
             "ROUTER_DRAIN_TIMEOUT": "10",
         }),
-        cm(WORKER_CONFIG, {"WORKER_METRICS_PORT": str(WORKER_METRICS_PORT), "WORKER_METRICS_HOST": "0.0.0.0"}),
+        cm(WORKER_CONFIG, {"WORKER_METRICS_PORT": str(WORKER_METRICS_PORT),
+                           "WORKER_METRICS_HOST": "0.0.0.0"}),
     ]
     own: dict[str, dict[str, str]] = {
         "video": {"VIDEO_LIVEKIT_URL": "wss://livekit.manpasik.example"},
@@ -402,11 +405,11 @@ def kustomization(files: list[str]) -> dict[str, Any]:
 
 
 SECRET_HEADER = (
-    "# EXAMPLE ONLY: placeholders, never real values (prod refuses them: too short, not keys). Create the real\n"
-    "# Secrets from your secret manager (External Secrets, Sealed Secrets, `kubectl create secret generic\n"
-    "# manpasik-platform --from-literal=...`), with these names and keys. Managed PostgreSQL, MongoDB and\n"
-    "# Redis are reached through the URLs in manpasik-platform. Subgraphs without a Secret below read an\n"
-    "# optional `manpasik-<name>` one (e.g. COACHING_LLM_API_KEY, AUTH_SMTP_*, AUTH_TWILIO_*).\n"
+    "# EXAMPLE ONLY: placeholders, never real values (prod refuses them: too short, not keys). Create the\n"
+    "# real Secrets from your secret manager (External Secrets, Sealed Secrets, `kubectl create secret\n"
+    "# generic manpasik-platform --from-literal=...`), with these names and keys. Managed PostgreSQL,\n"
+    "# MongoDB and Redis are reached through the URLs in manpasik-platform. A subgraph without a Secret\n"
+    "# below reads an optional `manpasik-<name>` one (COACHING_LLM_API_KEY, AUTH_SMTP_*, ...).\n"
     "# JWT_SECRET / ROUTER_SUBGRAPH_SECRET: python -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
     "# AUTH_SECRETS_KEY: python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'\n"
     "# VIDEO_KEK / DATA_KEK: kid:<the same>, e.g. kek-2027:...\n"
@@ -434,8 +437,9 @@ def files() -> dict[str, tuple[str, list[dict[str, Any]]]]:
     out["kustomization.yaml"] = (HEADER + "# kubectl apply -k deploy/k8s (after creating the Secrets of "
                                  "secret.example.yaml)\n", [kustomization(base)])
     # Not in the base: applied by hand (see docs/SCALING.md)
-    out["jobs/migrate.yaml"] = (HEADER + "# Before a rollout: kubectl -n manpasik delete job manpasik-migrate "
-                                "--ignore-not-found && kubectl apply -f deploy/k8s/jobs/migrate.yaml\n",
+    out["jobs/migrate.yaml"] = (HEADER + "# Before a rollout: kubectl -n manpasik delete job "
+                                "manpasik-migrate --ignore-not-found && kubectl apply -f "
+                                "deploy/k8s/jobs/migrate.yaml\n",
                                 migrate_job())
     out["secret.example.yaml"] = (HEADER + SECRET_HEADER, secrets())
     return out
