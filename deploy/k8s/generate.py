@@ -58,8 +58,9 @@ PLATFORM_SECRETS = {
     "ROUTER_SUBGRAPH_SECRET": "REPLACE_ME",
 }
 
-# requests / limits: one Python process each (a single event loop: at most about one core)
-ROUTER_RESOURCES = {"requests": {"cpu": "500m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+# requests / limits: one Python process each (a single event loop: at most about one core). The router asks
+# for its whole core, so the HPA's 70 % is about 200 requests/s of a 13-fetch query per pod (docs/SCALING.md).
+ROUTER_RESOURCES = {"requests": {"cpu": "1", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 API_RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 WORKER_RESOURCES = {"requests": {"cpu": "100m", "memory": "192Mi"},
                     "limits": {"cpu": "500m", "memory": "384Mi"}}
