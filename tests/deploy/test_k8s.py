@@ -109,6 +109,13 @@ def test_every_manifest_is_valid_against_the_kubernetes_schemas() -> None:
     print(f"{len(_all())} manifests valid against Kubernetes {KUBERNETES_VERSION} (strict)")
 
 
+def test_no_api_the_newest_bundled_kubernetes_removed() -> None:
+    """The same manifests against the newest schemas kubernetes-validate bundles: no API in use is gone."""
+    newest = kubernetes_validate.latest_version()
+    for _, doc in _all():
+        kubernetes_validate.validate(doc, newest, strict=True)
+
+
 def test_the_validator_refuses_what_kubernetes_would() -> None:
     """The check is not a no-op: a misspelt field and a wrong type are refused."""
     deployment = _by_kind(_base(), "Deployment")["router"]
