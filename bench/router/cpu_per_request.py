@@ -13,6 +13,8 @@ A target is NAME=CHECKOUT: the router is run from that checkout (`python -m rout
 `--target limits=. --args limits="--rate-limits on --redis-url redis://127.0.0.1:6379/0
 --rate-limit-general 1000000/1000000"`, a budget the benchmark never exhausts, so every request still
 pays the Redis round trip).
+`--py-spy DIR` records each measured run's router with py-spy (collapsed stacks, DIR/<scenario>-<target>-<round>.txt);
+`bench/router/frames.py` prints their top frames.
 Subgraphs listen on --port-base..+3 (4501-4504 by default, away from the shared harness's 4401-4404).
 `--target-env NAME:KEY=VALUE` sets a variable for one target's router; `{otlp}` in a value is the address
 of an OTLP/HTTP trace sink this script runs (it counts the spans it is sent), e.g. telemetry off vs on:
@@ -28,6 +30,7 @@ import asyncio
 import os
 import re
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
@@ -99,7 +102,7 @@ async def load(url: str, query: str, requests: int, concurrency: int) -> bytes:
 
 async def measure(
     checkout: Path, supergraph: Path, query: str, args: argparse.Namespace, env: dict[str, str],
-    extra: list[str],
+    extra: list[str], label: str = "",
 ) -> tuple[float, float]:
     """(CPU ms per request, wall RPS) of one router process started from `checkout`."""
     port = free_port()
@@ -112,9 +115,19 @@ async def measure(
         url = f"http://127.0.0.1:{port}/graphql"
         await wait_http(url, {"query": "{ __typename }"})
         await load(url, query, args.warmup, args.concurrency)
+        spy = None
+        if args.py_spy:  # samples the measured window only (the OS process's own CPU is measured anyway)
+            out = Path(args.py_spy) / f"{label}.txt"
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(proc.pid), "--rate", "250", "--format",
+                                    "raw", "--nonblocking", "--output", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await asyncio.sleep(1.0)  # attached before the load starts
         cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
         await load(url, query, args.requests, args.concurrency)
         cpu1, t1 = cpu_seconds(proc.pid), time.perf_counter()
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await asyncio.to_thread(spy.wait, 30)
         return (cpu1 - cpu0) * 1000 / args.requests, args.requests / (t1 - t0)
     finally:
         proc.terminate()
@@ -133,6 +146,8 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port-base", type=int, default=4501)
     ap.add_argument("--no-dedup", action="store_true", help="pass --no-dedup to the routers")
+    ap.add_argument("--py-spy", metavar="DIR", help="record each run's router with py-spy (collapsed stacks "
+                    "in DIR/<scenario>-<target>-<round>.txt) and print the top frames; see bench/router/frames.py")
     ap.add_argument("--target-env", action="append", default=[], help="NAME:KEY=VALUE ({otlp}: the sink)")
     args = ap.parse_args()
     targets = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.target)]
@@ -177,7 +192,7 @@ async def main() -> None:
                 order = targets[r % len(targets) :] + targets[: r % len(targets)]
                 for name, checkout in order:
                     runs[name].append(await measure(checkout, supergraph, query, args, envs[name],
-                                                    extra.get(name, [])))
+                                                    extra.get(name, []), f"{scenario}-{name}-{r + 1}"))
             for name, _ in targets:
                 cpu = [c for c, _ in runs[name]]
                 rps = [w for _, w in runs[name]]
