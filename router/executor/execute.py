@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from router.executor.fetch_errors import HTTP_ERROR, SubgraphFetchError
-from router.executor.merge import extract, merge_into, objects_at, objects_with_paths
+from router.executor.merge import merge_into, objects_at, objects_with_paths, rep_builder
 from router.executor.transport import Transport
 from router.planner.plan import FetchNode, QueryPlan
 from router.supergraph.model import Supergraph
@@ -158,20 +158,18 @@ class PlanExecutor:
         reps: list[dict[str, Any]] = []
         groups: list[list[dict[str, Any]]] = []
         index: dict[bytes, int] = {}
-        selection_for = node.representation.get
-        alias = node.rep_typename
+        builders = node.rep_builders
         dumps = orjson.dumps
         for obj in objects_at(data, node.path):
             tn = obj.get("__typename")
             if type(tn) is not str:
                 continue
-            rep_sel = selection_for(tn)
-            if rep_sel is None:
-                continue
-            rep = extract(obj, rep_sel)
+            build = builders.get(tn)
+            if build is None:
+                build = builders[tn] = rep_builder(node.representation.get(tn), node.rep_typename.get(tn, tn))
+            rep = build(obj)
             if rep is None:
                 continue
-            rep["__typename"] = alias.get(tn, tn) if alias else tn
             k = dumps(rep)
             i = index.get(k)
             if i is None:

@@ -26,6 +26,8 @@ class FetchNode:
     # path + representation selections, rendered with the query: entity fetches with the same one that
     # start together send the same representations, built once (executor)
     rep_key: str = ""
+    # runtime type -> the function that builds its representation from an object (executor, on first use)
+    rep_builders: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def type_names(self) -> frozenset[str]:
