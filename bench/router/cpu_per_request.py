@@ -13,8 +13,8 @@ A target is NAME=CHECKOUT: the router is run from that checkout (`python -m rout
 `--target limits=. --args limits="--rate-limits on --redis-url redis://127.0.0.1:6379/0
 --rate-limit-general 1000000/1000000"`, a budget the benchmark never exhausts, so every request still
 pays the Redis round trip).
-`--py-spy DIR` records each measured run's router with py-spy (collapsed stacks, DIR/<scenario>-<target>-<round>.txt);
-`bench/router/frames.py` prints their top frames.
+`--py-spy DIR` records each measured run's router with py-spy (collapsed stacks,
+DIR/<scenario>-<target>-<round>.txt); `bench/router/frames.py` prints their top frames.
 Subgraphs listen on --port-base..+3 (4501-4504 by default, away from the shared harness's 4401-4404).
 `--target-env NAME:KEY=VALUE` sets a variable for one target's router; `{otlp}` in a value is the address
 of an OTLP/HTTP trace sink this script runs (it counts the spans it is sent), e.g. telemetry off vs on:
@@ -118,7 +118,8 @@ async def measure(
         spy = None
         if args.py_spy:  # samples the measured window only (the OS process's own CPU is measured anyway)
             out = Path(args.py_spy) / f"{label}.txt"
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(proc.pid), "--rate", "250", "--format",
+            spy_bin = str(Path(sys.executable).parent / "py-spy")
+            spy = subprocess.Popen([spy_bin, "record", "--pid", str(proc.pid), "--rate", "250", "--format",
                                     "raw", "--nonblocking", "--output", str(out)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             await asyncio.sleep(1.0)  # attached before the load starts
@@ -146,8 +147,8 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port-base", type=int, default=4501)
     ap.add_argument("--no-dedup", action="store_true", help="pass --no-dedup to the routers")
-    ap.add_argument("--py-spy", metavar="DIR", help="record each run's router with py-spy (collapsed stacks "
-                    "in DIR/<scenario>-<target>-<round>.txt) and print the top frames; see bench/router/frames.py")
+    ap.add_argument("--py-spy", metavar="DIR", help="record each run's router with py-spy "
+                    "(DIR/<scenario>-<target>-<round>.txt; bench/router/frames.py reads them)")
     ap.add_argument("--target-env", action="append", default=[], help="NAME:KEY=VALUE ({otlp}: the sink)")
     args = ap.parse_args()
     targets = [(n, Path(p).resolve()) for n, p in (t.split("=", 1) for t in args.target)]

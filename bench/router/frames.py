@@ -47,7 +47,8 @@ def summarize(path: Path, top: int, match: str | None) -> str:
         for f in set(frames):
             total[f] += n
     busy = samples - idle
-    out = [f"{path.name}: {samples} samples, {100 * idle / max(samples, 1):.1f} % idle in the event loop's poll",
+    idle_pct = 100 * idle / max(samples, 1)
+    out = [f"{path.name}: {samples} samples, {idle_pct:.1f} % idle in the event loop's poll",
            "| function | self % of busy | total % of busy |", "|---|---|---|"]
     rows = [(f, c) for f, c in own.most_common() if match is None or match in f][:top]
     out += [f"| {f} | {100 * c / max(busy, 1):.1f} | {100 * total[f] / max(busy, 1):.1f} |" for f, c in rows]

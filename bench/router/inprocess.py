@@ -39,7 +39,13 @@ class Recording:
         self.replay = False
 
     async def post(
-        self, service: str, url: str, body: bytes, headers: dict[str, str], dedup: bool, idempotent: bool = False
+        self,
+        service: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        dedup: bool,
+        idempotent: bool = False,
     ) -> bytes:
         if self.replay:
             await asyncio.sleep(0)  # a real fetch suspends the caller: other fetches start meanwhile

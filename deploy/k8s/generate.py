@@ -242,7 +242,8 @@ def config_maps() -> list[dict[str, Any]]:
             "LOG_JSON": "true",
             "LOG_LEVEL": "INFO",
             "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-            "OTEL_TRACES_SAMPLER_ARG": "0.01",  # 1 %: the router stays within its 10 % telemetry budget (docs/ROUTER.md)
+            # 1 %: the router stays within its 10 % telemetry budget (docs/ROUTER.md)
+            "OTEL_TRACES_SAMPLER_ARG": "0.01",
         }),
         cm("manpasik-router", {
             "ROUTER_HOST": "0.0.0.0",
