@@ -40,7 +40,7 @@ from pymongo import AsyncMongoClient
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.measurement.record import _cpu_s, _spawn, _stop, _wait_ready  # noqa: E402
+from bench.measurement.record import _cpu_s, _spawn, _stop, _wait_ready, drop_run_keys  # noqa: E402
 from libs.auth.tokens import issue_access_token  # noqa: E402
 from libs.config import Settings  # noqa: E402
 from libs.testing import MongoServer, free_port  # noqa: E402
@@ -282,12 +282,7 @@ async def main() -> None:
             for _, database in dropped:
                 await external.drop_database(database)
             await external.close()
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(args.redis_url)
-        async for key in redis.scan_iter(match=f"bench:{run}:*", count=1000):
-            await redis.delete(key)
-        await redis.aclose()
+        await drop_run_keys(args.redis_url, run)
 
 
 if __name__ == "__main__":

@@ -322,12 +322,17 @@ async def main() -> None:
             client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(args.mongo_url)
             await client.drop_database(settings.database_name(MeasurementSettings().database))
             await client.close()
-        from redis.asyncio import Redis
+        await drop_run_keys(args.redis_url, run)
 
-        redis = Redis.from_url(args.redis_url)
-        async for key in redis.scan_iter(match=f"bench:{run}:*", count=1000):
-            await redis.delete(key)
-        await redis.aclose()
+
+async def drop_run_keys(redis_url: str, run: str) -> None:
+    """Removes the Redis keys of one benchmark run (its prefix `bench:<run>:`)."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    async for key in redis.scan_iter(match=f"bench:{run}:*", count=1000):
+        await redis.delete(key)
+    await redis.aclose()
 
 
 if __name__ == "__main__":
