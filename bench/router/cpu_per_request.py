@@ -31,7 +31,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from bench.router.otlp_sink import SpanSink  # noqa: E402
+from libs.testing import free_port  # noqa: E402
 
 BENCH = Path(os.environ.get("GATEWAY_BENCH_DIR", REPO.parent / "shared" / "bench" / "gateways"))
 SUBGRAPHS = ("accounts", "inventory", "products", "reviews")
@@ -52,13 +52,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def wait_http(url: str, body: dict[str, str] | None = None) -> None:

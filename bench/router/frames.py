@@ -1,6 +1,7 @@
 """Top frames of py-spy recordings (`--format raw`: one collapsed stack and its sample count per line), as
 `bench/router/cpu_per_request.py --py-spy DIR` writes them: per file, the share of samples each function takes
-itself (self) and with what it calls (total), the idle event loop (epoll) set apart.
+itself (self) and with what it calls (total). py-spy records busy threads only (no `--idle`), so every sample
+is work.
 
     .venv/bin/python bench/router/frames.py DIR/fanout-now-1.txt [--top 20] [--match router/]
 """
@@ -11,8 +12,6 @@ import argparse
 import re
 from collections import Counter
 from pathlib import Path
-
-IDLE = ("select (selectors.py", "poll (selectors.py", "_run_once (asyncio/base_events.py")
 
 
 def _frame(raw: str) -> str:
@@ -29,7 +28,7 @@ def _frame(raw: str) -> str:
 def summarize(path: Path, top: int, match: str | None) -> str:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
-    samples = idle = 0
+    samples = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
@@ -39,22 +38,16 @@ def summarize(path: Path, top: int, match: str | None) -> str:
         if not frames:
             continue
         samples += n
-        if any(frames[-1].startswith(i.split(" (")[0]) and i.split(" (")[1].split(".py")[0] in frames[-1]
-               for i in IDLE):
-            idle += n
-            continue
         own[frames[-1]] += n
         for f in set(frames):
             total[f] += n
-    busy = samples - idle
-    idle_pct = 100 * idle / max(samples, 1)
-    out = [f"{path.name}: {samples} samples, {idle_pct:.1f} % idle in the event loop's poll",
-           "| function | self % of busy | total % of busy |", "|---|---|---|"]
+    busy = max(samples, 1)
+    out = [f"{path.name}: {samples} samples", "| function | self % | total % |", "|---|---|---|"]
     rows = [(f, c) for f, c in own.most_common() if match is None or match in f][:top]
-    out += [f"| {f} | {100 * c / max(busy, 1):.1f} | {100 * total[f] / max(busy, 1):.1f} |" for f, c in rows]
-    out += ["", "| function (by total) | total % of busy |", "|---|---|"]
+    out += [f"| {f} | {100 * c / busy:.1f} | {100 * total[f] / busy:.1f} |" for f, c in rows]
+    out += ["", "| function (by total) | total % |", "|---|---|"]
     rows = [(f, c) for f, c in total.most_common() if match is None or match in f][:top]
-    out += [f"| {f} | {100 * c / max(busy, 1):.1f} |" for f, c in rows]
+    out += [f"| {f} | {100 * c / busy:.1f} |" for f, c in rows]
     return "\n".join(out)
 
 

@@ -11,16 +11,8 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import socket
 
 from aiohttp import web
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class SpanSink:
@@ -44,14 +36,13 @@ class SpanSink:
         app.router.add_post("/v1/traces", traces)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        port = port or _free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()  # 0: any free port, read back below
+        bound = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{bound}"
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-
 
 
 async def main() -> None:
